@@ -1,0 +1,75 @@
+"""Jifen: the backend of a WeChat mini-program loyalty programme for chains of stores.
+
+`create_app(config=None)` builds the app; `python app.py` runs the embedded default
+(SQLite + in-process Redis + the fake WeChat server) with demo data.
+"""
+import logging
+
+from flask import Flask
+from flask_migrate import Migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core import cli as core_cli
+from core.api import api, init_api
+from core.config import INSTANCE_DIR, load_config
+from core.db import db, run_in_transaction
+from core.errors import register_error_handlers
+from core.health import health
+from core.redis import RedisStore
+
+migrate = Migrate()
+redis_store = RedisStore()
+
+
+class JifenFlask(Flask):
+    def dispatch_request(self):
+        """One transaction per request: commit on success (< 400), roll back otherwise."""
+        return run_in_transaction(
+            lambda: self.make_response(super(JifenFlask, self).dispatch_request()),
+            retries=self.config["TX_RETRIES"],
+            should_commit=lambda response: response.status_code < 400,
+        )
+
+
+def create_app(config=None):
+    """Build the app. `config`: a dict of overrides on top of the environment's config."""
+    app = JifenFlask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(load_config(config))
+    app.json.ensure_ascii = False
+    if app.config["TRUSTED_PROXIES"]:  # behind nginx: the client's address from X-Forwarded-For
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app):
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    db.init_app(app)
+    redis_store.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    init_api(app)
+
+
+def register_blueprints(app):
+    from stores.api import blp as stores_blp, pos_blp, staff_auth_blp
+
+    app.register_blueprint(health)
+    for blp in (staff_auth_blp, stores_blp, pos_blp):
+        api.register_blueprint(blp)
+
+
+def register_commands(app):
+    from stores import cli as stores_cli
+
+    core_cli.register(app)
+    stores_cli.register(app)
+
+
+if __name__ == "__main__":
+    from core.embedded import run_embedded
+
+    run_embedded()

@@ -1,0 +1,56 @@
+"""The flask-smorest Api (OpenAPI at /api/v1/openapi.json, Swagger UI at /api/v1/docs)."""
+from http import HTTPStatus
+
+from flask_smorest import Api, Blueprint
+
+from core.errors import ErrorSchema
+
+API_PREFIX = "/api/v1"
+
+
+class JifenApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        """Our handlers (core.errors) answer every error; flask-smorest's would differ."""
+
+
+api = JifenApi()
+
+SECURITY_SCHEMES = {
+    "member": {"type": "http", "scheme": "bearer",
+               "description": "Member token from POST /auth/wx-login."},
+    "staff": {"type": "http", "scheme": "bearer",
+              "description": "Staff token from POST /staff/auth/login."},
+    "pos": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+            "description": "Per-store POS key; also X-Timestamp, X-Nonce and X-Signature = "
+                           "hex HMAC-SHA256(secret, METHOD\\nPATH_WITH_QUERY\\nTIMESTAMP\\nNONCE\\n"
+                           "hex(SHA256(body))). Timestamp within 300 s; a nonce is single-use."},
+}
+
+
+def init_api(app):
+    api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
+
+
+def blueprint(name, import_name, *, description, prefix=""):
+    return Blueprint(name, import_name, url_prefix=API_PREFIX + prefix, description=description)
+
+
+def documents(blp, *statuses, auth=None):
+    """Document the error responses a view can give, and its security scheme."""
+
+    def decorator(view):
+        for status in statuses:
+            view = blp.alt_response(status, response=_RESPONSE_NAMES[status])(view)
+        if auth:
+            view = blp.doc(security=[{auth: []}])(view)
+        return view
+
+    return decorator
+
+
+#: flask-smorest registers one response component per HTTP error status, named as HTTPStatus
+_RESPONSE_NAMES = {status: HTTPStatus(status).name for status in (400, 401, 403, 404, 409, 410, 422, 429, 502, 503)}

@@ -1,0 +1,53 @@
+"""The audit log: who changed what, before/after, and why. Written by every privileged change."""
+from datetime import datetime
+
+from flask import g, has_request_context, request
+from sqlalchemy import JSON, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import clock
+from core.db import Base, BigId, UTCDateTime, db
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: "staff", "member", "pos" or "system"
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(BigId)
+    actor_name: Mapped[str | None] = mapped_column(String(64))
+    #: a dotted verb, e.g. "store.create", "points.adjust", "member.merge"
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+def record(action: str, target_type: str, target_id, *, before=None, after=None, reason=None,
+           actor=None) -> AuditEntry:
+    """Add an audit row in the current transaction. `actor` defaults to the caller of the request."""
+    actor_type, actor_id, actor_name = actor or _current_actor()
+    entry = AuditEntry(
+        created_at=clock.now(), actor_type=actor_type, actor_id=actor_id, actor_name=actor_name,
+        action=action, target_type=target_type, target_id=str(target_id),
+        before=before, after=after, reason=reason,
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def _current_actor():
+    staff = g.get("staff") if has_request_context() else None
+    if staff is not None:
+        return ("staff", staff.id, staff.username)
+    member_id = g.get("member_id") if has_request_context() else None
+    if member_id is not None:
+        return ("member", member_id, None)
+    return ("system", None, None)

@@ -1,0 +1,221 @@
+"""Authentication: member and staff bearer tokens, roles and store scope, POS HMAC, login throttling.
+
+Decorators answer 401/403 in the contract's shape and put the caller on `flask.g`:
+`g.member_id` (member_required), `g.staff` (staff_required), `g.pos_store` (pos_required).
+"""
+import base64
+import hashlib
+import hmac
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet
+from flask import current_app, g, request
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+from core import clock
+from core.db import db
+from core.errors import Forbidden, RateLimited, Unauthenticated
+from core.redis import get_redis, rkey
+
+MEMBER_SALT = "jifen.member-token"
+STAFF_SALT = "jifen.staff-token"
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+class _ClockSigner(TimestampSigner):
+    """Token ages follow core.clock, so tests can move time."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
+def _serializer(salt):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=_ClockSigner)
+
+
+def issue_member_token(member_id: int) -> str:
+    return _serializer(MEMBER_SALT).dumps({"m": member_id})
+
+
+def issue_staff_token(staff) -> str:
+    return _serializer(STAFF_SALT).dumps({"s": staff.id, "v": staff.token_version})
+
+
+def _load_token(salt, max_age):
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("A bearer token is required.")
+    try:
+        return _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise Unauthenticated("The token has expired; log in again.") from None
+    except BadSignature:
+        raise Unauthenticated("The token is not valid.") from None
+
+
+def current_member_id() -> int:
+    data = _load_token(MEMBER_SALT, current_app.config["MEMBER_TOKEN_TTL"])
+    return data["m"]
+
+
+def current_staff():
+    from stores.models import Staff
+
+    data = _load_token(STAFF_SALT, current_app.config["STAFF_TOKEN_TTL"])
+    staff = db.session.get(Staff, data["s"])
+    if staff is None or not staff.active or staff.token_version != data.get("v"):
+        raise Unauthenticated("The token is no longer valid; log in again.")
+    return staff
+
+
+def member_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.member_id = current_member_id()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def staff_required(*roles):
+    """Require a staff token; with roles, require one of them (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            g.staff = current_staff()
+            if roles and g.staff.role not in roles:
+                raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def require_store_access(staff, store) -> None:
+    """403 unless `staff` may act for `store` (HQ roles act for every store)."""
+    if not staff.may_act_for(store):
+        raise Forbidden(f"You do not act for store {store.code}.")
+
+
+# --- passwords and login throttling ---------------------------------------------------------
+
+def _hasher():
+    cfg = current_app.config
+    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _throttle_keys(username: str):
+    cfg = current_app.config
+    return [
+        (rkey("login-fail", "user", username.lower()), cfg["LOGIN_FAILS_PER_USER"]),
+        (rkey("login-fail", "addr", request.remote_addr or "-"), cfg["LOGIN_FAILS_PER_ADDR"]),
+    ]
+
+
+def check_login_throttle(username: str) -> None:
+    """429 with Retry-After while a username or a client address has too many recent failures."""
+    r = get_redis()
+    for key, limit in _throttle_keys(username):
+        if int(r.get(key) or 0) >= limit:
+            raise RateLimited(max(r.ttl(key), 1), "Too many failed logins; try again later.")
+
+
+def record_login_failure(username: str) -> None:
+    r = get_redis()
+    window = current_app.config["LOGIN_FAIL_WINDOW"]
+    pipe = r.pipeline()
+    for key, _limit in _throttle_keys(username):
+        pipe.incr(key)
+        pipe.expire(key, window, nx=True)
+    pipe.execute()
+
+
+def clear_login_failures(username: str) -> None:
+    get_redis().delete(_throttle_keys(username)[0][0])
+
+
+# --- POS HMAC -----------------------------------------------------------------------------
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(("pos-api-key:" + current_app.config["SECRET_KEY"]).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def encrypt_secret(secret: str) -> bytes:
+    return _fernet().encrypt(secret.encode())
+
+
+def decrypt_secret(token: bytes) -> str:
+    return _fernet().decrypt(token).decode()
+
+
+def signing_message(method, path_with_query, timestamp, nonce, body: bytes) -> bytes:
+    body_hash = hashlib.sha256(body).hexdigest()
+    return "\n".join([method.upper(), path_with_query, timestamp, nonce, body_hash]).encode()
+
+
+def sign(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _path_with_query():
+    query = request.query_string.decode()
+    return request.path + ("?" + query if query else "")
+
+
+def verify_pos_request():
+    """Check the POS headers (API.md) and return the API key's store."""
+    from stores.models import ApiKey
+
+    h = request.headers
+    key_id, ts, nonce, signature = (h.get("X-Api-Key"), h.get("X-Timestamp"),
+                                    h.get("X-Nonce"), h.get("X-Signature"))
+    if not all([key_id, ts, nonce, signature]):
+        raise Unauthenticated("X-Api-Key, X-Timestamp, X-Nonce and X-Signature are required.")
+    if len(nonce) < 16 or len(nonce) > 64:
+        raise Unauthenticated("X-Nonce must be 16 to 64 characters.")
+    if not ts.isdigit() or abs(clock.now().timestamp() - int(ts)) > current_app.config["POS_TIMESTAMP_WINDOW"]:
+        raise Unauthenticated("X-Timestamp is more than 300 seconds away from our clock.")
+    api_key = db.session.query(ApiKey).filter_by(key_id=key_id, active=True).one_or_none()
+    if api_key is None or not api_key.store.active:
+        raise Unauthenticated("Unknown or revoked API key.")
+    message = signing_message(request.method, _path_with_query(), ts, nonce, request.get_data())
+    if not hmac.compare_digest(sign(decrypt_secret(api_key.secret_encrypted), message), signature):
+        raise Unauthenticated("The signature does not match.")
+    nonce_key = rkey("pos-nonce", key_id, nonce)
+    if not get_redis().set(nonce_key, 1, nx=True, ex=current_app.config["POS_NONCE_TTL"]):
+        raise Unauthenticated("This nonce was already used.")
+    return api_key.store
+
+
+def pos_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.pos_store = verify_pos_request()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def require_pos_store(store_code: str):
+    """403 unless the request's store_code is the store the POS key belongs to."""
+    if store_code != g.pos_store.code:
+        raise Forbidden(f"This API key belongs to store {g.pos_store.code}, not {store_code}.")
+    return g.pos_store

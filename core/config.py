@@ -1,0 +1,89 @@
+"""Configuration from environment variables (see README, "Configuration")."""
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+DEMO_APPID = "wx-demo-appid"
+
+
+class ConfigError(RuntimeError):
+    """The service refuses to start with this configuration."""
+
+
+def _int(name, default):
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    ENV_NAME = "development"
+    POS_TIMESTAMP_WINDOW = 300
+    POS_NONCE_TTL = 600
+    #: login throttling: failures allowed per window, per username and per client address
+    LOGIN_FAILS_PER_USER = _int("LOGIN_FAILS_PER_USER", 5)
+    LOGIN_FAILS_PER_ADDR = _int("LOGIN_FAILS_PER_ADDR", 30)
+    LOGIN_FAIL_WINDOW = _int("LOGIN_FAIL_WINDOW", 900)
+    IDEMPOTENCY_LOCK_TTL = 60
+    IDEMPOTENCY_KEEP_HOURS = 48
+    #: deadlocks / lock-wait timeouts are retried this many times at the request/job boundary
+    TX_RETRIES = 3
+    #: argon2 cost; tests lower it
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    API_TITLE = "Jifen API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    JSON_AS_ASCII = False
+
+    def __init__(self):
+        env = os.environ.get
+        self.SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
+        self.DATABASE_URL = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'jifen.sqlite3'}")
+        self.REPORTS_DATABASE_URL = env("REPORTS_DATABASE_URL")
+        #: empty → in-process fakeredis (the embedded default)
+        self.REDIS_URL = env("REDIS_URL", "")
+        self.REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "jifen:")
+        self.WECHAT_APPID = env("WECHAT_APPID", DEMO_APPID)
+        self.WECHAT_SECRET = env("WECHAT_SECRET", "")
+        self.WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com")
+        self.BUSINESS_TZ = env("BUSINESS_TZ", "Asia/Shanghai")
+        self.MEMBER_TOKEN_TTL = _int("MEMBER_TOKEN_TTL", 7 * 24 * 3600)
+        self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)
+        #: how many reverse proxies (nginx) stand in front; 0 = none
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+
+    def check(self):
+        """Raise ConfigError when this configuration must not run."""
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    def check(self):
+        if not self.SECRET_KEY or self.SECRET_KEY == DEFAULT_SECRET_KEY:
+            raise ConfigError("SECRET_KEY is the development default: set SECRET_KEY to a long random value")
+        if not self.WECHAT_APPID or self.WECHAT_APPID == DEMO_APPID:
+            raise ConfigError("WECHAT_APPID is not set: set WECHAT_APPID to the mini-program's AppID")
+        if not self.WECHAT_SECRET:
+            raise ConfigError("WECHAT_SECRET is not set: set WECHAT_SECRET to the mini-program's AppSecret")
+        if self.DATABASE_URL.startswith("sqlite"):
+            raise ConfigError("DATABASE_URL points at SQLite: set DATABASE_URL to the MySQL/MariaDB server")
+        if not self.REDIS_URL:
+            raise ConfigError("REDIS_URL is not set: set REDIS_URL to the Redis server")
+
+
+def load_config(overrides=None):
+    """The config for JIFEN_ENV (development | production), with overrides applied."""
+    overrides = dict(overrides or {})
+    env = overrides.pop("ENV_NAME", None) or os.environ.get("JIFEN_ENV", "development")
+    config = ProductionConfig() if env == "production" else Config()
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    config.check()
+    return config

@@ -1,0 +1,159 @@
+"""Database session, model base, and the one-commit-per-request/job boundary.
+
+Services only `flush()`. The boundary (`run_in_transaction`, used by every request and
+job) commits once, rolls back on any error, retries MariaDB deadlocks and lock-wait
+timeouts a bounded number of times, and runs the after-commit callbacks (RQ enqueues,
+WeChat calls) only once the commit has succeeded.
+"""
+import logging
+import time as _time
+from datetime import timezone
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy.dialects import mysql
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: BIGINT on MySQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY autoincrements)
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+#: MySQL error numbers worth retrying the whole transaction for
+RETRYABLE_MYSQL_ERRORS = {1205, 1213}  # lock wait timeout, deadlock
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC, returned as aware UTC; refuses naive input."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name in ("mysql", "mariadb"):  # microseconds, not MySQL's default whole seconds
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Database:
+    """The engine and the thread-scoped session, configured per app."""
+
+    def __init__(self):
+        self.engine = None
+        self.session = scoped_session(sessionmaker(expire_on_commit=False))
+
+    @property
+    def metadata(self):
+        return Base.metadata
+
+    def init_app(self, app):
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.session.remove()
+        self.session.configure(bind=self.engine)
+        app.extensions["jifen_db"] = self
+        app.teardown_appcontext(lambda exc: self.session.remove())
+
+
+def make_engine(url: str):
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _serialize_sqlite_writers(engine)
+        return engine
+    return create_engine(
+        url, pool_pre_ping=True, pool_recycle=3600, pool_size=10, max_overflow=20,
+        isolation_level="READ COMMITTED",
+        connect_args={"charset": "utf8mb4"} if url.startswith("mysql") else {},
+    )
+
+
+def _serialize_sqlite_writers(engine):
+    """SQLite ignores FOR UPDATE: take the write lock at BEGIN so transactions serialise."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+db = Database()
+
+
+def after_commit(callback) -> None:
+    """Run `callback()` once the current transaction has committed; dropped on rollback."""
+    db.session().info.setdefault("after_commit", []).append(callback)
+
+
+def _pop_after_commit():
+    return db.session().info.pop("after_commit", [])
+
+
+def is_retryable(exc: Exception) -> bool:
+    if not isinstance(exc, OperationalError):
+        return False
+    code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
+    return code in RETRYABLE_MYSQL_ERRORS
+
+
+def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: True):
+    """Run `work()` in one transaction: commit once (or roll back), then the after-commit queue.
+
+    Deadlocks and lock-wait timeouts roll back and run `work` again, at most `retries` times.
+    """
+    for attempt in range(retries + 1):
+        try:
+            result = work()
+            if should_commit(result):
+                db.session.commit()
+            else:
+                rollback()
+                return result
+        except Exception as exc:
+            rollback()
+            if is_retryable(exc) and attempt < retries:
+                log.warning("retrying transaction after %s (attempt %d)", exc.orig, attempt + 1)
+                _time.sleep(0.01 * (attempt + 1))
+                continue
+            raise
+        _run_after_commit()
+        return result
+
+
+def _run_after_commit():
+    for callback in _pop_after_commit():
+        try:
+            callback()
+        except Exception:  # the commit stands; the side effect is logged for the operator
+            log.exception("after-commit callback %r failed", callback)
+
+
+def rollback():
+    _pop_after_commit()
+    db.session.rollback()

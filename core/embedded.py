@@ -1,0 +1,26 @@
+"""The embedded default, one process: SQLite + in-process fakeredis (+ the fake WeChat server).
+
+`python app.py` (what `make run` calls) migrates, seeds demo data and serves on PORT.
+"""
+import os
+
+from flask_migrate import upgrade
+
+
+def run_embedded():
+    from app import create_app
+    from core.cli import seed_demo_data
+
+    port = int(os.environ.get("PORT", "8000"))
+    host = os.environ.get("HOST", "127.0.0.1")
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        lines = seed_demo_data()
+    base = f"http://{host}:{port}"
+    print("\n".join([
+        "", "Jifen is running (embedded: SQLite + in-process Redis).",
+        f"  API docs:  {base}/api/v1/docs", f"  OpenAPI:   {base}/api/v1/openapi.json",
+        f"  Health:    {base}/healthz", *lines, "",
+    ]), flush=True)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -1,0 +1,132 @@
+"""`Idempotency-Key` for member POSTs.
+
+The same key with the same body replays the stored response; with another body → 422
+`idempotency_mismatch`; while the first request is still running → 409 `request_in_progress`.
+A successful (2xx) response is stored in the same transaction as its effects, so a response is
+stored exactly when its effects committed. Errors are not stored: nothing was written, and a
+retry runs again. Records are kept IDEMPOTENCY_KEEP_HOURS (≥ 24 h), then swept by a job.
+"""
+import hashlib
+import uuid
+from datetime import datetime, timedelta
+from functools import wraps
+
+from flask import Response, after_this_request, current_app, g, request
+from sqlalchemy import String, Text, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import clock
+from core.db import Base, BigId, UTCDateTime, db
+from core.errors import AppError, BadRequest, Conflict
+from core.redis import get_redis, rkey
+
+HEADER = "Idempotency-Key"
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: the endpoint and the caller, so two members' keys never collide
+    scope: Mapped[str] = mapped_column(String(96))
+    key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class IdempotencyMismatch(AppError):
+    status, code = 422, "idempotency_mismatch"
+    message = "This Idempotency-Key was used with a different request."
+
+
+def _fingerprint() -> str:
+    raw = request.method + " " + request.full_path + "\n" + request.get_data(as_text=True)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _scope() -> str:
+    caller = g.get("member_id") or (g.get("staff").id if g.get("staff") else "anon")
+    return f"{request.endpoint}:{caller}"[:96]
+
+
+def _find(scope, key):
+    stmt = select(IdempotencyRecord).filter_by(scope=scope, key=key)
+    return db.session.scalars(stmt).one_or_none()
+
+
+def _replay(record, fingerprint):
+    if record.request_hash != fingerprint:
+        raise IdempotencyMismatch()
+    response = Response(record.response_body, status=record.status_code, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _acquire(scope, key) -> None:
+    """Hold a short Redis lock on the key for this request (once, even across tx retries)."""
+    held = g.setdefault("idempotency_locks", set())
+    if (scope, key) in held:
+        return
+    lock_key, token = rkey("idem", scope, key), uuid.uuid4().hex
+    ttl = current_app.config["IDEMPOTENCY_LOCK_TTL"]
+    if not get_redis().set(lock_key, token, nx=True, ex=ttl):
+        raise Conflict("A request with this Idempotency-Key is still in progress.",
+                       code="request_in_progress")
+    held.add((scope, key))
+
+    @after_this_request
+    def _release(response):
+        if get_redis().get(lock_key) == token.encode():
+            get_redis().delete(lock_key)
+        return response
+
+
+def _store(scope, key, fingerprint, response) -> None:
+    record = IdempotencyRecord(scope=scope, key=key, request_hash=fingerprint,
+                               status_code=response.status_code,
+                               response_body=response.get_data(as_text=True),
+                               created_at=clock.now())
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        raise Conflict("A request with this Idempotency-Key is still in progress.",
+                       code="request_in_progress") from None
+
+
+def idempotent(view):
+    """Make a POST view idempotent on its required `Idempotency-Key` header."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER, "").strip()
+        if not 8 <= len(key) <= 128:
+            raise BadRequest("An Idempotency-Key header of 8 to 128 characters is required.",
+                             details={HEADER: ["Missing or not 8 to 128 characters."]})
+        scope, fingerprint = _scope(), _fingerprint()
+        if (record := _find(scope, key)) is not None:
+            return _replay(record, fingerprint)
+        _acquire(scope, key)
+        if (record := _find(scope, key)) is not None:  # finished between our look and our lock
+            return _replay(record, fingerprint)
+        response = current_app.make_response(view(*args, **kwargs))
+        if 200 <= response.status_code < 300:
+            _store(scope, key, fingerprint, response)
+        return response
+
+    return wrapper
+
+
+def purge_expired(batch: int = 1000) -> int:
+    """Delete one batch of records older than the keeping period; returns how many."""
+    cutoff = clock.now() - timedelta(hours=current_app.config["IDEMPOTENCY_KEEP_HOURS"])
+    ids = db.session.scalars(select(IdempotencyRecord.id)
+                             .where(IdempotencyRecord.created_at < cutoff).limit(batch)).all()
+    if ids:
+        db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(ids)))
+    return len(ids)
+

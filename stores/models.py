@@ -1,0 +1,67 @@
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, LargeBinary, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, BigId, UTCDateTime
+
+ROLES = ("hq_admin", "marketer", "store_manager", "cashier")
+#: roles that act for the whole group rather than for their own stores
+HQ_ROLES = ("hq_admin", "marketer")
+
+staff_stores = Table(
+    "staff_stores", Base.metadata,
+    Column("staff_id", BigId, ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+    Column("store_id", BigId, ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Store(Base):
+    __tablename__ = "stores"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    brand: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: bumped on password change or deactivation, so older tokens stop working
+    token_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stores: Mapped[list[Store]] = relationship(secondary=staff_stores, lazy="selectin",
+                                               order_by=Store.code)
+
+    @property
+    def is_hq(self) -> bool:
+        return self.role in HQ_ROLES
+
+    @property
+    def store_codes(self) -> list[str]:
+        return [s.code for s in self.stores]
+
+    def may_act_for(self, store: Store) -> bool:
+        return self.is_hq or any(s.id == store.id for s in self.stores)
+
+
+class ApiKey(Base):
+    """A POS key: the secret is stored encrypted (HMAC needs it) and shown only at creation."""
+
+    __tablename__ = "pos_api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(40), unique=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary(512))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    store: Mapped[Store] = relationship(lazy="joined")

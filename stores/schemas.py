@@ -1,0 +1,102 @@
+from marshmallow import Schema, fields, validate
+
+from core.pagination import PageArgs
+from stores.models import ROLES
+
+CODE = validate.Regexp(r"^[A-Za-z0-9_-]{2,32}$", error="2 to 32 letters, digits, '_' or '-'.")
+
+
+class LoginIn(Schema):
+    username = fields.String(required=True, validate=validate.Length(1, 64))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(1, 128))
+
+
+class StaffOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.String()
+    store_codes = fields.List(fields.String())
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class LoginOut(Schema):
+    token = fields.String()
+    expires_in = fields.Integer()
+    staff = fields.Nested(StaffOut)
+
+
+class StoreIn(Schema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    brand = fields.String(allow_none=True, validate=validate.Length(max=64))
+
+
+class StorePatch(Schema):
+    name = fields.String(validate=validate.Length(1, 100))
+    brand = fields.String(allow_none=True, validate=validate.Length(max=64))
+    active = fields.Boolean()
+
+
+class StoreOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    brand = fields.String(allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class StaffIn(Schema):
+    username = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_.@-]{3,64}$", error="3 to 64 letters, digits or _ . @ -"))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(8, 128))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    store_codes = fields.List(fields.String(), load_default=list)
+
+
+class StaffPatch(Schema):
+    password = fields.String(load_only=True, validate=validate.Length(8, 128))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    store_codes = fields.List(fields.String())
+    active = fields.Boolean()
+
+
+class ApiKeyOut(Schema):
+    key_id = fields.String()
+    store_code = fields.Function(lambda k: k.store.code)
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class ApiKeyCreated(ApiKeyOut):
+    secret = fields.String(metadata={"description": "Shown this once; store it in the POS."})
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    actor_type = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    actor_name = fields.String(allow_none=True)
+    action = fields.String()
+    target_type = fields.String()
+    target_id = fields.String()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    reason = fields.String(allow_none=True)
+    ip = fields.String(allow_none=True)
+
+
+class AuditArgs(PageArgs):
+    action = fields.String()
+    target_type = fields.String()
+    target_id = fields.String()
+
+
+class PosPingIn(Schema):
+    store_code = fields.String()
+
+
+class PosPingOut(Schema):
+    store_code = fields.String()
+    server_time = fields.DateTime()

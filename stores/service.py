@@ -1,0 +1,163 @@
+"""Stores, staff accounts and POS API keys."""
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit, clock
+from core.auth import (check_login_throttle, clear_login_failures, encrypt_secret, hash_password,
+                       issue_staff_token, record_login_failure, verify_password)
+from core.audit import AuditEntry
+from core.db import db
+from core.pagination import paginate
+from core.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from stores.models import ApiKey, Staff, Store
+
+STORE_FIELDS = ("code", "name", "brand", "active")
+STAFF_FIELDS = ("username", "role", "active", "store_codes")
+
+
+def _snapshot(obj, names):
+    return {n: getattr(obj, n) for n in names}
+
+
+def list_stores(limit, cursor):
+    return paginate(db.session, select(Store), Store.id, limit=limit, cursor=cursor, descending=False)
+
+
+def list_staff(limit, cursor):
+    return paginate(db.session, select(Staff), Staff.id, limit=limit, cursor=cursor, descending=False)
+
+
+def audit_log(limit, cursor, **filters):
+    """The audit log, newest first, filtered by action / target_type / target_id."""
+    stmt = select(AuditEntry).filter_by(**filters)
+    return paginate(db.session, stmt, AuditEntry.id, limit=limit, cursor=cursor)
+
+
+def login(username: str, password: str) -> tuple[str, Staff]:
+    """A staff token for good credentials; 401 otherwise, 429 after repeated failures."""
+    check_login_throttle(username)
+    staff = db.session.scalars(select(Staff).filter_by(username=username)).one_or_none()
+    if staff is None or not staff.active or not verify_password(staff.password_hash, password):
+        record_login_failure(username)
+        raise Unauthenticated("Wrong username or password.")
+    clear_login_failures(username)
+    return issue_staff_token(staff), staff
+
+
+# --- stores ---------------------------------------------------------------------------------
+
+def get_store(code: str, *, active_only: bool = False) -> Store:
+    store = db.session.scalars(select(Store).filter_by(code=code)).one_or_none()
+    if store is None or (active_only and not store.active):
+        raise NotFound(f"No store with code {code}.")
+    return store
+
+
+def stores_by_codes(codes) -> list[Store]:
+    """The stores with these codes; 422 naming any code that does not exist."""
+    codes = list(dict.fromkeys(codes or []))
+    found = db.session.scalars(select(Store).where(Store.code.in_(codes))).all() if codes else []
+    missing = sorted(set(codes) - {s.code for s in found})
+    if missing:
+        raise ValidationFailed(details={"store_codes": [f"Unknown store: {c}" for c in missing]})
+    return sorted(found, key=lambda s: s.code)
+
+
+def create_store(code, name, brand=None) -> Store:
+    store = Store(code=code, name=name, brand=brand, active=True, created_at=clock.now())
+    try:
+        with db.session.begin_nested():
+            db.session.add(store)
+    except IntegrityError:
+        raise Conflict(f"Store code {code} is taken.", code="invalid_state") from None
+    audit.record("store.create", "store", code, after=_snapshot(store, STORE_FIELDS))
+    return store
+
+
+def update_store(code, changes: dict) -> Store:
+    store = get_store(code)
+    before = _snapshot(store, STORE_FIELDS)
+    for name, value in changes.items():
+        setattr(store, name, value)
+    db.session.flush()
+    audit.record("store.update", "store", code, before=before, after=_snapshot(store, STORE_FIELDS))
+    return store
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+def get_staff(staff_id: int) -> Staff:
+    staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound(f"No staff account {staff_id}.")
+    return staff
+
+
+def create_staff(username, password, role, store_codes=()) -> Staff:
+    staff = Staff(username=username, password_hash=hash_password(password), role=role,
+                  active=True, created_at=clock.now(), stores=stores_by_codes(store_codes))
+    _check_scope(staff)
+    try:
+        with db.session.begin_nested():
+            db.session.add(staff)
+    except IntegrityError:
+        raise Conflict(f"Username {username} is taken.", code="invalid_state") from None
+    audit.record("staff.create", "staff", staff.id, after=_snapshot(staff, STAFF_FIELDS))
+    return staff
+
+
+def update_staff(staff_id: int, changes: dict) -> Staff:
+    staff = get_staff(staff_id)
+    before = _snapshot(staff, STAFF_FIELDS)
+    if "password" in changes:
+        staff.password_hash = hash_password(changes.pop("password"))
+        staff.token_version += 1
+    if "store_codes" in changes:
+        staff.stores = stores_by_codes(changes.pop("store_codes"))
+    if changes.get("active") is False and staff.active:
+        staff.token_version += 1
+    for name, value in changes.items():
+        setattr(staff, name, value)
+    _check_scope(staff)
+    db.session.flush()
+    audit.record("staff.update", "staff", staff.id, before=before,
+                 after=_snapshot(staff, STAFF_FIELDS))
+    return staff
+
+
+def _check_scope(staff: Staff) -> None:
+    if not staff.is_hq and not staff.stores:
+        raise ValidationFailed(details={"store_codes": ["Store staff need at least one store."]})
+
+
+# --- POS API keys ---------------------------------------------------------------------------
+
+def create_api_key(store_code: str) -> tuple[ApiKey, str]:
+    """A new key for the store; the secret is returned here and never again."""
+    store = get_store(store_code, active_only=True)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(key_id="pk_" + secrets.token_hex(12), store=store, active=True,
+                 secret_encrypted=encrypt_secret(secret), created_at=clock.now())
+    db.session.add(key)
+    db.session.flush()
+    audit.record("api_key.create", "api_key", key.key_id, after={"store_code": store.code})
+    return key, secret
+
+
+def list_api_keys(store_code: str) -> list[ApiKey]:
+    store = get_store(store_code)
+    return db.session.scalars(select(ApiKey).filter_by(store_id=store.id).order_by(ApiKey.id)).all()
+
+
+def revoke_api_key(store_code: str, key_id: str) -> ApiKey:
+    store = get_store(store_code)
+    key = db.session.scalars(select(ApiKey).filter_by(store_id=store.id, key_id=key_id)).one_or_none()
+    if key is None:
+        raise NotFound(f"No API key {key_id} for store {store_code}.")
+    key.active = False
+    db.session.flush()
+    audit.record("api_key.revoke", "api_key", key_id, before={"active": True},
+                 after={"active": False})
+    return key

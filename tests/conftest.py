@@ -1,0 +1,115 @@
+"""Test fixtures: one app and one database per run; each test in a transaction rolled back
+at the end (indico/cosmicpython style), or — marked `committing` — with real commits and the
+tables emptied afterwards (for tests with threads)."""
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import delete
+
+from core import clock
+from core.db import Base, db
+from core.redis import get_redis
+from tests import backends
+from tests.factories import Factory
+from tests.helpers import ApiClient, PosClient
+
+
+def pytest_report_header(config):
+    return f"jifen backends: {config._jifen_backends}"
+
+
+def pytest_configure(config):
+    config._jifen_backends = "(not chosen yet)"
+
+
+@pytest.fixture(scope="session")
+def backend(tmp_path_factory, pytestconfig):
+    database, redis_backend = backends.choose(str(tmp_path_factory.mktemp("db")))
+    url, redis_url = database.create(), (redis_backend.create() if redis_backend else "")
+    pytestconfig._jifen_backends = f"{database.name} + {'redis' if redis_backend else 'fakeredis'}"
+    print(f"\n[jifen] tests run on {pytestconfig._jifen_backends}")
+    yield database.name, url, redis_url
+    database.drop()
+    if redis_backend:
+        redis_backend.drop()
+
+
+@pytest.fixture(scope="session")
+def app(backend):
+    from app import create_app
+
+    name, url, redis_url = backend
+    app = create_app({
+        "TESTING": True, "DATABASE_URL": url, "REDIS_URL": redis_url,
+        "SECRET_KEY": "test-secret-key", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
+        "WECHAT_SECRET": "test-wechat-secret",
+    })
+    app.config["DB_BACKEND"] = name
+    with app.app_context():
+        upgrade()  # the schema comes from the migrations, so they are tested on every run
+    yield app
+    db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolation(request, app):
+    """An app context per test; a rolled-back transaction unless the test is `committing`."""
+    committing = request.node.get_closest_marker("committing") is not None
+    if request.node.get_closest_marker("mariadb") and app.config["DB_BACKEND"] != "mariadb":
+        pytest.skip("proves a concurrency property: needs MariaDB")
+    with app.app_context():
+        if committing:
+            yield
+            _empty_tables()
+        else:
+            connection = db.engine.connect()
+            outer = connection.begin()
+            db.session.remove()
+            db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+            try:
+                yield
+            finally:
+                db.session.remove()
+                db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+                outer.rollback()
+                connection.close()
+        get_redis().flushdb()
+        clock.set(None)
+
+
+def _empty_tables():
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(delete(table))
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
+
+
+@pytest.fixture
+def client(app):
+    return ApiClient(app.test_client())
+
+
+@pytest.fixture
+def staff_client(app, factory):
+    """staff_client(role="hq_admin", stores=[...]) → a client logged in as a new staff member."""
+
+    def make(role="hq_admin", stores=()):
+        staff = factory.staff(role=role, stores=stores)
+        return ApiClient(app.test_client(), token=factory.staff_token(staff), staff=staff)
+
+    return make
+
+
+@pytest.fixture
+def pos_client(app, factory):
+    """pos_client(store) → a client that signs its requests with a new key of that store."""
+
+    def make(store):
+        key_id, secret = factory.api_key(store)
+        return PosClient(app.test_client(), key_id, secret)
+
+    return make
