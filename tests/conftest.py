@@ -69,7 +69,7 @@ def _isolation(request, app):
                 yield
             finally:
                 db.session.remove()
-                db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+                db.session.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")
                 outer.rollback()
                 connection.close()
         get_redis().flushdb()
