@@ -5,6 +5,7 @@ MODEL_MODULES = [
     "core.audit",
     "core.idempotency",
     "stores.models",
+    "members.models",
 ]
 
 
