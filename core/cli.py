@@ -8,6 +8,7 @@ from core.db import run_in_transaction
 #: each domain adds its seeder here; each must be safe to run again (make run seeds every start)
 DEMO_SEEDERS = [
     "stores.cli:seed_demo",
+    "points.cli:seed_demo",
 ]
 
 

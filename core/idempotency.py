@@ -98,12 +98,21 @@ def _store(scope, key, fingerprint, response) -> None:
                        code="request_in_progress") from None
 
 
-def idempotent(view):
-    """Make a POST view idempotent on its required `Idempotency-Key` header."""
+def idempotent(view=None, *, required=True):
+    """Make a POST view idempotent on its `Idempotency-Key` header (required unless told).
+
+    Place it under the auth decorator and above flask-smorest's `arguments`/`response`, so it
+    knows the caller and stores the serialised response:
+    `@blp.post(...)` · `@member_required` · `@idempotent` · `@blp.arguments` · `@blp.response`.
+    """
+    if view is None:
+        return lambda v: idempotent(v, required=required)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER, "").strip()
+        if not key and not required:
+            return view(*args, **kwargs)
         if not 8 <= len(key) <= 128:
             raise BadRequest("An Idempotency-Key header of 8 to 128 characters is required.",
                              details={HEADER: ["Missing or not 8 to 128 characters."]})

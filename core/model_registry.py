@@ -6,6 +6,7 @@ MODEL_MODULES = [
     "core.idempotency",
     "stores.models",
     "members.models",
+    "points.models",
 ]
 
 

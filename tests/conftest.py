@@ -113,3 +113,14 @@ def pos_client(app, factory):
         return PosClient(app.test_client(), key_id, secret)
 
     return make
+
+
+@pytest.fixture
+def member_client(app, factory):
+    """member_client(**member kwargs) → a client logged in as a new member (`.member`)."""
+
+    def make(**kwargs):
+        member = factory.member(**kwargs)
+        return ApiClient(app.test_client(), token=factory.member_token(member), member=member)
+
+    return make

@@ -4,8 +4,11 @@ Each factory commits: inside a test's outer transaction that only releases a sav
 test still rolls everything back); in a `committing` test it really commits, so other threads
 see the data."""
 import itertools
+import secrets
+from datetime import date
 
-from core.auth import issue_staff_token
+from core import clock
+from core.auth import issue_member_token, issue_staff_token
 from core.db import db
 from stores import service as stores_service
 
@@ -37,3 +40,32 @@ class Factory:
         key, secret = stores_service.create_api_key(store.code)
         db.session.commit()
         return key.key_id, secret
+
+    def member(self, *, phone=None, birthday: date | None = None, nickname=None, points=0,
+               store=None):
+        """A WeChat member with an open points account (and `points` earned, if given)."""
+        from members.models import Member
+        from points import service as points_service
+
+        member = Member(member_no=f"9{secrets.randbelow(10**9):09d}",
+                        invite_code=secrets.token_hex(4).upper(), nickname=nickname,
+                        phone=phone, birthday=birthday, created_at=clock.now())
+        db.session.add(member)
+        db.session.flush()
+        points_service.open_account(member.id)
+        if points:
+            self.credit(member, points, store=store)
+        db.session.commit()
+        return member
+
+    def credit(self, member, points, *, kind="earn", store=None, key=None, **kwargs):
+        from points import service as points_service
+
+        entry = points_service.credit(member.id, points, kind=kind,
+                                      key=key or f"test:{secrets.token_hex(8)}",
+                                      store_id=store.id if store else None, **kwargs)
+        db.session.commit()
+        return entry
+
+    def member_token(self, member):
+        return issue_member_token(member.id)

@@ -1,0 +1,140 @@
+"""Member points, staff adjustments, and the programme's settings and tiers."""
+import uuid
+
+from flask import g
+
+from core.api import blueprint, documents
+from core.auth import member_required, require_store_access, staff_required
+from core.errors import ValidationFailed
+from core.idempotency import idempotent
+from points import balances, service, settings, tiers
+from points.schemas import (AdjustmentIn, AdjustmentOut, EntriesArgs, EntryOut, MyPointsOut,
+                            SettingsSchema, TierIn, TierOut, TierPatch)
+from core.pagination import page_schema
+from members.lookup import current_member, member_by_no
+from stores import service as stores_service
+
+me_blp = blueprint("points_me", __name__, prefix="/me/points",
+                   description="A member's points: balance, expiring points, history.")
+staff_blp = blueprint("points_staff", __name__, prefix="/staff/members",
+                      description="Staff corrections of a member's balance.")
+admin_blp = blueprint("points_admin", __name__, prefix="/admin",
+                      description="Programme settings (earning, expiry, deduction) and tiers.")
+MARKETING = ("hq_admin", "marketer")
+
+
+@me_blp.get("")
+@me_blp.response(200, MyPointsOut)
+@documents(me_blp, 401, auth="member")
+@member_required
+def my_points():
+    return balances.my_points(current_member())
+
+
+@me_blp.get("/entries")
+@me_blp.arguments(EntriesArgs, location="query")
+@me_blp.response(200, page_schema(EntryOut, "EntryPage"))
+@documents(me_blp, 401, auth="member")
+@member_required
+def my_entries(args):
+    """Newest first; `from` / `to` are business dates, inclusive."""
+    return balances.list_entries(current_member().id, **args)
+
+
+@staff_blp.post("/<member_no>/adjustments")
+@staff_required("hq_admin", "store_manager")
+@idempotent(required=False)  # outside the response decorator: it stores the serialised response
+@staff_blp.arguments(AdjustmentIn)
+@staff_blp.response(201, AdjustmentOut)
+@documents(staff_blp, 401, 403, 404, 409, auth="staff")
+def adjust(data, member_no):
+    """Managers (for their store) and HQ; a reason is required; audited. Send an
+    `Idempotency-Key` so a retried request does not adjust twice."""
+    member = member_by_no(member_no)
+    store = _adjusting_store(data.get("store_code"))
+    entry = service.adjust(member.id, data["delta"], reason=data["reason"], operator=g.staff,
+                           store_id=store.id if store else None, key=f"adjust:{uuid.uuid4().hex}")
+    entry.member_no = member.member_no
+    return entry
+
+
+def _adjusting_store(store_code):
+    staff = g.staff
+    if store_code:
+        store = stores_service.get_store(store_code)
+        require_store_access(staff, store)
+        return store
+    if staff.is_hq:
+        return None
+    if len(staff.stores) != 1:
+        raise ValidationFailed(details={"store_code": ["Say which of your stores this is for."]})
+    return staff.stores[0]
+
+
+@admin_blp.get("/settings")
+@admin_blp.response(200, SettingsSchema)
+@documents(admin_blp, 401, 403, auth="staff")
+@staff_required(*MARKETING)
+def get_settings():
+    return settings.get_settings()
+
+
+@admin_blp.put("/settings")
+@admin_blp.arguments(SettingsSchema)
+@admin_blp.response(200, SettingsSchema)
+@documents(admin_blp, 401, 403, auth="staff")
+@staff_required(*MARKETING)
+def put_settings(data):
+    """Send only the sections (and fields) to change. New expiry rules apply to new points."""
+    return settings.update_settings(data)
+
+
+@admin_blp.get("/tiers")
+@admin_blp.response(200, TierOut(many=True))
+@documents(admin_blp, 401, 403, auth="staff")
+@staff_required(*MARKETING)
+def list_tiers():
+    return tiers.list_tiers()
+
+
+@admin_blp.post("/tiers")
+@admin_blp.arguments(TierIn)
+@admin_blp.response(201, TierOut)
+@documents(admin_blp, 401, 403, 409, auth="staff")
+@staff_required(*MARKETING)
+def create_tier(data):
+    return tiers.create_tier(data["code"], data["name"], data["threshold_points"],
+                             _percent(data["multiplier"]))
+
+
+@admin_blp.get("/tiers/<code>")
+@admin_blp.response(200, TierOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*MARKETING)
+def get_tier(code):
+    return tiers.get_tier(code)
+
+
+@admin_blp.patch("/tiers/<code>")
+@admin_blp.arguments(TierPatch)
+@admin_blp.response(200, TierOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*MARKETING)
+def update_tier(data, code):
+    if "multiplier" in data:
+        data["multiplier_percent"] = _percent(data.pop("multiplier"))
+    return tiers.update_tier(code, data)
+
+
+@admin_blp.delete("/tiers/<code>")
+@admin_blp.response(200, TierOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*MARKETING)
+def deactivate_tier(code):
+    return tiers.update_tier(code, {"active": False})
+
+
+def _percent(multiplier) -> int:
+    return int(multiplier * 100)
+
+

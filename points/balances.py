@@ -1,0 +1,90 @@
+"""What a member sees of the ledger: balance, expiring schedule, history. Reads only.
+
+The balance is a column, never a sum over the journal. Lots whose expiry has passed but that
+the nightly sweep has not reached yet are left out, so a member never sees points that are
+already gone.
+"""
+from datetime import date
+
+from sqlalchemy import func, select
+
+from core import clock
+from core.db import db
+from core.pagination import paginate
+from points import tiers
+from points.models import PointsAccount, PointsEntry, PointsLot
+
+#: how a member's history names each kind of entry, unless the entry has its own reason
+KIND_REASONS = {
+    "earn": "消费得积分", "bonus": "奖励积分", "checkin": "每日签到", "referral": "邀请好友奖励",
+    "task": "任务奖励", "spend": "积分商城兑换", "deduct": "积分抵现", "expire": "积分过期",
+    "adjust": "积分调整", "clawback": "退款扣回积分", "reverse": "退回积分",
+    "merge_in": "账户合并转入", "merge_out": "账户合并转出",
+}
+
+
+def _due_unswept(member_id, now) -> int:
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(PointsLot.remaining), 0))
+        .where(PointsLot.member_id == member_id, PointsLot.remaining > 0,
+               PointsLot.expires_at <= now)))
+
+
+def expiring_schedule(member_id: int, limit: int = 12) -> list[dict]:
+    """Points expiring on each coming business date, soonest first."""
+    now = clock.now()
+    rows = db.session.execute(
+        select(PointsLot.expires_at, PointsLot.remaining)
+        .where(PointsLot.member_id == member_id, PointsLot.remaining > 0,
+               PointsLot.expires_at > now)
+        .order_by(PointsLot.expires_at)).all()
+    by_date: dict[date, int] = {}
+    for expires_at, remaining in rows:
+        day = clock.business_date(expires_at)
+        if day not in by_date and len(by_date) == limit:
+            break
+        by_date[day] = by_date.get(day, 0) + remaining
+    return [{"date": day, "points": points} for day, points in by_date.items()]
+
+
+def points_summary(member_id: int) -> dict:
+    """The `points` block of GET /me: balance and the next expiring points."""
+    account = db.session.get(PointsAccount, member_id)
+    balance = account.balance if account else 0
+    if balance > 0:
+        balance -= _due_unswept(member_id, clock.now())
+    schedule = expiring_schedule(member_id, limit=1) if balance > 0 else []
+    return {"balance": balance, "expiring": schedule[0] if schedule else None}
+
+
+def my_points(member) -> dict:
+    """GET /me/points: balance, lifetime earned, tier, next tier, expiring schedule."""
+    summary = points_summary(member.id)
+    account = db.session.get(PointsAccount, member.id)
+    earned = tiers.earned_in_window(member.id, clock.now()) if tiers.active_tiers() else 0
+    next_tier, needed = tiers.points_to_next(member.tier_code, earned)
+    return {
+        "balance": summary["balance"],
+        "lifetime_earned": account.lifetime_earned if account else 0,
+        "tier": tiers.tier_by_code(member.tier_code),
+        "next_tier": {"code": next_tier.code, "name": next_tier.name, "points_needed": needed}
+        if next_tier else None,
+        "expiring": expiring_schedule(member.id) if summary["balance"] > 0 else [],
+    }
+
+
+def list_entries(member_id: int, *, limit: int, cursor=None, kind=None, date_from=None,
+                 date_to=None) -> dict:
+    """The member's history, newest first; `from`/`to` are business dates (inclusive)."""
+    stmt = select(PointsEntry).where(PointsEntry.member_id == member_id)
+    if kind:
+        stmt = stmt.where(PointsEntry.kind == kind)
+    if date_from:
+        stmt = stmt.where(PointsEntry.created_at >= clock.start_of_business_day(date_from))
+    if date_to:
+        stmt = stmt.where(PointsEntry.created_at <= clock.end_of_business_day(date_to))
+    return paginate(db.session, stmt, PointsEntry.id, limit=limit, cursor=cursor)
+
+
+def entry_reason(entry) -> str:
+    return entry.reason or KIND_REASONS.get(entry.kind, entry.kind)

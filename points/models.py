@@ -1,0 +1,124 @@
+"""The ledger's tables (DESIGN.md, "The ledger"). Written only through points.service."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, BigId, UTCDateTime
+from stores.models import Store
+
+#: entry kinds that count as points earned (lifetime_earned, tiers)
+EARNING_KINDS = ("earn", "bonus", "checkin", "referral", "task")
+
+
+class PointsAccount(Base):
+    __tablename__ = "points_accounts"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    #: spendable points; negative only while a clawback's debt is outstanding (= -debt)
+    balance: Mapped[int] = mapped_column(default=0)
+    lifetime_earned: Mapped[int] = mapped_column(default=0)
+    #: bumped on every change; lets readers see whether anything moved
+    version: Mapped[int] = mapped_column(default=0)
+
+
+class PointsLot(Base):
+    """One credit. Debits consume lots soonest-expiring first, then oldest."""
+
+    __tablename__ = "points_lots"
+    __table_args__ = (
+        Index("ix_points_lots_member_expiry", "member_id", "expires_at"),
+        Index("ix_points_lots_expiry_remaining", "expires_at", "remaining"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    amount: Mapped[int]
+    remaining: Mapped[int]
+    #: null = never expires
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the store that issued these points (settlement); null = issued by HQ
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    #: the credit entry that created the lot
+    entry_id: Mapped[int] = mapped_column(BigId, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PointsEntry(Base):
+    """The append-only journal: one row per change; never updated or deleted."""
+
+    __tablename__ = "points_entries"
+    __table_args__ = (
+        Index("ix_points_entries_member_id_id", "member_id", "id"),
+        Index("ix_points_entries_member_created", "member_id", "created_at"),
+        Index("ix_points_entries_ref", "ref_type", "ref_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    #: earn, bonus, checkin, referral, task, spend, deduct, expire, adjust, clawback, reverse,
+    #: merge_in, merge_out
+    kind: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[int]
+    balance_after: Mapped[int]
+    #: change of the member's debt: + when a clawback could not be covered, − when a credit repaid it
+    debt_change: Mapped[int] = mapped_column(default=0)
+    #: where it happened (earned, spent, adjusted); null = online / HQ
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    #: what caused it, e.g. ("order", "123"), ("redemption", "45"), ("entry", "67") for a reversal
+    ref_type: Mapped[str | None] = mapped_column(String(24))
+    ref_id: Mapped[str | None] = mapped_column(String(64))
+    #: the business event's key; unique, so one event changes points at most once
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    store: Mapped[Store | None] = relationship(lazy="selectin")
+
+
+class PointsAllocation(Base):
+    """Which lots an entry took points from (a debit) or returned points to (a reversal)."""
+
+    __tablename__ = "points_allocations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("points_entries.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("points_lots.id"), index=True)
+    #: always positive; the entry's sign says whether points left or came back
+    amount: Mapped[int]
+
+
+class ProgrammeSetting(Base):
+    """One row per section of /admin/settings (earn, expiry, deduction, ...)."""
+
+    __tablename__ = "programme_settings"
+
+    section: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Tier(Base):
+    __tablename__ = "tiers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(32))
+    #: points earned in the trailing 12 months needed to hold this tier
+    threshold_points: Mapped[int]
+    #: earning multiplier in percent (150 = ×1.5); integers only
+    multiplier_percent: Mapped[int] = mapped_column(default=100)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class EarnedMonth(Base):
+    """Points earned per member per business month (less refunds): tiers read 12 rows, not the
+    journal."""
+
+    __tablename__ = "points_earned_monthly"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    #: YYYYMM in business time
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    points: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,435 @@
+"""The ledger: the only way points change. Each call is one atomic step inside the caller's
+transaction (flush only), keyed by an idempotency key that is unique in the database.
+
+Concurrency: every call locks the member's account row first (SELECT … FOR UPDATE), then the
+lots it touches in id order, so two writers never deadlock and never lose an update. A call
+repeated with the same key returns the first call's entry and changes nothing.
+
+Debt: a clawback that finds too few points leaves the balance negative (balance = −debt); the
+next credits repay it first. While there is debt, no lot has points remaining.
+"""
+from datetime import datetime
+
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core import clock
+from core.db import db
+from core.errors import Conflict, NotFound
+from points import policy, tiers
+from points.models import (EARNING_KINDS, PointsAccount, PointsAllocation, PointsEntry, PointsLot)
+from points.settings import get_settings
+
+_UNSET = object()
+
+
+class InsufficientPoints(Conflict):
+    code, message = "insufficient_points", "Not enough points."
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+def open_account(member_id: int) -> PointsAccount:
+    """The member's account, created if missing (safe under concurrency)."""
+    account = db.session.get(PointsAccount, member_id)
+    if account is not None:
+        return account
+    try:
+        with db.session.begin_nested():
+            db.session.add(PointsAccount(member_id=member_id, balance=0, lifetime_earned=0,
+                                         version=0))
+    except IntegrityError:
+        pass  # opened by a concurrent request
+    return db.session.get(PointsAccount, member_id)
+
+
+def lock_account(member_id: int) -> PointsAccount:
+    """The account row, locked for the rest of the transaction (and refreshed)."""
+    stmt = (select(PointsAccount).where(PointsAccount.member_id == member_id)
+            .with_for_update().execution_options(populate_existing=True))
+    account = db.session.scalars(stmt).one_or_none()
+    if account is None:
+        open_account(member_id)
+        account = db.session.scalars(stmt).one()
+    return account
+
+
+def _find_entry(key: str) -> PointsEntry | None:
+    return db.session.scalars(select(PointsEntry).filter_by(idempotency_key=key)).one_or_none()
+
+
+def _replay(key: str, member_id: int) -> PointsEntry | None:
+    entry = _find_entry(key)
+    if entry is not None and entry.member_id != member_id:
+        raise Conflict(f"Idempotency key {key} belongs to another member.", code="invalid_state")
+    return entry
+
+
+def _append(account, kind, delta, key, *, debt_change=0, store_id=None, ref=None, reason=None,
+            operator_id=None, details=None, now=None) -> PointsEntry:
+    account.balance += delta
+    account.version += 1
+    ref_type, ref_id = ref or (None, None)
+    entry = PointsEntry(
+        member_id=account.member_id, kind=kind, delta=delta, balance_after=account.balance,
+        debt_change=debt_change, store_id=store_id, ref_type=ref_type,
+        ref_id=None if ref_id is None else str(ref_id), idempotency_key=key,
+        operator_id=operator_id, reason=reason, details=details, created_at=now or clock.now())
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+# --- credit ---------------------------------------------------------------------------------
+
+def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, ref=None,
+           reason=None, operator_id=None, details=None, expires_at=_UNSET) -> PointsEntry:
+    """Add `amount` points as a new lot expiring by the programme's policy (or `expires_at`).
+
+    Outstanding debt is repaid first. Earning kinds count towards lifetime_earned and tiers.
+    """
+    _check_amount(amount)
+    account = lock_account(member_id)
+    if (entry := _replay(key, member_id)) is not None:
+        return entry
+    now = clock.now()
+    expire_member_due(account, now)
+    expiry_policy = get_settings()["expiry"]
+    if expires_at is _UNSET:
+        expires_at = policy.expiry_for(now, expiry_policy, _birthday(member_id))
+    repaid = min(amount, max(-account.balance, 0))
+    entry = _append(account, kind, amount, key, debt_change=-repaid, store_id=store_id, ref=ref,
+                    reason=reason, operator_id=operator_id, details=details, now=now)
+    db.session.add(PointsLot(member_id=member_id, amount=amount, remaining=amount - repaid,
+                             expires_at=expires_at, store_id=store_id, entry_id=entry.id,
+                             created_at=now))
+    if kind in EARNING_KINDS:
+        account.lifetime_earned += amount
+        tiers.record_earned(member_id, now, amount)
+    _after_activity(member_id, now, expiry_policy, earned=kind in EARNING_KINDS)
+    db.session.flush()
+    return entry
+
+
+def _check_amount(amount):
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValueError(f"points must be a positive integer, got {amount!r}")
+
+
+def _birthday(member_id):
+    from members.models import Member
+
+    return db.session.scalar(select(Member.birthday).where(Member.id == member_id))
+
+
+def _after_activity(member_id, now, expiry_policy, *, earned=False):
+    if expiry_policy.get("mode") == "rolling_days":
+        touch_rolling(member_id, now, expiry_policy)
+    if earned:
+        tiers.upgrade_if_earned(member_id, now)
+
+
+def touch_rolling(member_id: int, now: datetime, expiry_policy: dict) -> None:
+    """rolling_days: move every live lot of the member to N days after this activity."""
+    new_expiry = policy.expiry_for(now, expiry_policy, _birthday(member_id))
+    db.session.execute(
+        update(PointsLot)
+        .where(PointsLot.member_id == member_id, PointsLot.remaining > 0,
+               PointsLot.expires_at.is_not(None), PointsLot.expires_at > now,
+               PointsLot.expires_at < new_expiry)
+        .values(expires_at=new_expiry)
+        .execution_options(synchronize_session=False))
+
+
+# --- debit and clawback ---------------------------------------------------------------------
+
+def debit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, ref=None,
+          reason=None, operator_id=None, details=None) -> PointsEntry:
+    """Take `amount` points, soonest-expiring lots first; 409 insufficient_points when short."""
+    _check_amount(amount)
+    account = lock_account(member_id)
+    if (entry := _replay(key, member_id)) is not None:
+        return entry
+    now = clock.now()
+    expire_member_due(account, now)
+    if account.balance < amount:
+        raise InsufficientPoints(f"This needs {amount} points; the balance is {account.balance}.",
+                                 details={"balance": account.balance, "needed": amount})
+    plan = _plan_consumption(member_id, amount, now)
+    entry = _append(account, kind, -amount, key, store_id=store_id, ref=ref, reason=reason,
+                    operator_id=operator_id, details=details, now=now)
+    _apply(plan, entry)
+    _after_activity(member_id, now, get_settings()["expiry"])
+    return entry
+
+
+def clawback(member_id: int, amount: int, *, key: str, store_id=None, ref=None, reason=None,
+             prefer_lot_id=None, kind="clawback", details=None) -> PointsEntry:
+    """Take back points even if already spent: what the lots cannot cover becomes debt.
+
+    `prefer_lot_id` is consumed first (e.g. the lot the refunded order created).
+    """
+    _check_amount(amount)
+    account = lock_account(member_id)
+    if (entry := _replay(key, member_id)) is not None:
+        return entry
+    now = clock.now()
+    expire_member_due(account, now)
+    plan = _plan_consumption(member_id, amount, now, prefer_lot_id=prefer_lot_id)
+    shortfall = amount - sum(take for _lot, take in plan)
+    entry = _append(account, kind, -amount, key, debt_change=shortfall, store_id=store_id,
+                    ref=ref, reason=reason, details=details, now=now)
+    _apply(plan, entry)
+    if kind == "clawback":
+        account.lifetime_earned = max(account.lifetime_earned - amount, 0)
+        tiers.record_earned(member_id, now, -amount)
+    return entry
+
+
+def _live_lots(member_id, now, *, lock=True):
+    stmt = (select(PointsLot)
+            .where(PointsLot.member_id == member_id, PointsLot.remaining > 0,
+                   or_(PointsLot.expires_at.is_(None), PointsLot.expires_at > now))
+            .order_by(PointsLot.expires_at.is_(None), PointsLot.expires_at, PointsLot.id))
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return list(db.session.scalars(stmt))
+
+
+def _plan_consumption(member_id, amount, now, *, prefer_lot_id=None):
+    lots = _live_lots(member_id, now)
+    lots.sort(key=lambda lot: lot.id != prefer_lot_id)  # stable: keeps FIFO-by-expiry otherwise
+    plan, left = [], amount
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(lot.remaining, left)
+        plan.append((lot, take))
+        left -= take
+    return plan
+
+
+def _apply(plan, entry) -> None:
+    for lot, take in plan:
+        lot.remaining -= take
+        db.session.add(PointsAllocation(entry_id=entry.id, lot_id=lot.id, amount=take))
+    db.session.flush()
+
+
+# --- reverse --------------------------------------------------------------------------------
+
+#: debits that can be undone (a cancelled redemption, a refunded deduction, a wrong adjustment)
+REVERSIBLE_DEBITS = ("spend", "deduct", "adjust")
+
+
+def reverse(entry_id: int, *, key: str, amount: int | None = None, reason=None,
+            store_id=_UNSET) -> PointsEntry:
+    """Undo (all or `amount` of) an entry.
+
+    A debit's points go back into the lots they came from, with their original expiry; points
+    whose lot has expired meanwhile are returned and then expired at once (the history shows
+    both). A credit is taken back from its own lot first, then like a clawback.
+    """
+    original = db.session.get(PointsEntry, entry_id)
+    if original is None:
+        raise NotFound(f"No points entry {entry_id}.")
+    account = lock_account(original.member_id)
+    if (entry := _replay(key, original.member_id)) is not None:
+        return entry
+    left = abs(original.delta) - _already_reversed(original)
+    amount = left if amount is None else amount
+    if amount <= 0 or amount > left:
+        raise Conflict(f"Only {left} points of entry {entry_id} can still be reversed.",
+                       code="invalid_state", details={"reversible": left})
+    store = original.store_id if store_id is _UNSET else store_id
+    if original.delta > 0:
+        return clawback(original.member_id, amount, key=key, store_id=store, kind="reverse",
+                        ref=("entry", original.id), reason=reason,
+                        prefer_lot_id=_lot_of(original))
+    if original.kind not in REVERSIBLE_DEBITS:
+        raise Conflict(f"A {original.kind} entry cannot be reversed.", code="invalid_state")
+    return _return_to_lots(account, original, amount, key, store, reason)
+
+
+def _already_reversed(original) -> int:
+    total = db.session.scalar(select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(
+        PointsEntry.ref_type == "entry", PointsEntry.ref_id == str(original.id),
+        PointsEntry.kind == "reverse"))
+    return abs(int(total))
+
+
+def _lot_of(credit_entry) -> int | None:
+    return db.session.scalar(select(PointsLot.id).where(PointsLot.entry_id == credit_entry.id))
+
+
+def _return_to_lots(account, original, amount, key, store_id, reason) -> PointsEntry:
+    now = clock.now()
+    returnable = _returnable_by_lot(original)
+    repaid = min(amount, max(-account.balance, 0))
+    entry = _append(account, "reverse", amount, key, debt_change=-repaid, store_id=store_id,
+                    ref=("entry", original.id), reason=reason, now=now)
+    left = amount - repaid
+    lot_ids = sorted(returnable)
+    lots = {lot.id: lot for lot in db.session.scalars(
+        select(PointsLot).where(PointsLot.id.in_(lot_ids)).order_by(PointsLot.id)
+        .with_for_update().execution_options(populate_existing=True))}
+    for lot_id in sorted(returnable, key=lambda i: -returnable[i][1]):  # last consumed first
+        if left == 0:
+            break
+        give = min(returnable[lot_id][0], left)
+        lots[lot_id].remaining += give
+        db.session.add(PointsAllocation(entry_id=entry.id, lot_id=lot_id, amount=give))
+        left -= give
+    db.session.flush()
+    expire_member_due(account, now, reason="退回的积分已过期")
+    return entry
+
+
+def _returnable_by_lot(original) -> dict[int, tuple[int, int]]:
+    """lot id → (points of this debit not yet returned to it, order of consumption)."""
+    taken = db.session.execute(select(PointsAllocation.lot_id, PointsAllocation.amount,
+                                      PointsAllocation.id)
+                               .where(PointsAllocation.entry_id == original.id)).all()
+    returned = dict(db.session.execute(
+        select(PointsAllocation.lot_id, func.sum(PointsAllocation.amount))
+        .join(PointsEntry, PointsEntry.id == PointsAllocation.entry_id)
+        .where(PointsEntry.ref_type == "entry", PointsEntry.ref_id == str(original.id),
+               PointsEntry.kind == "reverse")
+        .group_by(PointsAllocation.lot_id)).all())
+    return {lot_id: (amount - int(returned.get(lot_id, 0)), order)
+            for lot_id, amount, order in taken if amount > int(returned.get(lot_id, 0))}
+
+
+# --- expiry ---------------------------------------------------------------------------------
+
+def expire_member_due(account, now, *, reason=None) -> int:
+    """Expire the member's lots whose time has come (called under the account lock)."""
+    lots = list(db.session.scalars(
+        select(PointsLot).where(PointsLot.member_id == account.member_id,
+                                PointsLot.remaining > 0, PointsLot.expires_at <= now)
+        .order_by(PointsLot.id).with_for_update().execution_options(populate_existing=True)))
+    if not lots:
+        return 0
+    entry = _append(account, "expire", -sum(lot.remaining for lot in lots),
+                    f"expire:{account.member_id}:{lots[0].id}", reason=reason, now=now)
+    _apply([(lot, lot.remaining) for lot in lots], entry)
+    return len(lots)
+
+
+def expire_chunk(as_of: datetime, after=None, limit: int = 1000):
+    """Expire up to `limit` due lots (expires_at ≤ as_of), set-based; one transaction's work.
+
+    Returns (lots expired, cursor for the next chunk or None when done). Idempotent: a lot is
+    expired by the same transaction that zeroes it, so a killed sweep reruns from scratch safely.
+    """
+    stmt = (select(PointsLot.id, PointsLot.member_id, PointsLot.expires_at)
+            .where(PointsLot.expires_at <= as_of, PointsLot.remaining > 0)
+            .order_by(PointsLot.expires_at, PointsLot.id).limit(limit))
+    if after is not None:
+        stmt = stmt.where(or_(PointsLot.expires_at > after[0],
+                              (PointsLot.expires_at == after[0]) & (PointsLot.id > after[1])))
+    rows = db.session.execute(stmt).all()
+    if not rows:
+        return 0, None
+    expired = _expire_lots(sorted({r.member_id for r in rows}), [r.id for r in rows], as_of)
+    return expired, (rows[-1].expires_at, rows[-1].id)
+
+
+def _expire_lots(member_ids, lot_ids, as_of) -> int:
+    accounts = {a.member_id: a for a in db.session.scalars(
+        select(PointsAccount).where(PointsAccount.member_id.in_(member_ids))
+        .order_by(PointsAccount.member_id).with_for_update()
+        .execution_options(populate_existing=True))}
+    lots = db.session.execute(
+        select(PointsLot.id, PointsLot.member_id, PointsLot.remaining)
+        .where(PointsLot.id.in_(lot_ids), PointsLot.remaining > 0)
+        .order_by(PointsLot.id).with_for_update()).all()
+    if not lots:
+        return 0
+    by_member: dict[int, list] = {}
+    for lot in lots:
+        by_member.setdefault(lot.member_id, []).append(lot)
+    now = clock.now()
+    entries = [_expire_entry_row(accounts[m], member_lots, now) for m, member_lots in by_member.items()]
+    db.session.execute(PointsEntry.__table__.insert(), entries)
+    keys = [e["idempotency_key"] for e in entries]
+    entry_ids = dict(db.session.execute(select(PointsEntry.idempotency_key, PointsEntry.id)
+                                        .where(PointsEntry.idempotency_key.in_(keys))).all())
+    db.session.execute(PointsAllocation.__table__.insert(), [
+        {"entry_id": entry_ids[f"expire:{lot.member_id}:{by_member[lot.member_id][0].id}"],
+         "lot_id": lot.id, "amount": lot.remaining} for lot in lots])
+    db.session.execute(update(PointsLot).where(PointsLot.id.in_([lot.id for lot in lots]))
+                       .values(remaining=0).execution_options(synchronize_session=False))
+    balances = {m: accounts[m].balance for m in by_member}
+    db.session.execute(
+        update(PointsAccount).where(PointsAccount.member_id.in_(list(balances)))
+        .values(balance=case(balances, value=PointsAccount.member_id),
+                version=PointsAccount.version + 1)
+        .execution_options(synchronize_session=False))
+    return len(lots)
+
+
+def _expire_entry_row(account, member_lots, now) -> dict:
+    """The expire entry's row; updates the (locked) account object's balance in memory."""
+    total = sum(lot.remaining for lot in member_lots)
+    account.balance -= total
+    db.session.expunge(account)  # written by the set-based UPDATE, not by the unit of work
+    return {"member_id": account.member_id, "kind": "expire", "delta": -total,
+            "balance_after": account.balance, "debt_change": 0, "store_id": None,
+            "ref_type": None, "ref_id": None, "operator_id": None, "reason": None,
+            "details": None, "idempotency_key": f"expire:{account.member_id}:{member_lots[0].id}",
+            "created_at": now}
+
+
+# --- adjustments, merges --------------------------------------------------------------------
+
+def adjust(member_id: int, delta: int, *, reason: str, operator, store_id=None,
+           key: str) -> PointsEntry:
+    """A manual correction by staff (reason required; audited). A negative delta never
+    creates debt: it needs the points to be there (409 insufficient_points)."""
+    from core import audit
+
+    if not reason or not reason.strip():
+        raise Conflict("An adjustment needs a reason.", code="invalid_state")
+    before = lock_account(member_id).balance
+    kwargs = dict(kind="adjust", key=key, store_id=store_id, reason=reason.strip(),
+                  operator_id=operator.id, ref=("staff", operator.id))
+    entry = (credit(member_id, delta, **kwargs) if delta > 0
+             else debit(member_id, -delta, **kwargs))
+    audit.record("points.adjust", "member", member_id, reason=reason.strip(),
+                 before={"balance": before}, after={"balance": entry.balance_after,
+                                                    "delta": delta, "entry_id": entry.id})
+    return entry
+
+
+def merge_accounts(source_member_id: int, target_member_id: int, *, key: str) -> None:
+    """Move everything the source holds to the target: each live lot becomes a lot of the
+    target with the same remaining points, expiry and issuing store; debt moves too.
+    A `merge_out` entry on the source, a `merge_in` entry on the target. Idempotent on key."""
+    first, second = sorted([source_member_id, target_member_id])
+    lock_account(first), lock_account(second)  # fixed order: no deadlock with a reverse merge
+    source, target = lock_account(source_member_id), lock_account(target_member_id)
+    if _find_entry(f"{key}:out") is not None:
+        return
+    now = clock.now()
+    expire_member_due(source, now)
+    lots = _live_lots(source_member_id, now)
+    moving = [(lot, lot.remaining) for lot in lots]
+    moved, debt = sum(points for _lot, points in moving), max(-source.balance, 0)
+    out = _append(source, "merge_out", -source.balance, f"{key}:out", debt_change=-debt,
+                  ref=("member", target_member_id), now=now)
+    _apply(moving, out)
+    repaid = min(moved, max(-target.balance, 0))
+    into = _append(target, "merge_in", moved, f"{key}:in", debt_change=-repaid,
+                   ref=("member", source_member_id), now=now)
+    for lot, points in moving:
+        absorbed = min(points, repaid)
+        repaid -= absorbed
+        db.session.add(PointsLot(member_id=target_member_id, amount=points,
+                                 remaining=points - absorbed, expires_at=lot.expires_at,
+                                 store_id=lot.store_id, entry_id=into.id, created_at=now))
+    target.lifetime_earned += source.lifetime_earned
+    db.session.flush()
+    if debt:
+        clawback(target_member_id, debt, key=f"{key}:debt", kind="merge_in",
+                 ref=("member", source_member_id))

@@ -1,0 +1,56 @@
+"""Programme settings (/admin/settings): one JSON row per section, defaults as API.md says.
+
+Out of the box: 1 point per whole yuan, points never expire, no deduction, no bonuses.
+"""
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from core import audit, clock
+from core.db import db
+from points.models import ProgrammeSetting
+
+DEFAULTS = {
+    "earn": {"points_per_yuan": 1},
+    "expiry": {"mode": "never", "days": 365, "birthday_extension_days": 0},
+    "deduction": {"points_per_yuan": 100, "max_ratio_percent": 0},
+    "registration_bonus": 0,
+    "first_order_bonus": 0,
+    #: what one point costs the store that issued it, in fen (settlement)
+    "point_value_fen": 1,
+    "reminders": {"days_before": 7, "hour": 10},
+}
+
+
+def get_settings() -> dict:
+    """The whole programme configuration, defaults filled in (cached for the request)."""
+    cached = g.get("_programme_settings") if has_request_context() else None
+    if cached is not None:
+        return cached
+    stored = {row.section: row.value for row in db.session.scalars(select(ProgrammeSetting))}
+    merged = {}
+    for section, default in DEFAULTS.items():
+        value = stored.get(section, default)
+        merged[section] = {**default, **value} if isinstance(default, dict) else value
+    if has_request_context():
+        g._programme_settings = merged
+    return merged
+
+
+def update_settings(sections: dict) -> dict:
+    """Replace the given sections (others unchanged); audited. Returns the new settings."""
+    before = get_settings()
+    for section, value in sections.items():
+        row = db.session.get(ProgrammeSetting, section)
+        if row is None:
+            row = ProgrammeSetting(section=section)
+            db.session.add(row)
+        default = DEFAULTS[section]
+        row.value = {**before[section], **value} if isinstance(default, dict) else value
+        row.updated_at = clock.now()
+    db.session.flush()
+    if has_request_context():
+        g.pop("_programme_settings", None)
+    after = get_settings()
+    audit.record("settings.update", "settings", ",".join(sorted(sections)),
+                 before={k: before[k] for k in sections}, after={k: after[k] for k in sections})
+    return after

@@ -1,0 +1,155 @@
+"""Tiers follow the points earned (not the balance) in the trailing 12 months: a member moves
+up at once on the credit that crosses a threshold, and down only at the periodic review."""
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core import audit, clock
+from core.db import db
+from core.errors import Conflict, NotFound
+from points.models import EarnedMonth, Tier
+
+TIER_FIELDS = ("code", "name", "threshold_points", "multiplier_percent", "active")
+
+
+def active_tiers() -> list[Tier]:
+    """Active tiers, lowest threshold first."""
+    return list(db.session.scalars(select(Tier).filter_by(active=True)
+                                   .order_by(Tier.threshold_points, Tier.id)))
+
+
+def tier_by_code(code: str | None) -> Tier | None:
+    if code is None:
+        return None
+    return db.session.scalars(select(Tier).filter_by(code=code)).one_or_none()
+
+
+def _month(moment: datetime) -> int:
+    day = clock.business_date(moment)
+    return day.year * 100 + day.month
+
+
+def _first_month_of_window(now: datetime) -> int:
+    """The trailing 12 months: this business month and the 11 before it."""
+    month = _month(now)
+    year, mon = divmod(month, 100)
+    mon -= 11
+    if mon <= 0:
+        year, mon = year - 1, mon + 12
+    return year * 100 + mon
+
+
+def record_earned(member_id: int, now: datetime, points: int) -> None:
+    """Add (or, for a refund, subtract) points earned this month. Call under the account lock."""
+    month = _month(now)
+    changed = db.session.execute(
+        update(EarnedMonth).where(EarnedMonth.member_id == member_id, EarnedMonth.month == month)
+        .values(points=EarnedMonth.points + points).execution_options(synchronize_session=False))
+    if changed.rowcount == 0:
+        db.session.add(EarnedMonth(member_id=member_id, month=month, points=points))
+        db.session.flush()
+
+
+def earned_in_window(member_id: int, now: datetime) -> int:
+    """Points earned in the trailing 12 months, less what refunds clawed back."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(EarnedMonth.points), 0))
+        .where(EarnedMonth.member_id == member_id,
+               EarnedMonth.month >= _first_month_of_window(now)))
+    return max(int(total), 0)
+
+
+def tier_for_points(points: int, tiers=None) -> Tier | None:
+    reached = [t for t in (tiers if tiers is not None else active_tiers())
+               if t.threshold_points <= points]
+    return reached[-1] if reached else None
+
+
+def upgrade_if_earned(member_id: int, now: datetime) -> None:
+    """Raise the member's tier if the points earned now reach a higher one (never lowers)."""
+    from members.models import Member
+
+    tiers = active_tiers()
+    if not tiers:
+        return
+    reached = tier_for_points(earned_in_window(member_id, now), tiers)
+    member = db.session.get(Member, member_id)
+    current = next((t for t in tiers if t.code == member.tier_code), None)
+    if reached and (current is None or reached.threshold_points > current.threshold_points):
+        member.tier_code = reached.code
+        db.session.flush()
+
+
+def review_chunk(now: datetime, after_member_id: int = 0, limit: int = 1000):
+    """Set each member's tier to what the last 12 months earned (may lower it). One chunk of
+    members per call: returns (members changed, next cursor or None)."""
+    from members.models import Member
+
+    tiers = active_tiers()
+    members = list(db.session.scalars(select(Member).where(Member.id > after_member_id)
+                                      .order_by(Member.id).limit(limit)))
+    if not members:
+        return 0, None
+    earned = dict(db.session.execute(
+        select(EarnedMonth.member_id, func.sum(EarnedMonth.points))
+        .where(EarnedMonth.member_id.in_([m.id for m in members]),
+               EarnedMonth.month >= _first_month_of_window(now))
+        .group_by(EarnedMonth.member_id)).all())
+    changed = 0
+    for member in members:
+        tier = tier_for_points(max(int(earned.get(member.id, 0)), 0), tiers)
+        code = tier.code if tier else None
+        if member.tier_code != code:
+            member.tier_code, changed = code, changed + 1
+    db.session.flush()
+    return changed, members[-1].id
+
+
+def points_to_next(member_tier_code, earned: int):
+    """(next tier, points still needed) or (None, 0) at the top."""
+    for tier in active_tiers():
+        if tier.threshold_points > earned and tier.code != member_tier_code:
+            return tier, tier.threshold_points - earned
+    return None, 0
+
+
+# --- admin ----------------------------------------------------------------------------------
+
+def create_tier(code, name, threshold_points, multiplier_percent) -> Tier:
+    tier = Tier(code=code, name=name, threshold_points=threshold_points,
+                multiplier_percent=multiplier_percent, active=True)
+    try:
+        with db.session.begin_nested():
+            db.session.add(tier)
+    except IntegrityError:
+        raise Conflict(f"Tier code {code} is taken.", code="invalid_state") from None
+    audit.record("tier.create", "tier", code, after=_snapshot(tier))
+    return tier
+
+
+def get_tier(code) -> Tier:
+    tier = tier_by_code(code)
+    if tier is None:
+        raise NotFound(f"No tier {code}.")
+    return tier
+
+
+def update_tier(code, changes: dict) -> Tier:
+    tier = get_tier(code)
+    before = _snapshot(tier)
+    for name, value in changes.items():
+        setattr(tier, name, value)
+    db.session.flush()
+    audit.record("tier.update", "tier", code, before=before, after=_snapshot(tier))
+    return tier
+
+
+def _snapshot(tier):
+    return {n: getattr(tier, n) for n in TIER_FIELDS}
+
+
+def list_tiers() -> list[Tier]:
+    return list(db.session.scalars(select(Tier).order_by(Tier.threshold_points, Tier.id)))
+
+

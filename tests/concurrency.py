@@ -1,0 +1,26 @@
+"""Run a function in many threads at once, each in its own app context and transaction (the
+same boundary a request has), and collect what each returned or raised."""
+import threading
+
+from core.db import run_in_transaction
+
+
+def race(app, work, n: int):
+    """Start `n` threads together on `work(i)`; return a list of results or exceptions."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[i] = run_in_transaction(lambda: work(i), retries=app.config["TX_RETRIES"])
+            except Exception as exc:  # collected for the test to inspect
+                results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results

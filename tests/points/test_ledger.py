@@ -1,0 +1,276 @@
+"""The ledger's rules, called through the service as other domains call them."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from core import clock
+from core.db import db
+from points import service
+from points.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
+from points.settings import update_settings
+from tests.points.ledger_checks import assert_ledger_consistent
+
+SH = timezone(timedelta(hours=8))
+
+
+def at(*args):
+    """A moment in Shanghai business time."""
+    return datetime(*args, tzinfo=SH)
+
+
+def balance(member):
+    return db.session.get(PointsAccount, member.id).balance
+
+
+def lots(member):
+    return list(db.session.scalars(select(PointsLot).filter_by(member_id=member.id)
+                                   .order_by(PointsLot.id)))
+
+
+def credit(member, amount, key, *, expires_at=None, **kw):
+    return service.credit(member.id, amount, kind="earn", key=key, expires_at=expires_at, **kw)
+
+
+def test_debit_takes_soonest_expiring_lots_first_then_oldest(factory):
+    clock.set(at(2026, 1, 1, 12))
+    m = factory.member()
+    late = credit(m, 30, "a", expires_at=at(2026, 12, 31))
+    never = credit(m, 30, "b", expires_at=None)
+    soon = credit(m, 30, "c", expires_at=at(2026, 3, 1))
+    also_soon = credit(m, 30, "d", expires_at=at(2026, 3, 1))
+    entry = service.debit(m.id, 70, kind="spend", key="spend-1")
+    taken = {a.lot_id: a.amount for a in db.session.scalars(
+        select(PointsAllocation).filter_by(entry_id=entry.id))}
+    lot_of = {lot.entry_id: lot.id for lot in lots(m)}
+    assert taken == {lot_of[soon.id]: 30, lot_of[also_soon.id]: 30, lot_of[late.id]: 10}
+    assert lot_of[never.id] not in taken
+    assert balance(m) == 50 and entry.balance_after == 50
+    assert_ledger_consistent()
+
+
+def test_insufficient_points_changes_nothing(factory):
+    m = factory.member(points=40)
+    with pytest.raises(service.InsufficientPoints) as raised:
+        service.debit(m.id, 41, kind="spend", key="too-much")
+    assert raised.value.status == 409 and raised.value.details == {"balance": 40, "needed": 41}
+    assert balance(m) == 40
+
+
+def test_same_key_credits_once(factory):
+    m = factory.member()
+    first = credit(m, 10, "order:1")
+    again = credit(m, 10, "order:1")
+    assert again.id == first.id and balance(m) == 10
+
+
+def test_a_key_of_another_member_is_refused(factory):
+    a, b = factory.member(), factory.member()
+    credit(a, 10, "shared-key")
+    with pytest.raises(Exception) as raised:
+        credit(b, 10, "shared-key")
+    assert getattr(raised.value, "code", "") == "invalid_state"
+
+
+# --- expiry policies --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("earned, days, expected_last_day", [
+    (at(2026, 3, 1, 10), 30, date(2026, 3, 31)),
+    (at(2026, 3, 1, 23, 59, 59), 30, date(2026, 3, 31)),   # still 1 March in Shanghai
+    (at(2026, 3, 2, 0, 0, 0), 30, date(2026, 4, 1)),        # a new business day
+    (at(2028, 2, 28, 12), 1, date(2028, 2, 29)),            # leap year
+    (at(2026, 12, 31, 20), 1, date(2027, 1, 1)),            # year end
+])
+def test_fixed_days_expire_at_the_end_of_the_business_day(factory, earned, days,
+                                                           expected_last_day):
+    update_settings({"expiry": {"mode": "fixed_days", "days": days}})
+    clock.set(earned)
+    m = factory.member()
+    credit(m, 10, "fixed", expires_at=service._UNSET)
+    expires = lots(m)[0].expires_at.astimezone(SH)
+    assert expires.date() == expected_last_day
+    assert (expires.hour, expires.minute, expires.second) == (23, 59, 59)
+
+
+@pytest.mark.parametrize("earned, expected", [
+    (at(2026, 1, 1, 0, 0), date(2027, 12, 31)),
+    (at(2026, 12, 31, 23, 59), date(2027, 12, 31)),
+    (at(2027, 1, 1, 0, 0), date(2028, 12, 31)),
+])
+def test_year_end_policy(factory, earned, expected):
+    update_settings({"expiry": {"mode": "year_end", "days": 365}})
+    clock.set(earned)
+    m = factory.member()
+    credit(m, 10, "ye", expires_at=service._UNSET)
+    assert lots(m)[0].expires_at.astimezone(SH).date() == expected
+
+
+def test_points_are_spendable_until_the_last_microsecond_of_their_day(factory):
+    update_settings({"expiry": {"mode": "fixed_days", "days": 10}})
+    clock.set(at(2026, 5, 1, 9))
+    m = factory.member()
+    credit(m, 10, "x", expires_at=service._UNSET)
+    clock.set(at(2026, 5, 11, 23, 59, 59))
+    assert service.debit(m.id, 5, kind="spend", key="last-second").balance_after == 5
+    clock.set(at(2026, 5, 12, 0, 0, 0))
+    with pytest.raises(service.InsufficientPoints):
+        service.debit(m.id, 5, kind="spend", key="too-late")
+    assert balance(m) == 0  # the remaining 5 expired on touch
+    kinds = [e.kind for e in db.session.scalars(select(PointsEntry).filter_by(member_id=m.id))]
+    assert kinds == ["earn", "spend", "expire"]
+    assert_ledger_consistent()
+
+
+def test_rolling_days_moves_every_live_lot_on_activity(factory):
+    update_settings({"expiry": {"mode": "rolling_days", "days": 90}})
+    clock.set(at(2026, 1, 10, 12))
+    m = factory.member()
+    credit(m, 50, "r1", expires_at=service._UNSET)
+    clock.set(at(2026, 3, 1, 12))
+    service.debit(m.id, 10, kind="spend", key="r-spend")
+    assert {lot.expires_at.astimezone(SH).date() for lot in lots(m)} == {date(2026, 5, 30)}
+
+
+def test_birthday_month_extension(factory):
+    update_settings({"expiry": {"mode": "fixed_days", "days": 30,
+                                "birthday_extension_days": 15}})
+    clock.set(at(2026, 6, 1, 12))
+    m = factory.member(birthday=date(1990, 7, 20))
+    credit(m, 10, "bday", expires_at=service._UNSET)
+    assert lots(m)[0].expires_at.astimezone(SH).date() == date(2026, 7, 16)
+
+
+def test_policy_change_applies_to_new_lots_only(factory):
+    clock.set(at(2026, 1, 1, 12))
+    m = factory.member()
+    credit(m, 10, "old", expires_at=service._UNSET)
+    update_settings({"expiry": {"mode": "fixed_days", "days": 30}})
+    credit(m, 10, "new", expires_at=service._UNSET)
+    assert [lot.expires_at is None for lot in lots(m)] == [True, False]
+
+
+# --- clawback and debt --------------------------------------------------------------------
+
+def test_clawback_beyond_the_balance_becomes_debt_repaid_by_later_credits(factory):
+    m = factory.member()
+    order = credit(m, 100, "order:9")
+    service.debit(m.id, 80, kind="spend", key="mall:1")
+    claw = service.clawback(m.id, 100, key="refund:9", ref=("order", 9),
+                            prefer_lot_id=lots(m)[0].id)
+    assert claw.balance_after == -80 and claw.debt_change == 80
+    assert_ledger_consistent()
+    later = credit(m, 50, "order:10")
+    assert later.balance_after == -30 and lots(m)[-1].remaining == 0
+    credit(m, 50, "order:11")
+    assert balance(m) == 20 and lots(m)[-1].remaining == 20
+    with pytest.raises(service.InsufficientPoints):
+        service.debit(m.id, 21, kind="spend", key="mall:2")
+    assert order.id
+    assert_ledger_consistent()
+
+
+# --- reverse ------------------------------------------------------------------------------
+
+def test_reverse_returns_points_to_the_same_lots_with_their_expiry(factory):
+    clock.set(at(2026, 1, 1, 12))
+    m = factory.member()
+    credit(m, 30, "a", expires_at=at(2026, 2, 1))
+    credit(m, 30, "b", expires_at=at(2026, 9, 1))
+    spend = service.debit(m.id, 50, kind="spend", key="redeem:1")
+    assert [lot.remaining for lot in lots(m)] == [0, 10]
+    service.reverse(spend.id, key="cancel:1")
+    assert [lot.remaining for lot in lots(m)] == [30, 30]
+    assert balance(m) == 60
+    again = service.reverse(spend.id, key="cancel:1")
+    assert balance(m) == 60 and again.kind == "reverse"
+    with pytest.raises(Exception) as raised:
+        service.reverse(spend.id, key="cancel:other")
+    assert raised.value.code == "invalid_state"
+    assert_ledger_consistent()
+
+
+def test_reversed_points_whose_lot_expired_meanwhile_expire_at_once(factory):
+    clock.set(at(2026, 1, 1, 12))
+    m = factory.member()
+    credit(m, 30, "a", expires_at=at(2026, 2, 1))
+    credit(m, 30, "b", expires_at=at(2026, 9, 1))
+    spend = service.debit(m.id, 50, kind="spend", key="redeem:2")
+    clock.set(at(2026, 3, 1, 12))
+    service.reverse(spend.id, key="cancel:2")
+    entries = list(db.session.scalars(select(PointsEntry).filter_by(member_id=m.id)
+                                      .order_by(PointsEntry.id)))
+    assert [(e.kind, e.delta) for e in entries[-2:]] == [("reverse", 50), ("expire", -30)]
+    assert entries[-1].reason  # the history says why the returned points are gone
+    assert balance(m) == 30
+    assert_ledger_consistent()
+
+
+def test_partial_reverse_of_a_debit(factory):
+    m = factory.member()
+    credit(m, 100, "a")
+    deduct = service.debit(m.id, 60, kind="deduct", key="deduct:1")
+    service.reverse(deduct.id, key="refund:1", amount=20)
+    service.reverse(deduct.id, key="refund:2", amount=40)
+    assert balance(m) == 100
+    with pytest.raises(Exception):
+        service.reverse(deduct.id, key="refund:3", amount=1)
+    assert_ledger_consistent()
+
+
+def test_reverse_of_a_credit_takes_from_its_own_lot_first(factory):
+    m = factory.member()
+    credit(m, 40, "first")
+    reward = service.credit(m.id, 25, kind="task", key="task:1")
+    service.reverse(reward.id, key="task:1:revoked")
+    assert [lot.remaining for lot in lots(m)] == [40, 0]
+    assert_ledger_consistent()
+
+
+# --- merge and adjust ---------------------------------------------------------------------
+
+def test_merge_moves_lots_with_expiry_and_store(factory):
+    store = factory.store()
+    clock.set(at(2026, 1, 1, 12))
+    src, dst = factory.member(), factory.member()
+    credit(src, 30, "s1", expires_at=at(2026, 6, 30), store_id=store.id)
+    credit(src, 20, "s2")
+    credit(dst, 5, "d1")
+    service.merge_accounts(src.id, dst.id, key="merge:1")
+    service.merge_accounts(src.id, dst.id, key="merge:1")  # idempotent
+    assert balance(src) == 0 and balance(dst) == 55
+    moved = [(lot.remaining, lot.expires_at, lot.store_id) for lot in lots(dst)][1:]
+    assert moved == [(30, at(2026, 6, 30), store.id), (20, None, None)]
+    assert_ledger_consistent()
+
+
+def test_adjust_needs_a_reason_and_never_makes_debt(factory):
+    m = factory.member(points=10)
+    staff = factory.staff("hq_admin")
+    with pytest.raises(Exception):
+        service.adjust(m.id, 5, reason=" ", operator=staff, key="adj:0")
+    with pytest.raises(service.InsufficientPoints):
+        service.adjust(m.id, -11, reason="typo", operator=staff, key="adj:1")
+    entry = service.adjust(m.id, -10, reason="duplicate order", operator=staff, key="adj:2")
+    assert entry.balance_after == 0 and entry.operator_id == staff.id
+
+
+# --- sweep --------------------------------------------------------------------------------
+
+def test_sweep_expires_due_lots_in_chunks_and_reruns_safely(factory):
+    clock.set(at(2026, 1, 1, 12))
+    members = [factory.member() for _ in range(3)]
+    for n, m in enumerate(members):
+        credit(m, 10, f"due-{n}", expires_at=at(2026, 1, 31, 23, 59))
+        credit(m, 7, f"due2-{n}", expires_at=at(2026, 1, 15))
+        credit(m, 5, f"later-{n}", expires_at=at(2026, 2, 2))
+    as_of = clock.end_of_business_day(date(2026, 1, 31))
+    expired, cursor = service.expire_chunk(as_of, None, limit=4)
+    assert expired == 4
+    total = expired
+    while cursor is not None:
+        n, cursor = service.expire_chunk(as_of, cursor, limit=4)
+        total += n
+    assert total == 6
+    assert service.expire_chunk(as_of, None, limit=4) == (0, None)  # rerun: nothing twice
+    assert [balance(m) for m in members] == [5, 5, 5]
+    assert_ledger_consistent()
