@@ -108,5 +108,5 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_ledger_invariants_hold_under_random_operations(factory):
     LedgerMachine.factory = factory
     run_state_machine_as_test(LedgerMachine, settings=settings(
-        max_examples=EXAMPLES, stateful_step_count=25, deadline=None,
+        max_examples=EXAMPLES, stateful_step_count=25, deadline=None, database=None,
         suppress_health_check=list(HealthCheck)))
