@@ -9,7 +9,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import cli as core_cli
+from core import cli as core_cli, events
 from core.api import api, init_api
 from core.config import INSTANCE_DIR, load_config
 from core.db import db, run_in_transaction
@@ -52,6 +52,7 @@ def register_extensions(app):
     redis_store.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     init_api(app)
+    events.load_subscribers()
 
 
 def register_blueprints(app):

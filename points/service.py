@@ -311,7 +311,7 @@ def expire_member_due(account, now, *, reason=None) -> int:
     if not lots:
         return 0
     entry = _append(account, "expire", -sum(lot.remaining for lot in lots),
-                    f"expire:{account.member_id}:{lots[0].id}", reason=reason, now=now)
+                    _expire_key(account), reason=reason, now=now)
     _apply([(lot, lot.remaining) for lot in lots], entry)
     return len(lots)
 
@@ -350,14 +350,16 @@ def _expire_lots(member_ids, lot_ids, as_of) -> int:
     for lot in lots:
         by_member.setdefault(lot.member_id, []).append(lot)
     now = clock.now()
-    entries = [_expire_entry_row(accounts[m], member_lots, now) for m, member_lots in by_member.items()]
-    db.session.execute(PointsEntry.__table__.insert(), entries)
-    keys = [e["idempotency_key"] for e in entries]
+    entries = {m: _expire_entry_row(accounts[m], member_lots, now)
+               for m, member_lots in by_member.items()}
+    db.session.execute(PointsEntry.__table__.insert(), list(entries.values()))
+    keys = {m: row["idempotency_key"] for m, row in entries.items()}
     entry_ids = dict(db.session.execute(select(PointsEntry.idempotency_key, PointsEntry.id)
-                                        .where(PointsEntry.idempotency_key.in_(keys))).all())
+                                        .where(PointsEntry.idempotency_key.in_(keys.values())))
+                     .all())
     db.session.execute(PointsAllocation.__table__.insert(), [
-        {"entry_id": entry_ids[f"expire:{lot.member_id}:{by_member[lot.member_id][0].id}"],
-         "lot_id": lot.id, "amount": lot.remaining} for lot in lots])
+        {"entry_id": entry_ids[keys[lot.member_id]], "lot_id": lot.id, "amount": lot.remaining}
+        for lot in lots])
     db.session.execute(update(PointsLot).where(PointsLot.id.in_([lot.id for lot in lots]))
                        .values(remaining=0).execution_options(synchronize_session=False))
     balances = {m: accounts[m].balance for m in by_member}
@@ -372,13 +374,19 @@ def _expire_lots(member_ids, lot_ids, as_of) -> int:
 def _expire_entry_row(account, member_lots, now) -> dict:
     """The expire entry's row; updates the (locked) account object's balance in memory."""
     total = sum(lot.remaining for lot in member_lots)
+    key = _expire_key(account)
     account.balance -= total
     db.session.expunge(account)  # written by the set-based UPDATE, not by the unit of work
     return {"member_id": account.member_id, "kind": "expire", "delta": -total,
             "balance_after": account.balance, "debt_change": 0, "store_id": None,
             "ref_type": None, "ref_id": None, "operator_id": None, "reason": None,
-            "details": None, "idempotency_key": f"expire:{account.member_id}:{member_lots[0].id}",
-            "created_at": now}
+            "details": None, "idempotency_key": key, "created_at": now}
+
+
+def _expire_key(account) -> str:
+    """Unique per expiry: the account's version changes with every entry (the sweep's
+    exactly-once comes from zeroing the lots under the account lock, not from this key)."""
+    return f"expire:{account.member_id}:v{account.version}"
 
 
 # --- adjustments, merges --------------------------------------------------------------------

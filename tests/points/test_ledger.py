@@ -274,3 +274,20 @@ def test_sweep_expires_due_lots_in_chunks_and_reruns_safely(factory):
     assert service.expire_chunk(as_of, None, limit=4) == (0, None)  # rerun: nothing twice
     assert [balance(m) for m in members] == [5, 5, 5]
     assert_ledger_consistent()
+
+
+def test_a_lot_can_expire_again_after_points_are_returned_to_it(factory):
+    """Found by the state machine: the second expiry of one lot needs its own key."""
+    clock.set(at(2026, 1, 1, 12))
+    m = factory.member()
+    credit(m, 30, "a", expires_at=at(2026, 2, 1))
+    spend = service.debit(m.id, 20, kind="spend", key="redeem:9")
+    clock.set(at(2026, 3, 1, 12))
+    assert service.expire_chunk(clock.now(), None)[0] == 1
+    service.reverse(spend.id, key="cancel:9a", amount=5)
+    service.reverse(spend.id, key="cancel:9b", amount=15)
+    kinds = [e.kind for e in db.session.scalars(select(PointsEntry).filter_by(member_id=m.id)
+                                                .order_by(PointsEntry.id))]
+    assert kinds == ["earn", "spend", "expire", "reverse", "expire", "reverse", "expire"]
+    assert balance(m) == 0
+    assert_ledger_consistent()

@@ -1,0 +1,48 @@
+"""In-process domain events, so the domain that acts need not know who reacts (the task centre
+pays a referral when identity registers a member or earning records a first order).
+
+Handlers run synchronously, inside the emitter's transaction: a reward is paid in the same
+transaction as the event that triggered it, or not at all. A handler that must reach outside
+the database queues its side effect with core.db.after_commit.
+"""
+from collections import defaultdict
+from importlib import import_module
+
+#: every event, with what its handlers receive (keyword arguments)
+EVENTS = {
+    "member.registered": "member, invite_code (str|None), store (Store|None): a new WeChat "
+                         "member's first login",
+    "member.phone_bound": "member: the member bound a phone (after any merge)",
+    "member.profile_completed": "member: nickname, avatar and birthday are all set",
+    "order.recorded": "member, order, first (bool: the member's first order)",
+    "redemption.created": "member, redemption, first (bool: the member's first redemption)",
+}
+
+#: modules that subscribe handlers when imported; create_app imports them all
+SUBSCRIBERS: list[str] = []
+
+_handlers: dict[str, list] = defaultdict(list)
+
+
+def subscribe(name: str):
+    if name not in EVENTS:
+        raise KeyError(f"unknown event {name!r}; declare it in core.events.EVENTS")
+
+    def decorator(handler):
+        if handler not in _handlers[name]:
+            _handlers[name].append(handler)
+        return handler
+
+    return decorator
+
+
+def emit(name: str, **payload) -> None:
+    if name not in EVENTS:
+        raise KeyError(f"unknown event {name!r}")
+    for handler in list(_handlers[name]):
+        handler(**payload)
+
+
+def load_subscribers() -> None:
+    for module in SUBSCRIBERS:
+        import_module(module)
