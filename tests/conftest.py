@@ -13,20 +13,21 @@ from tests.factories import Factory
 from tests.helpers import ApiClient, PosClient
 
 
-def pytest_report_header(config):
-    return f"jifen backends: {config._jifen_backends}"
-
-
 def pytest_configure(config):
-    config._jifen_backends = "(not chosen yet)"
+    import tempfile
+
+    config._jifen_backends = backends.choose(tempfile.mkdtemp(prefix="jifen-test-"))
+
+
+def pytest_report_header(config):
+    database, redis_backend = config._jifen_backends
+    return f"jifen: tests run on {database.name} + {'redis' if redis_backend else 'fakeredis'}"
 
 
 @pytest.fixture(scope="session")
-def backend(tmp_path_factory, pytestconfig):
-    database, redis_backend = backends.choose(str(tmp_path_factory.mktemp("db")))
+def backend(pytestconfig):
+    database, redis_backend = pytestconfig._jifen_backends
     url, redis_url = database.create(), (redis_backend.create() if redis_backend else "")
-    pytestconfig._jifen_backends = f"{database.name} + {'redis' if redis_backend else 'fakeredis'}"
-    print(f"\n[jifen] tests run on {pytestconfig._jifen_backends}")
     yield database.name, url, redis_url
     database.drop()
     if redis_backend:
