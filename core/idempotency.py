@@ -130,6 +130,23 @@ def idempotent(view=None, *, required=True):
     return wrapper
 
 
+def earlier_outcome():
+    """For a fast path that answers without running the view (e.g. "sold out" from Redis):
+    the replayed response when this request's Idempotency-Key already succeeded; 409
+    request_in_progress while it is still running; None when the key is new (or missing or
+    malformed: the `idempotent` view below will say so). Checks the running lock before the
+    stored record: the lock is released only after the commit, so a finished request is seen."""
+    key = request.headers.get(HEADER, "").strip()
+    if not 8 <= len(key) <= 128:
+        return None
+    scope = _scope()
+    if get_redis().exists(rkey("idem", scope, key)):
+        raise Conflict("A request with this Idempotency-Key is still in progress.",
+                       code="request_in_progress")
+    record = _find(scope, key)
+    return _replay(record, _fingerprint()) if record is not None else None
+
+
 def purge_expired(batch: int = 1000) -> int:
     """Delete one batch of records older than the keeping period; returns how many."""
     cutoff = clock.now() - timedelta(hours=current_app.config["IDEMPOTENCY_KEEP_HOURS"])
