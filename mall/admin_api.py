@@ -2,7 +2,7 @@
 from core.api import blueprint, documents
 from core.auth import staff_required
 from core.pagination import page_schema
-from mall import catalog, fulfilment, service
+from mall import cancellation, catalog, fulfilment
 from mall.schemas import (AdminProductArgs, AdminProductOut, AdminRedemptionArgs,
                           AdminRedemptionOut, CancelIn, ProductFields, ProductIn, StockIn)
 
@@ -84,4 +84,4 @@ def list_redemptions(args):
 def cancel_redemption(data, redemption_id):
     """Cancel a gift not yet picked up, with a reason: points, stock and the member's limit
     return. Audited."""
-    return service.cancel_by_staff(redemption_id, data["reason"])
+    return cancellation.cancel_by_staff(redemption_id, data["reason"])

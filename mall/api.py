@@ -8,7 +8,7 @@ from core.api import blueprint, documents
 from core.auth import member_required, staff_required
 from core.idempotency import HEADER, earlier_outcome, idempotent
 from core.pagination import page_schema
-from mall import catalog, fulfilment, service, stock_gate
+from mall import cancellation, catalog, fulfilment, service, stock_gate
 from mall.schemas import (CouponArgs, CouponOut, CouponUseIn, PickupIn, ProductArgs, ProductOut,
                           RedemptionArgs, RedemptionIn, RedemptionOut, StaffCouponOut,
                           StaffRedemptionOut)
@@ -97,7 +97,7 @@ def my_redemptions(args):
 @documents(me_blp, 401, 404, auth="member")
 @member_required
 def my_redemption(redemption_id):
-    return service.get_redemption(redemption_id, member_id=current_member().id)
+    return fulfilment.get_redemption(redemption_id, member_id=current_member().id)
 
 
 @me_blp.post("/redemptions/<int:redemption_id>/cancel")
@@ -108,7 +108,7 @@ def my_redemption(redemption_id):
 def cancel_redemption(redemption_id):
     """Cancel a gift not yet picked up: the points go back (with their original expiry), and
     the stock. 409 `invalid_state` once it is picked up or cancelled."""
-    return service.cancel(redemption_id, by="member", member_id=current_member().id)
+    return cancellation.cancel(redemption_id, by="member", member_id=current_member().id)
 
 
 @me_blp.get("/coupons")

@@ -1,12 +1,13 @@
 """Mall products: what marketers put on sale (admin) and what members may see."""
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from core import audit, clock
 from core.db import after_commit, db
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.pagination import paginate
 from mall import stock_gate
-from mall.models import Product, product_stores
+from mall.models import MemberProductCount, Product, product_stores
 from points import tiers
 from stores import service as stores_service
 
@@ -35,7 +36,7 @@ def get_product(product_id: int) -> Product:
 
 def list_products(limit, cursor, *, active=None, kind=None, category=None):
     """For the console: every product, newest first."""
-    stmt = select(Product)
+    stmt = select(Product).options(selectinload(Product.stores))
     if active is not None:
         stmt = stmt.where(Product.active.is_(active))
     stmt = stmt.filter_by(**{k: v for k, v in (("kind", kind), ("category", category)) if v})
@@ -61,9 +62,17 @@ def update_product(product_id: int, changes: dict) -> Product:
     before = _snapshot(product)
     _apply(product, changes)
     product.updated_at = clock.now()
+    if product.per_member_limit and not before["per_member_limit"]:
+        _forget_counts(product.id)
     db.session.flush()
     audit.record("product.update", "product", product.id, before=before, after=_snapshot(product))
     return product
+
+
+def _forget_counts(product_id: int) -> None:
+    """A limit (re)introduced: counters kept while there was none missed redemptions, so
+    they are dropped and rebuilt from the redemptions on each member's next one."""
+    db.session.execute(delete(MemberProductCount).where(MemberProductCount.product_id == product_id))
 
 
 def _apply(product: Product, data: dict) -> None:
@@ -124,7 +133,7 @@ def visible_products(limit, cursor, *, store_code=None, category=None, upcoming=
     """Active products in their window (with `upcoming`, also those not started yet), newest
     first; with a store, those redeemable there (unrestricted ones too)."""
     now = clock.now()
-    stmt = select(Product).where(Product.active.is_(True),
+    stmt = select(Product).options(selectinload(Product.stores)).where(Product.active.is_(True),
                                  or_(Product.ends_at.is_(None), Product.ends_at > now))
     if not upcoming:
         stmt = stmt.where(or_(Product.starts_at.is_(None), Product.starts_at <= now))

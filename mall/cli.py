@@ -7,7 +7,7 @@ import click
 from core import clock
 from core.db import run_in_transaction
 from core.errors import Conflict
-from mall import service, stock_gate
+from mall import cancellation, service, stock_gate
 
 log = logging.getLogger(__name__)
 mall_cli = click.Group("mall", help="The points mall: stock gate, unpicked gifts.")
@@ -27,10 +27,10 @@ def run_pickup_expiry(now: datetime, chunk: int = 200) -> int:
     stock returned: one transaction per redemption, so it never holds two members' rows and
     can be killed and rerun. Returns how many it expired."""
     expired = 0
-    while ids := run_in_transaction(lambda: service.due_unpicked(now, chunk)):
+    while ids := run_in_transaction(lambda: cancellation.due_unpicked(now, chunk)):
         for redemption_id in ids:
             try:
-                run_in_transaction(lambda i=redemption_id: service.expire_unpicked(i, now))
+                run_in_transaction(lambda i=redemption_id: cancellation.expire_unpicked(i, now))
                 expired += 1
             except Conflict:  # picked up or cancelled meanwhile
                 log.info("redemption %s changed before it could expire", redemption_id)

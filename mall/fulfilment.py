@@ -111,6 +111,13 @@ def _check_usable(coupon, store, order_amount_fen, now) -> None:
 
 # --- what a member holds --------------------------------------------------------------------
 
+def get_redemption(redemption_id: int, *, member_id=None) -> Redemption:
+    redemption = db.session.get(Redemption, redemption_id, populate_existing=True)
+    if redemption is None or (member_id is not None and redemption.member_id != member_id):
+        raise NotFound(f"No redemption {redemption_id}.")
+    return redemption
+
+
 def my_redemptions(member_id: int, limit, cursor, status=None):
     """The member's redemptions, newest first."""
     stmt = select(Redemption).where(Redemption.member_id == member_id)

@@ -65,9 +65,9 @@ class Product(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: where it can be picked up / redeemed; empty = every store
-    stores: Mapped[list[Store]] = relationship(secondary=product_stores, lazy="selectin",
-                                               order_by=Store.code)
+    #: where it can be picked up / redeemed; empty = every store (loaded when used: a
+    #: redemption without a store never needs it; lists load it with selectinload)
+    stores: Mapped[list[Store]] = relationship(secondary=product_stores, order_by=Store.code)
 
     @property
     def store_codes(self) -> list[str]:

@@ -23,18 +23,16 @@ Before its transaction, a redemption takes its units from the Redis stock gate
 (mall.stock_gate); they go back if the transaction rolls back (core.db.on_rollback).
 """
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, clock, events
-from core.db import after_commit, db, on_rollback
+from core import clock, events
+from core.db import db, on_rollback
 from core.errors import Conflict, NotFound, ValidationFailed
 from mall import stock_gate
-from mall.catalog import get_product
-from mall.models import (CANCELLED, EXPIRED, FULFILLED, PENDING, Coupon, MemberProductCount,
-                         Product, Redemption)
+from mall.models import FULFILLED, PENDING, Coupon, MemberProductCount, Product, Redemption
 from points import service as points_service, tiers
 from points.models import PointsAccount
 from stores.models import Store
@@ -178,26 +176,24 @@ def _insert_with_code(row, set_code):
 
 
 def _hold_units(product, member_id, quantity, redemption_id) -> None:
-    """The per-member limit, race-free: a guarded UPDATE of the member's counter row (created
-    on first use, from the units redeemed before the limit existed; its primary key stops a
-    second creation)."""
+    """The per-member limit, race-free: a guarded UPDATE of the member's counter row. On first
+    use the row is created from the units redeemed before (the limit may be newer than they);
+    its primary key stops a second creation, and the loser bumps the winner's row instead."""
     if not product.per_member_limit:
         return
-    for _ in range(2):
+    if _bump_counter(product, member_id, quantity):
+        return
+    held = _units_held(product.id, member_id, redemption_id)  # = the row's units, if it exists
+    if held + quantity > product.per_member_limit:
+        raise _limit_exceeded(product, held)
+    try:
+        with db.session.begin_nested():
+            db.session.add(MemberProductCount(product_id=product.id, member_id=member_id,
+                                              units=held + quantity))
+        return
+    except IntegrityError:  # created meanwhile by a concurrent redemption
         if _bump_counter(product, member_id, quantity):
             return
-        if db.session.get(MemberProductCount, (product.id, member_id)) is not None:
-            break
-        held = _units_held(product.id, member_id, redemption_id)
-        if held + quantity > product.per_member_limit:
-            raise _limit_exceeded(product, held)
-        try:
-            with db.session.begin_nested():
-                db.session.add(MemberProductCount(product_id=product.id, member_id=member_id,
-                                                  units=held + quantity))
-            return
-        except IntegrityError:
-            continue  # created meanwhile by a concurrent redemption: bump it instead
     raise _limit_exceeded(product, product.per_member_limit)
 
 
@@ -254,73 +250,3 @@ def _take_stock(product, quantity) -> None:
         product_id = product.id
         on_rollback(lambda: stock_gate.forget(product_id))
         raise OutOfStock(details={"stock_left": _stock_left(product_id)})
-
-
-# --- cancellation ---------------------------------------------------------------------------
-
-def cancel(redemption_id: int, *, by: str, member_id=None, reason=None,
-           status: str = CANCELLED, now: datetime | None = None) -> Redemption:
-    """Cancel a gift not yet picked up: the points go back to the lots they came from, the
-    stock and the member's counter are returned. Once: a second (or concurrent) cancel gets
-    409 invalid_state. `member_id` limits it to that member's redemptions (404 otherwise)."""
-    redemption = get_redemption(redemption_id, member_id=member_id)
-    now = now or clock.now()
-    claimed = db.session.execute(
-        update(Redemption).where(Redemption.id == redemption.id, Redemption.status == PENDING)
-        .values(status=status, cancelled_at=now, cancelled_by=by, cancel_reason=reason,
-                open_pickup_code=None)
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.refresh(redemption)
-    if claimed == 0:
-        raise Conflict(f"This redemption is {redemption.status}; only a gift not yet picked up "
-                       "can be cancelled.", code="invalid_state",
-                       details={"status": redemption.status})
-    points_service.reverse(redemption.entry_id, key=f"redemption:{redemption.id}:cancel",
-                           reason=reason)
-    _return_units(redemption)
-    return redemption
-
-
-def _return_units(redemption) -> None:
-    row, q = MemberProductCount, redemption.quantity
-    db.session.execute(
-        update(row).where(row.product_id == redemption.product_id,
-                          row.member_id == redemption.member_id, row.units >= q)
-        .values(units=row.units - q).execution_options(synchronize_session=False))
-    db.session.execute(
-        update(Product).where(Product.id == redemption.product_id)
-        .values(stock_left=Product.stock_left + q).execution_options(synchronize_session=False))
-    product_id = redemption.product_id
-    after_commit(lambda: stock_gate.give(product_id, q))
-
-
-def cancel_by_staff(redemption_id: int, reason: str) -> Redemption:
-    """Staff cancel a gift not yet picked up (a customer at the counter, a lost parcel), with
-    a reason; audited."""
-    redemption = cancel(redemption_id, by="staff", reason=reason)
-    audit.record("redemption.cancel", "redemption", redemption.id, reason=reason,
-                 before={"status": PENDING},
-                 after={"status": redemption.status, "points_returned": redemption.points})
-    return redemption
-
-
-def get_redemption(redemption_id: int, *, member_id=None) -> Redemption:
-    redemption = db.session.get(Redemption, redemption_id, populate_existing=True)
-    if redemption is None or (member_id is not None and redemption.member_id != member_id):
-        raise NotFound(f"No redemption {redemption_id}.")
-    return redemption
-
-
-def expire_unpicked(redemption_id: int, now: datetime) -> Redemption:
-    """The unpicked-gift policy for one gift past its pickup deadline: cancelled as
-    `expired`, points, stock and limit returned."""
-    return cancel(redemption_id, by="system", reason="未在领取期限内到店领取，积分已退回",
-                  status=EXPIRED, now=now)
-
-
-def due_unpicked(now: datetime, limit: int = 500) -> list[int]:
-    """Ids of pending gifts whose pickup deadline has passed (oldest deadline first)."""
-    return list(db.session.scalars(
-        select(Redemption.id).where(Redemption.status == PENDING,
-                                    Redemption.pickup_expires_at <= now)
-        .order_by(Redemption.pickup_expires_at, Redemption.id).limit(limit)))

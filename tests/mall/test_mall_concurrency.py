@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.errors import Conflict
-from mall import fulfilment, service, stock_gate
+from mall import cancellation, fulfilment, service, stock_gate
 from mall.models import Coupon, MemberProductCount, Product, Redemption
 from points.models import PointsEntry
 from points.service import InsufficientPoints
@@ -115,7 +115,7 @@ def test_ten_cancels_return_the_points_once(app, factory, product):
     me = factory.member(points=1000)
     rid = race(app, lambda i: service.redeem(me, gift.id, 2).id, 1)[0]
     assert balance(me) == 400
-    results = race(app, lambda i: service.cancel(rid, by="member", member_id=me.id), 10)
+    results = race(app, lambda i: cancellation.cancel(rid, by="member", member_id=me.id), 10)
     assert len([r for r in results if isinstance(r, Redemption)]) == 1
     assert all(isinstance(r, Conflict) and r.code == "invalid_state"
                for r in results if not isinstance(r, Redemption))
@@ -142,7 +142,7 @@ def test_cancel_and_pickup_racing_on_one_gift_one_wins(app, factory, product):
     def work(i):
         if i % 2:
             return fulfilment.verify_pickup(made.pickup_code, store.code, admin)
-        return service.cancel(made.id, by="member", member_id=me.id)
+        return cancellation.cancel(made.id, by="member", member_id=me.id)
 
     results = race(app, work, 10)
     winners = [r for r in results if isinstance(r, Redemption)]
@@ -180,7 +180,7 @@ def test_redemptions_and_cancellations_interleaved_keep_stock_and_points_true(ap
 
     def work(i):
         if i < len(made):
-            return service.cancel(made[i].id, by="member")
+            return cancellation.cancel(made[i].id, by="member")
         return service.redeem(members[i % 4], products[i % 2].id, 1 + i % 2)
 
     results = race(app, work, 24)

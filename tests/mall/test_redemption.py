@@ -162,6 +162,19 @@ def test_a_limit_set_later_counts_what_was_redeemed_before(member_client, staff_
     assert_error(redeem(me, gift.id), 409, "limit_exceeded")
 
 
+def test_a_limit_lifted_and_set_again_counts_every_unit_held(member_client, staff_client,
+                                                              product):
+    gift = product(per_member_limit=2)
+    admin, me = staff_client("hq_admin"), member_client(points=1000)
+    first = redeem(me, gift.id, 2).get_json()
+    admin.patch(f"/admin/products/{gift.id}", {"per_member_limit": 0})
+    redeem(me, gift.id, 1)
+    me.post(f"/me/redemptions/{first['id']}/cancel")  # holds 1 unit now
+    admin.patch(f"/admin/products/{gift.id}", {"per_member_limit": 2})
+    assert redeem(me, gift.id, 1).status_code == 201
+    assert_error(redeem(me, gift.id, 1), 409, "limit_exceeded")
+
+
 def test_too_few_points_changes_nothing(member_client, product):
     gift = product(points_price=300)
     me = member_client(points=299)
