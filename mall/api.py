@@ -45,9 +45,9 @@ def get_product(product_id):
 
 
 def sold_out_fast_path(view):
-    """Answer 409 out_of_stock from the Redis stock gate alone while a product is sold out:
-    no product row, no lock; only the Idempotency-Key lookup, so a retry of a request that
-    did succeed still replays its 201. Anything else goes on to the full redemption."""
+    """Answer 409 out_of_stock from Redis alone while the stock gate says sold out: no
+    database, no lock. A retry of a request that did succeed still replays its 201
+    (core.idempotency.earlier_outcome). Anything else goes on to the full redemption."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
