@@ -56,23 +56,27 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from mall.admin_api import admin_blp as mall_admin_blp
+    from mall.api import mall_blp, me_blp as mall_me_blp, staff_blp as mall_staff_blp
     from points.api import admin_blp as points_admin_blp, me_blp as points_me_blp
     from points.api import staff_blp as points_staff_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp
 
     app.register_blueprint(health)
     for blp in (staff_auth_blp, stores_blp, pos_blp, points_me_blp, points_staff_blp,
-                points_admin_blp):
+                points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp):
         api.register_blueprint(blp)
 
 
 def register_commands(app):
+    from mall import cli as mall_cli
     from points import cli as points_cli
     from stores import cli as stores_cli
 
     core_cli.register(app)
     stores_cli.register(app)
     points_cli.register(app)
+    mall_cli.register(app)
 
 
 if __name__ == "__main__":

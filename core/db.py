@@ -3,7 +3,8 @@
 Services only `flush()`. The boundary (`run_in_transaction`, used by every request and
 job) commits once, rolls back on any error, retries MariaDB deadlocks and lock-wait
 timeouts a bounded number of times, and runs the after-commit callbacks (RQ enqueues,
-WeChat calls) only once the commit has succeeded.
+WeChat calls) only once the commit has succeeded, and the on-rollback callbacks (undoing a
+Redis reservation taken before the commit) only when it rolls back.
 """
 import logging
 import time as _time
@@ -115,6 +116,12 @@ def _pop_after_commit():
     return db.session().info.pop("after_commit", [])
 
 
+def on_rollback(callback) -> None:
+    """Run `callback()` if the current transaction rolls back (undo a side effect taken
+    before the commit, e.g. a Redis reservation); dropped once it commits."""
+    db.session().info.setdefault("on_rollback", []).append(callback)
+
+
 def is_retryable(exc: Exception) -> bool:
     if not isinstance(exc, OperationalError):
         return False
@@ -147,6 +154,7 @@ def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: T
 
 
 def _run_after_commit():
+    db.session().info.pop("on_rollback", None)
     for callback in _pop_after_commit():
         try:
             callback()
@@ -156,4 +164,10 @@ def _run_after_commit():
 
 def rollback():
     _pop_after_commit()
+    undo = db.session().info.pop("on_rollback", [])
     db.session.rollback()
+    for callback in undo:
+        try:
+            callback()
+        except Exception:  # the rollback stands; the undo is logged for the operator
+            log.exception("on-rollback callback %r failed", callback)

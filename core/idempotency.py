@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import clock
-from core.db import Base, BigId, UTCDateTime, db
+from core.db import Base, BigId, UTCDateTime, after_commit, db
 from core.errors import AppError, BadRequest, Conflict
 from core.redis import get_redis, rkey
 
@@ -96,6 +96,14 @@ def _store(scope, key, fingerprint, response) -> None:
     except IntegrityError:
         raise Conflict("A request with this Idempotency-Key is still in progress.",
                        code="request_in_progress") from None
+    after_commit(lambda: _mark_done(scope, key))
+
+
+def _mark_done(scope, key) -> None:
+    """A Redis marker that this key has a stored response, set before the key's lock is
+    released, so `earlier_outcome` needs the database only for keys that were used."""
+    ttl = current_app.config["IDEMPOTENCY_KEEP_HOURS"] * 3600
+    get_redis().set(rkey("idem-done", scope, key), 1, ex=ttl)
 
 
 def idempotent(view=None, *, required=True):
@@ -128,6 +136,31 @@ def idempotent(view=None, *, required=True):
         return response
 
     return wrapper
+
+
+def earlier_outcome():
+    """For a fast path that answers without running the view (e.g. "sold out" from Redis):
+    the replayed response when this request's Idempotency-Key already succeeded; 409
+    request_in_progress while it is still running; None when the key is new (or missing or
+    malformed: the `idempotent` view below will say so).
+
+    One Redis round trip for a new key, no database: the running lock and the after-commit
+    "done" marker are checked together (the marker is set before the lock is released, so a
+    finished request is always seen). Only if Redis lost the marker (a restart without
+    persistence) would a retry of a request that succeeded get the fast answer instead of
+    its replay; its effects are untouched.
+    """
+    key = request.headers.get(HEADER, "").strip()
+    if not 8 <= len(key) <= 128:
+        return None
+    scope = _scope()
+    running, done = get_redis().pipeline(transaction=False) \
+        .exists(rkey("idem", scope, key)).exists(rkey("idem-done", scope, key)).execute()
+    if running:
+        raise Conflict("A request with this Idempotency-Key is still in progress.",
+                       code="request_in_progress")
+    record = _find(scope, key) if done else None
+    return _replay(record, _fingerprint()) if record is not None else None
 
 
 def purge_expired(batch: int = 1000) -> int:

@@ -7,6 +7,7 @@ MODEL_MODULES = [
     "stores.models",
     "members.models",
     "points.models",
+    "mall.models",
 ]
 
 

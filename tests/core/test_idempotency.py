@@ -60,3 +60,23 @@ def test_in_progress_while_the_first_holds_the_key(app):
 
 def test_key_is_required(app):
     assert call(app, None, {"a": 1}) == (400, "bad_request")
+
+
+def test_earlier_outcome_for_fast_paths(app):
+    """New key: None (without the database); running: 409; finished: the stored response."""
+    from core.db import run_in_transaction
+    from core.idempotency import _scope, earlier_outcome
+    from core.redis import get_redis, rkey
+
+    headers = {"Idempotency-Key": "key-00000005"}
+    with app.test_request_context("/api/v1/things", method="POST", json={"a": 1}, headers=headers):
+        g.member_id = 9
+        assert earlier_outcome() is None
+        run_in_transaction(make_thing)
+        with pytest.raises(AppError) as running:  # its lock goes after the response is sent
+            earlier_outcome()
+        assert running.value.code == "request_in_progress"
+        get_redis().delete(rkey("idem", _scope(), "key-00000005"))
+        replay = earlier_outcome()
+        assert replay.status_code == 201 and replay.get_json() == {"thing": 1}
+        assert replay.headers["Idempotent-Replayed"] == "true"

@@ -1,0 +1,87 @@
+"""The console's mall: products and their stock (audited), redemptions, staff cancellation."""
+from core.api import blueprint, documents
+from core.auth import staff_required
+from core.pagination import page_schema
+from mall import cancellation, catalog, fulfilment
+from mall.schemas import (AdminProductArgs, AdminProductOut, AdminRedemptionArgs,
+                          AdminRedemptionOut, CancelIn, ProductFields, ProductIn, StockIn)
+
+admin_blp = blueprint("mall_admin", __name__, prefix="/admin",
+                      description="Points-mall products, stock and redemptions (HQ, marketers).")
+MARKETING = ("hq_admin", "marketer")
+
+
+@admin_blp.get("/products")
+@admin_blp.arguments(AdminProductArgs, location="query")
+@admin_blp.response(200, page_schema(AdminProductOut, "AdminProductPage"))
+@documents(admin_blp, 401, 403, auth="staff")
+@staff_required(*MARKETING)
+def list_products(args):
+    return catalog.list_products(**args)
+
+
+@admin_blp.post("/products")
+@admin_blp.arguments(ProductIn)
+@admin_blp.response(201, AdminProductOut)
+@documents(admin_blp, 401, 403, 422, auth="staff")
+@staff_required(*MARKETING)
+def create_product(data):
+    """A coupon product also needs `coupon{deduct_fen, min_spend_fen, valid_days}`. Audited."""
+    return catalog.create_product(data)
+
+
+@admin_blp.get("/products/<int:product_id>")
+@admin_blp.response(200, AdminProductOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*MARKETING)
+def get_product(product_id):
+    return catalog.get_product(product_id)
+
+
+@admin_blp.patch("/products/<int:product_id>")
+@admin_blp.arguments(ProductFields)
+@admin_blp.response(200, AdminProductOut)
+@documents(admin_blp, 401, 403, 404, 422, auth="staff")
+@staff_required(*MARKETING)
+def update_product(data, product_id):
+    """Change anything but the kind and the stock (POST …/stock). Audited."""
+    return catalog.update_product(product_id, data)
+
+
+@admin_blp.delete("/products/<int:product_id>")
+@admin_blp.response(200, AdminProductOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*MARKETING)
+def deactivate_product(product_id):
+    """Take a product off the mall; redemptions already made stand."""
+    return catalog.deactivate(product_id)
+
+
+@admin_blp.post("/products/<int:product_id>/stock")
+@admin_blp.arguments(StockIn)
+@admin_blp.response(200, AdminProductOut)
+@documents(admin_blp, 401, 403, 404, 409, 422, auth="staff")
+@staff_required(*MARKETING)
+def adjust_stock(data, product_id):
+    """Add units (or remove, with a negative delta, down to 0 left); audited with the reason."""
+    return catalog.adjust_stock(product_id, data["delta"], data["reason"])
+
+
+@admin_blp.get("/redemptions")
+@admin_blp.arguments(AdminRedemptionArgs, location="query")
+@admin_blp.response(200, page_schema(AdminRedemptionOut, "AdminRedemptionPage"))
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*MARKETING)
+def list_redemptions(args):
+    return fulfilment.redemptions_for_console(**args)
+
+
+@admin_blp.post("/redemptions/<int:redemption_id>/cancel")
+@admin_blp.arguments(CancelIn)
+@admin_blp.response(200, AdminRedemptionOut)
+@documents(admin_blp, 401, 403, 404, 409, auth="staff")
+@staff_required(*MARKETING)
+def cancel_redemption(data, redemption_id):
+    """Cancel a gift not yet picked up, with a reason: points, stock and the member's limit
+    return. Audited."""
+    return cancellation.cancel_by_staff(redemption_id, data["reason"])

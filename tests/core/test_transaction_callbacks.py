@@ -1,0 +1,31 @@
+"""core.db's transaction boundary: after-commit and on-rollback callbacks."""
+import pytest
+
+from core.db import after_commit, on_rollback, run_in_transaction
+
+
+def test_on_rollback_runs_only_when_the_transaction_rolls_back(app):
+    ran = []
+
+    def fail():
+        on_rollback(lambda: ran.append("undo"))
+        after_commit(lambda: ran.append("sent"))
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        run_in_transaction(fail)
+    assert ran == ["undo"]
+    run_in_transaction(lambda: [on_rollback(lambda: ran.append("undo again")),
+                                after_commit(lambda: ran.append("sent"))])
+    assert ran == ["undo", "sent"]
+    run_in_transaction(lambda: None, should_commit=lambda _result: False)
+    assert ran == ["undo", "sent"]  # nothing left over from the committed transaction
+
+
+def test_a_failing_undo_does_not_hide_the_rollback(app):
+    def fail():
+        on_rollback(lambda: 1 / 0)
+        raise KeyError("the real error")
+
+    with pytest.raises(KeyError):
+        run_in_transaction(fail)
