@@ -7,6 +7,8 @@ MODEL_MODULES = [
     "stores.models",
     "members.models",
     "points.models",
+    "points.reminders",
+    "wx.templates",
 ]
 
 
