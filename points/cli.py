@@ -8,7 +8,7 @@ import click
 from core import clock
 from core.db import run_in_transaction
 from core.logs import log_event
-from points import reconcile, service, tiers
+from points import backfill, reconcile, service, tiers
 
 log = logging.getLogger(__name__)
 points_cli = click.Group("points", help="The points ledger: expiry, reconciliation, tiers.")
@@ -95,6 +95,24 @@ def extend_birthdays_command(month):
     from points.jobs import birthday_extension
 
     click.echo(json.dumps(birthday_extension(month), ensure_ascii=False))
+
+
+@points_cli.command("backfill-expiry")
+@click.option("--dry-run", is_flag=True, help="count the lots that would change; change nothing")
+def backfill_expiry_command(dry_run):
+    """Re-date every live lot by the CURRENT expiry policy, from the day it was earned.
+
+    Run after changing `expiry` in /admin/settings only if existing points should follow the
+    new rule (by default they keep their dates). Lots whose new date has passed expire at the
+    next sweep: run `points expire` afterwards.
+    """
+    changed, cursor = 0, 0
+    while cursor is not None:
+        n, cursor = run_in_transaction(
+            lambda c=cursor: backfill.backfill_chunk(c, 1000, dry_run=dry_run),
+            should_commit=lambda _result: not dry_run)
+        changed += n
+    click.echo(f"{'would re-date' if dry_run else 're-dated'} {changed} lots")
 
 
 def register(app):

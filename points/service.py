@@ -103,12 +103,9 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
 
     Outstanding debt is repaid first. Earning kinds count towards lifetime_earned and tiers.
     """
-    _check_amount(amount)
-    account = lock_account(member_id)
-    if (entry := _replay(key, member_id)) is not None:
-        return entry
-    now = clock.now()
-    expire_member_due(account, now)
+    account, replayed, now = _begin(member_id, amount, key)
+    if replayed is not None:
+        return replayed
     expiry_policy = get_settings()["expiry"]
     extended = False
     if expires_at is _UNSET:
@@ -125,6 +122,18 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
     _after_activity(member_id, now, expiry_policy, earned=kind in EARNING_KINDS)
     db.session.flush()
     return entry
+
+
+def _begin(member_id, amount, key):
+    """Every change starts alike: lock the account, replay a repeated key, expire what is due.
+    Returns (account, the earlier entry for this key or None, now)."""
+    _check_amount(amount)
+    account = lock_account(member_id)
+    if (entry := _replay(key, member_id)) is not None:
+        return account, entry, None
+    now = clock.now()
+    expire_member_due(account, now)
+    return account, None, now
 
 
 def _check_amount(amount):
@@ -168,12 +177,9 @@ def touch_rolling(member_id: int, now: datetime, expiry_policy: dict) -> None:
 def debit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, ref=None,
           reason=None, operator_id=None, details=None) -> PointsEntry:
     """Take `amount` points, soonest-expiring lots first; 409 insufficient_points when short."""
-    _check_amount(amount)
-    account = lock_account(member_id)
-    if (entry := _replay(key, member_id)) is not None:
-        return entry
-    now = clock.now()
-    expire_member_due(account, now)
+    account, replayed, now = _begin(member_id, amount, key)
+    if replayed is not None:
+        return replayed
     if account.balance < amount:
         raise InsufficientPoints(f"This needs {amount} points; the balance is {account.balance}.",
                                  details={"balance": account.balance, "needed": amount})
@@ -191,12 +197,9 @@ def clawback(member_id: int, amount: int, *, key: str, store_id=None, ref=None, 
 
     `prefer_lot_id` is consumed first (e.g. the lot the refunded order created).
     """
-    _check_amount(amount)
-    account = lock_account(member_id)
-    if (entry := _replay(key, member_id)) is not None:
-        return entry
-    now = clock.now()
-    expire_member_due(account, now)
+    account, replayed, now = _begin(member_id, amount, key)
+    if replayed is not None:
+        return replayed
     plan = _plan_consumption(member_id, amount, now, prefer_lot_id=prefer_lot_id)
     shortfall = amount - sum(take for _lot, take in plan)
     entry = _append(account, kind, -amount, key, debt_change=shortfall, store_id=store_id,

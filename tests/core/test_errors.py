@@ -1,3 +1,5 @@
+import pytest
+
 """Every class of bad input is answered in the contract's error shape."""
 
 
@@ -44,20 +46,27 @@ def test_body_too_large(client):
     assert_error(response, 413, "payload_too_large")
 
 
-def test_unexpected_exception_is_500_without_internals(app, caplog):
-    from core.errors import handle_internal_error
+def _break_store_listing(monkeypatch):
+    from stores import service
 
-    with app.test_request_context():
-        try:
-            raise RuntimeError("secret database password in here")
-        except RuntimeError as exc:
-            response = handle_internal_error(exc)
-    body = response.get_json()
-    assert response.status_code == 500
-    assert body["error"]["code"] == "internal_error"
-    assert "secret" not in response.get_data(as_text=True)
+    def explode(**_kwargs):
+        raise RuntimeError("secret database password in here")
+
+    monkeypatch.setattr(service, "list_stores", explode)
+
+
+def test_unexpected_exception_is_500_without_internals(app, staff_client, monkeypatch, caplog):
+    admin = staff_client("hq_admin")
+    _break_store_listing(monkeypatch)
+    monkeypatch.setattr(app, "testing", False)
+    response = admin.get("/admin/stores")
+    error = assert_error(response, 500, "internal_error")
+    assert "secret" not in response.get_data(as_text=True) and "Traceback" not in error["message"]
     assert "secret database password" in caplog.text  # the traceback goes to the log
 
 
-def test_unexpected_exception_is_reraised_under_testing(app):
-    assert app.testing and app.config["PROPAGATE_EXCEPTIONS"] in (None, True)
+def test_unexpected_exception_is_reraised_under_testing(staff_client, monkeypatch):
+    admin = staff_client("hq_admin")
+    _break_store_listing(monkeypatch)
+    with pytest.raises(RuntimeError, match="secret database password"):
+        admin.get("/admin/stores")

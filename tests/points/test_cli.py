@@ -36,3 +36,23 @@ def test_expire_as_of_a_date(app, factory):
     assert "expired 0 lots" in runner.invoke(args=["points", "expire", "--as-of", "2026-01-31"]).output
     db.session.expire_all()
     assert db.session.get(PointsAccount, m.id).balance == 5
+
+
+def test_backfill_re_dates_live_lots_by_the_new_policy(app, factory):
+    from points.models import PointsLot
+    from points.settings import update_settings
+    from sqlalchemy import select
+
+    clock.set(datetime(2026, 1, 10, 12, tzinfo=SH))
+    m = factory.member(points=30)  # earned under "never"
+    update_settings({"expiry": {"mode": "fixed_days", "days": 30}})
+    db.session.commit()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["points", "backfill-expiry", "--dry-run"])
+    assert "would re-date 1 lots" in dry.output
+    db.session.expire_all()
+    assert db.session.scalars(select(PointsLot).filter_by(member_id=m.id)).one().expires_at is None
+    assert "re-dated 1 lots" in runner.invoke(args=["points", "backfill-expiry"]).output
+    db.session.expire_all()
+    lot = db.session.scalars(select(PointsLot).filter_by(member_id=m.id)).one()
+    assert lot.expires_at.astimezone(SH).date().isoformat() == "2026-02-09"
