@@ -33,11 +33,11 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024
     #: expiry reminders: members per job, claimed (recorded) per transaction, parallel sends,
     #: retries of a busy WeChat (-1, network) with exponential backoff from this many seconds
-    REMINDER_BATCH_SIZE = 1000
-    REMINDER_CLAIM_SIZE = 100
-    REMINDER_SEND_THREADS = 8
-    REMINDER_RETRIES = 3
-    REMINDER_RETRY_BACKOFF = 0.5
+    REMINDER_BATCH_SIZE = _int("REMINDER_BATCH_SIZE", 1000)
+    REMINDER_CLAIM_SIZE = _int("REMINDER_CLAIM_SIZE", 100)
+    REMINDER_SEND_THREADS = _int("REMINDER_SEND_THREADS", 8)
+    REMINDER_RETRIES = _int("REMINDER_RETRIES", 3)
+    REMINDER_RETRY_BACKOFF = float(os.environ.get("REMINDER_RETRY_BACKOFF", "0.5"))
 
     API_TITLE = "Jifen API"
     API_VERSION = "v1"

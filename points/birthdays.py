@@ -6,7 +6,7 @@ lots credited before the birthday was known or before the extension was switched
 by rolling expiry — for the members whose birthday month comes next. A lot is extended at most
 once (`birthday_extended`), so the job can run any number of times.
 """
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import extract, select, update
 
@@ -18,6 +18,12 @@ from points.models import PointsAccount, PointsLot
 
 def next_month(day: date) -> tuple[int, int]:
     return (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    """"2026-12" → (2026, 12); ValueError otherwise."""
+    moment = datetime.strptime(value, "%Y-%m")
+    return moment.year, moment.month
 
 
 def _month_bounds(year: int, month: int):

@@ -60,11 +60,11 @@ def ledger_health() -> str:
 
 def birthday_extension(month: str | None = None) -> dict:
     """Extend the lots expiring next month (or in `month`, YYYY-MM) of members born in it."""
+    year, mon = (birthdays.parse_month(month) if month
+                 else birthdays.next_month(clock.business_date()))
     days = int(get_settings()["expiry"].get("birthday_extension_days") or 0)
     if days <= 0:
         return {"skipped": "expiry.birthday_extension_days is 0"}
-    year, mon = (map(int, month.split("-")) if month
-                 else birthdays.next_month(clock.business_date()))
     extended, cursor = 0, 0
     while cursor is not None:
         n, cursor = run_in_transaction(lambda c=cursor: birthdays.extend_birthday_month_chunk(

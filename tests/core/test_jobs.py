@@ -1,0 +1,95 @@
+"""The schedule (core/jobs.py): declared once, printed, read in business time, run by the
+worker's cron scheduler (one leader) and by the embedded default's in-process scheduler."""
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+from rq import Queue
+
+from core.jobs import NOT_SCHEDULED, SCHEDULE
+from core.redis import get_redis, rkey
+from core.worker import (QUEUE_NAME, InlineScheduler, LeaderCronScheduler, cron_jobs, next_run,
+                         resolve)
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def test_every_schedule_entry_is_declared_once_and_runnable_or_a_named_todo():
+    names = [e.name for e in SCHEDULE]
+    assert len(names) == len(set(names))
+    for entry in SCHEDULE:
+        assert croniter.is_valid(entry.cron), entry.name
+        if entry.function is None:
+            assert entry.name.startswith("TODO-") and entry.what.startswith("TODO")
+        else:
+            assert callable(resolve(entry.function)), entry.name
+    assert {e.name for e in SCHEDULE if e.function} >= {
+        "expiry-sweep", "expiry-reminders", "ledger-reconciliation", "tier-review",
+        "birthday-extension", "idempotency-key-purge"}
+
+
+def test_the_schedule_is_printed_with_every_entry_once(app):
+    result = app.test_cli_runner().invoke(args=["jobs", "schedule"])
+    assert result.exit_code == 0
+    assert "business time (Asia/Shanghai)" in result.output
+    for entry in SCHEDULE:
+        [line] = [l for l in result.output.splitlines() if l.startswith(entry.name + " ")]
+        assert entry.cron in line
+        assert (entry.function or "TODO: not run") in line
+    for name in NOT_SCHEDULED:
+        assert name in result.output
+
+
+def test_cron_expressions_are_read_in_business_time():
+    after = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)  # 20:00 in Shanghai
+    assert next_run("5 0 * * *", after, SH) == datetime(2026, 11, 22, 16, 5, tzinfo=timezone.utc)
+    # the 1st of the month in Shanghai is still the last day of the month before in UTC
+    assert next_run("0 3 1 * *", after, SH) == datetime(2026, 11, 30, 19, 0, tzinfo=timezone.utc)
+
+
+def test_the_worker_and_the_embedded_scheduler_run_the_same_schedule(app):
+    runnable = [e.name for e in SCHEDULE if e.function]
+    assert [job.name for job in cron_jobs(SH)] == runnable
+    assert [job.name for job in InlineScheduler(app).jobs] == runnable
+    scheduler = LeaderCronScheduler(get_redis(), SH, rkey("test-cron-leader"))
+    assert [job.name for job in scheduler._cron_jobs] == runnable
+
+
+def test_only_the_cron_leader_enqueues(app):
+    connection = get_redis()
+    leader = LeaderCronScheduler(connection, SH, rkey("test-cron-leader"))
+    follower = LeaderCronScheduler(connection, SH, rkey("test-cron-leader"))
+    past = datetime.now(timezone.utc) - timedelta(seconds=1)
+    for scheduler in (leader, follower):
+        scheduler._cron_jobs[0].next_enqueue_time = past
+
+    assert [j.name for j in leader.enqueue_jobs()] == ["expiry-sweep"]
+    assert follower.enqueue_jobs() == []
+    assert follower._cron_jobs[0].next_enqueue_time > past  # its timetable still moves on
+    [job] = Queue(QUEUE_NAME, connection=connection).get_jobs()
+    assert job.func_name == "core.worker.run_scheduled" and job.args == ("expiry-sweep",)
+
+
+def test_the_embedded_scheduler_runs_what_is_due(app, monkeypatch):
+    ran = []
+    monkeypatch.setattr("core.worker.run_scheduled", ran.append)
+    scheduler = InlineScheduler(app)
+    assert scheduler.run_pending() == []
+    scheduler.jobs[1].next_enqueue_time = datetime.now(timezone.utc) - timedelta(seconds=1)
+
+    assert scheduler.run_pending() == ["expiry-reminders"] == ran
+    assert scheduler.run_pending() == []
+
+
+def test_jobs_run_runs_one_job_now(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["jobs", "run", "expiry-sweep"])
+    assert result.exit_code == 0 and '"lots_expired": 0' in result.output
+    assert runner.invoke(args=["jobs", "run", "no-such-job"]).exit_code != 0
+    assert "TODO" in runner.invoke(args=["jobs", "run", "TODO-unpicked-gift-expiry"]).output
+
+
+def test_the_worker_needs_redis_on_the_embedded_default(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "")
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0 and "REDIS_URL" in result.output
