@@ -3,6 +3,7 @@ with the background jobs' schedule run in a thread.
 
 `python app.py` (what `make run` calls) migrates, seeds demo data and serves on PORT.
 """
+import logging
 import os
 
 from flask_migrate import upgrade
@@ -25,6 +26,7 @@ def run_embedded():
         f"  Health:    {base}/healthz", *lines, "",
     ]), flush=True)
     _start_jobs(app)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the app logs each request itself
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

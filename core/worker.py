@@ -18,7 +18,7 @@ from importlib import import_module
 
 import redis as redis_lib
 from croniter import croniter
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from rq import Queue, Worker
 from rq.cron import CronJob, CronScheduler
 from rq.utils import now as rq_now
@@ -97,8 +97,15 @@ def queue(connection=None) -> Queue:
 
 
 def enqueue(path: str, *args, name: str | None = None, **kwargs):
-    """Queue `path(*args, **kwargs)` as a job (runs at once on the embedded backend)."""
-    return queue().enqueue(run_job, args=(name or path.rpartition(":")[2], path, args, kwargs),
+    """Queue `path(*args, **kwargs)` as a job (runs at once on the embedded backend).
+
+    From a request, use `enqueue_after_commit`: a job must not see (or, run at once on the
+    embedded backend, commit) a transaction that is still open."""
+    q = queue()
+    if not q.is_async and has_request_context() and db.session().in_transaction():
+        raise RuntimeError(f"enqueue({path!r}) inside a request's transaction: "
+                           "use enqueue_after_commit")
+    return q.enqueue(run_job, args=(name or path.rpartition(":")[2], path, args, kwargs),
                            result_ttl=86400, failure_ttl=7 * 86400)
 
 
@@ -179,10 +186,6 @@ class JifenWorker(Worker):
 
 def cron_lock_key() -> str:
     return rkey("cron-leader")
-
-
-def business_tz():
-    return clock.business_tz()
 
 
 class InlineScheduler:

@@ -86,49 +86,58 @@ def expiry_reminders(force: bool = False) -> dict:
 
 
 def plan_reminders(as_of: date, *, enqueue_batches: bool) -> dict:
-    """Split the members with points expiring in reminders.days_before days into batches of
-    REMINDER_BATCH_SIZE members: each batch is one job (or run here, `enqueue_batches` False)."""
+    """Split the members still to be reminded of points expiring reminders.days_before days
+    after `as_of` — and reachable: an openid and consent left — into batches of
+    REMINDER_BATCH_SIZE members: one job each (or run here, `enqueue_batches` False). Run again,
+    it plans only who is still due, so an hourly rerun costs one scan and no jobs."""
     template = run_in_transaction(reminders.active_template)
     if template is None:
         log.warning("no active subscribe template for %s: no reminders sent", reminders.PURPOSE)
         return {"skipped": f"no active template for {reminders.PURPOSE}"}
     day = reminders.expiry_date_for(as_of, int(get_settings()["reminders"]["days_before"]))
-    size = current_app.config["REMINDER_BATCH_SIZE"]
-    batches, totals, cursor = 0, Counter(), 0
-    while True:
-        ids = run_in_transaction(lambda c=cursor: reminders.members_due(day, c, size))
-        if not ids:
-            break
-        if enqueue_batches:
-            enqueue("points.jobs:send_reminder_batch", as_of.isoformat(), ids[0], ids[-1])
-        else:
-            totals.update(send_reminder_batch(as_of.isoformat(), ids[0], ids[-1]))
-        batches, cursor = batches + 1, ids[-1]
-    return {"expiry_date": day.isoformat(), "batches": batches, **totals}
+    size, book = current_app.config["REMINDER_BATCH_SIZE"], recipients()
+    totals, pending, cursor = Counter(batches=0), [], 0
+    while cursor is not None:
+        due = run_in_transaction(lambda c=cursor: reminders.members_due(
+            day, template.template_id, c, size))
+        reachable = book.reachable(due, template.template_id)
+        totals["no_consent"] += len(due) - len(reachable)
+        pending += sorted(reachable)
+        cursor = due[-1] if due else None
+        while len(pending) >= size or (cursor is None and pending):
+            batch, pending = pending[:size], pending[size:]
+            if enqueue_batches:
+                enqueue("points.jobs:send_reminder_batch", as_of.isoformat(), batch)
+            else:
+                totals.update(send_reminder_batch(as_of.isoformat(), batch))
+            totals["batches"] += 1
+    return {"expiry_date": day.isoformat(), "batches": totals.pop("batches"),
+            **{k: v for k, v in totals.items() if v}}
 
 
-def send_reminder_batch(as_of: str, first_member_id: int, last_member_id: int) -> dict:
-    """Remind the members first..last whose points expire reminders.days_before days after
-    `as_of`: claimed (recorded, consent used) and sent REMINDER_CLAIM_SIZE at a time."""
+def send_reminder_batch(as_of: str, member_ids: list[int]) -> dict:
+    """Remind these members of their points expiring reminders.days_before days after `as_of`,
+    REMINDER_CLAIM_SIZE at a time: claimed (recorded, consent used) in one transaction, sent,
+    outcomes recorded in another."""
     config = current_app.config
     template = run_in_transaction(reminders.active_template)
     if template is None:
         return {"skipped": f"no active template for {reminders.PURPOSE}"}
     day = reminders.expiry_date_for(date.fromisoformat(as_of),
                                     int(get_settings()["reminders"]["days_before"]))
-    due = run_in_transaction(lambda: reminders.due_in_range(day, template.template_id,
-                                                            first_member_id, last_member_id))
+    due = run_in_transaction(lambda: reminders.due_among(day, template.template_id, member_ids))
     book, sender, totals = recipients(), make_sender(), Counter()
     size = config["REMINDER_CLAIM_SIZE"]
-    for start in range(0, len(due), size):
-        claimed, skipped = _claim(due[start:start + size], day, template, book)
-        outcomes = _deliver_all(sender, template, claimed)
-        counts = run_in_transaction(lambda: reminders.record_outcomes(outcomes, template, book))
-        counts["no_consent"] = skipped
-        for outcome, n in counts.items():
-            metrics.count("jifen_reminders_total", n, outcome=outcome)
-        totals.update(counts)
-    return dict(totals)
+    with ThreadPoolExecutor(max_workers=config["REMINDER_SEND_THREADS"]) as pool:
+        for start in range(0, len(due), size):
+            claimed, skipped = _claim(due[start:start + size], day, template, book)
+            outcomes = _deliver_all(pool, sender, template, claimed)
+            counts = run_in_transaction(
+                lambda: reminders.record_outcomes(outcomes, template, book))
+            for outcome, n in counts.items():
+                metrics.count("jifen_reminders_total", n, outcome=outcome)
+            totals.update(counts, no_consent=skipped)
+    return {k: v for k, v in totals.items() if v}
 
 
 def _claim(due, day, template, book, attempts=3):
@@ -140,13 +149,12 @@ def _claim(due, day, template, book, attempts=3):
         except IntegrityError:
             if attempt == attempts - 1:
                 raise
-            members = [m for m, _ in due]
-            still = dict(run_in_transaction(lambda: reminders.due_in_range(
-                day, template.template_id, members[0], members[-1])))
+            still = dict(run_in_transaction(lambda: reminders.due_among(
+                day, template.template_id, [m for m, _ in due])))
             due = [(m, p) for m, p in due if m in still]
 
 
-def _deliver_all(sender, template, claimed) -> list:
+def _deliver_all(pool, sender, template, claimed) -> list:
     config = current_app.config
 
     def one(c):
@@ -154,10 +162,7 @@ def _deliver_all(sender, template, claimed) -> list:
                           retries=config["REMINDER_RETRIES"],
                           backoff=config["REMINDER_RETRY_BACKOFF"])
 
-    if not claimed:
-        return []
-    with ThreadPoolExecutor(max_workers=config["REMINDER_SEND_THREADS"]) as pool:
-        outcomes = list(pool.map(one, claimed))
+    outcomes = list(pool.map(one, claimed))
     for c, d in outcomes:
         if d.status != reminders.SENT:
             log_event(log, "reminder_not_sent", level=logging.WARNING, member_id=c.member_id,

@@ -39,6 +39,17 @@ class RedisRecipients:
         values = self.redis.hmget(self._openid_key, member_ids)
         return {m: v.decode() for m, v in zip(member_ids, values) if v}
 
+    def reachable(self, member_ids, template_id: str) -> set[int]:
+        """Those of these members with an openid and consent left (nothing is used)."""
+        member_ids = list(member_ids)
+        if not member_ids:
+            return set()
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hmget(self._openid_key, member_ids)
+        pipe.hmget(self._quota_key(template_id), member_ids)
+        openids, quotas = pipe.execute()
+        return {m for m, o, q in zip(member_ids, openids, quotas) if o and int(q or 0) > 0}
+
     def claim_quota(self, member_ids, template_id: str) -> set[int]:
         """Use one unit of consent of each member who has one left; returns those members."""
         member_ids = [str(m) for m in member_ids]

@@ -60,24 +60,31 @@ def _expiring_on(day: date):
             PointsLot.expires_at <= clock.end_of_business_day(day))
 
 
-def members_due(day: date, after_member_id: int = 0, limit: int = 1000) -> list[int]:
-    """The next `limit` member ids (ascending, after the cursor) with points expiring on `day`."""
+def _not_reminded(day: date, template_id: str):
+    return ~select(ExpiryReminder.id).where(
+        ExpiryReminder.member_id == PointsLot.member_id, ExpiryReminder.expiry_date == day,
+        ExpiryReminder.template_id == template_id).exists()
+
+
+def members_due(day: date, template_id: str, after_member_id: int = 0,
+                limit: int = 1000) -> list[int]:
+    """The next `limit` member ids (ascending, after the cursor) with points expiring on `day`
+    and no reminder recorded for it."""
     return list(db.session.scalars(
-        select(PointsLot.member_id).where(PointsLot.member_id > after_member_id, *_expiring_on(day))
+        select(PointsLot.member_id)
+        .where(PointsLot.member_id > after_member_id, *_expiring_on(day),
+               _not_reminded(day, template_id))
         .group_by(PointsLot.member_id).order_by(PointsLot.member_id).limit(limit)))
 
 
-def due_in_range(day: date, template_id: str, first: int, last: int) -> list[tuple[int, int]]:
-    """(member id, points expiring on `day`) for members first..last not yet reminded."""
+def due_among(day: date, template_id: str, member_ids: list[int]) -> list[tuple[int, int]]:
+    """(member id, points expiring on `day`) for those of these members not yet reminded."""
     rows = db.session.execute(
         select(PointsLot.member_id, func.sum(PointsLot.remaining))
-        .where(PointsLot.member_id.between(first, last), *_expiring_on(day))
+        .where(PointsLot.member_id.in_(member_ids), *_expiring_on(day),
+               _not_reminded(day, template_id))
         .group_by(PointsLot.member_id).order_by(PointsLot.member_id)).all()
-    done = set(db.session.scalars(
-        select(ExpiryReminder.member_id).where(ExpiryReminder.member_id.between(first, last),
-                                               ExpiryReminder.expiry_date == day,
-                                               ExpiryReminder.template_id == template_id)))
-    return [(m, int(points)) for m, points in rows if m not in done]
+    return [(m, int(points)) for m, points in rows]
 
 
 def claim(due: list[tuple[int, int]], day: date, template, recipients) -> tuple[list[Claimed], int]:
@@ -133,3 +140,18 @@ def reminder_counts(day: date) -> dict:
     return dict(db.session.execute(select(ExpiryReminder.status, func.count())
                                    .where(ExpiryReminder.expiry_date == day)
                                    .group_by(ExpiryReminder.status)).all())
+
+
+DEMO_TEMPLATE = {"purpose": PURPOSE, "template_id": "demo-points-expiring",
+                 "page": "pages/points/index", "tip": "积分即将过期，快去积分商城兑换吧",
+                 "fields": {"thing1": "tip", "number2": "points", "date3": "expiry_date",
+                            "number4": "balance"}}
+
+
+def seed_demo() -> list[str]:
+    """A points_expiring template, so the hourly reminder job has something to send."""
+    if active_template() is None:
+        templates.create_template(dict(DEMO_TEMPLATE))
+    return ["Expiry reminders: template demo-points-expiring for points_expiring "
+            "(/admin/subscribe-templates); background jobs run in-process "
+            "(flask --app app jobs schedule)."]

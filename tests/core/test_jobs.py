@@ -1,15 +1,18 @@
 """The schedule (core/jobs.py): declared once, printed, read in business time, run by the
 worker's cron scheduler (one leader) and by the embedded default's in-process scheduler."""
+import logging
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from croniter import croniter
 from rq import Queue
 
+from core.db import run_in_transaction
 from core.jobs import NOT_SCHEDULED, SCHEDULE
 from core.redis import get_redis, rkey
-from core.worker import (QUEUE_NAME, InlineScheduler, LeaderCronScheduler, cron_jobs, next_run,
-                         resolve)
+from core.worker import (QUEUE_NAME, InlineScheduler, LeaderCronScheduler, cron_jobs,
+                         enqueue_after_commit, next_run, resolve)
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -93,3 +96,21 @@ def test_the_worker_needs_redis_on_the_embedded_default(app, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", "")
     result = app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert result.exit_code != 0 and "REDIS_URL" in result.output
+
+
+def test_a_job_enqueued_by_a_request_runs_only_after_its_commit(app, monkeypatch, caplog):
+    monkeypatch.setitem(app.config, "RQ_ASYNC", False)  # the embedded queue: runs at once
+    caplog.set_level(logging.INFO, logger="jifen.job")
+
+    def jobs_run():
+        return [r.fields["job"] for r in caplog.records if r.name == "jifen.job"]
+
+    def fails():
+        enqueue_after_commit("points.jobs:tier_review")
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        run_in_transaction(fails)
+    assert jobs_run() == []
+    run_in_transaction(lambda: enqueue_after_commit("points.jobs:tier_review"))
+    assert jobs_run() == ["tier_review"]

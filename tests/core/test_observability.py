@@ -3,7 +3,7 @@ ledger detail of /healthz."""
 import json
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import update
 

@@ -1,5 +1,6 @@
 """Expiry reminders, run in this process against the fake WeChat server over real HTTP (the
 embedded default's path; tests/points/test_worker.py runs them under a real RQ worker)."""
+import threading
 from datetime import date, datetime
 
 import pytest
@@ -8,9 +9,10 @@ from sqlalchemy import select
 from core import clock
 from core.db import db
 from points import reminders
-from points.jobs import expiry_reminders, make_sender, plan_reminders
+from points.jobs import expiry_reminders, make_sender, plan_reminders, send_reminder_batch
 from points.reminder_recipients import RedisRecipients
 from points.reminders import ExpiryReminder
+from tests.concurrency import race
 from tests.reminder_fixtures import (AS_OF, EXPIRY_DAY, LONG_TIP, SH, TEMPLATE_ID, expiring_member,
                                      fake_wechat, make_template, openid_of, reminder_clock)
 
@@ -69,7 +71,7 @@ def test_refused_43101_sets_the_quota_to_zero_and_is_not_retried(factory, fake_w
 
     result = remind()
 
-    assert result == {"expiry_date": "2026-03-08", "batches": 1, "refused": 1, "no_consent": 0}
+    assert result == {"expiry_date": "2026-03-08", "batches": 1, "refused": 1}
     assert fake_wechat.calls() == 1
     assert statuses() == {refusing.id: "refused"}
     assert RedisRecipients().remaining(refusing.id, TEMPLATE_ID) == 0
@@ -134,7 +136,7 @@ def test_a_rerun_sends_nothing_twice(factory, fake_wechat):
     remind()
     again = remind()
 
-    assert again.get("sent", 0) == 0
+    assert again == {"expiry_date": "2026-03-08", "batches": 0}  # nothing left to plan
     assert sorted(m["touser"] for m in fake_wechat.messages()) == sorted(map(openid_of, members))
     assert all(RedisRecipients().remaining(m.id, TEMPLATE_ID) == 1 for m in members)
 
@@ -201,3 +203,37 @@ def test_the_embedded_queue_runs_the_batches_in_process(app, factory, fake_wecha
     assert result["batches"] == 1
     assert [m["touser"] for m in fake_wechat.messages()] == [openid_of(member)]
     assert reminders.reminder_counts(EXPIRY_DAY) == {"sent": 1}
+
+
+def test_consent_is_checked_again_when_the_batch_claims(factory, fake_wechat):
+    make_template()
+    member = expiring_member(factory)
+    RedisRecipients().claim_quota([member.id], TEMPLATE_ID)  # used elsewhere since planning
+
+    assert send_reminder_batch(AS_OF.isoformat(), [member.id]) == {"no_consent": 1}
+    assert fake_wechat.messages() == [] and statuses() == {}
+
+
+@pytest.mark.committing
+@pytest.mark.mariadb
+def test_two_runs_racing_for_the_same_members_send_each_reminder_once(app, factory, fake_wechat,
+                                                                      monkeypatch):
+    """Both runs read the members as due before either records them: the unique key decides."""
+    make_template()
+    members = [expiring_member(factory, consent=2) for _ in range(20)]
+    ids = [m.id for m in members]
+    both_read, real_due_among = threading.Barrier(2), reminders.due_among
+
+    def due_among_then_wait(*args):
+        due = real_due_among(*args)
+        if due:
+            both_read.wait(timeout=10)
+        return due
+
+    monkeypatch.setattr(reminders, "due_among", due_among_then_wait)
+    results = race(app, lambda i: send_reminder_batch(AS_OF.isoformat(), ids), 2)
+
+    assert not any(isinstance(r, Exception) for r in results), results
+    received = [m["touser"] for m in fake_wechat.messages()]
+    assert sorted(received) == sorted(map(openid_of, members))  # each exactly once
+    assert sum(r.get("sent", 0) for r in results) == 20
