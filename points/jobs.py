@@ -39,6 +39,10 @@ def reconciliation() -> dict:
     """Check the ledger; each mismatch is logged as an error (member, invariant, amounts); the
     count goes to the jifen_ledger_mismatches metric and /healthz's `ledger` detail."""
     checked, problems = run_reconciliation()
+    return record_reconciliation(checked, problems)
+
+
+def record_reconciliation(checked: int, problems: list) -> dict:
     at = clock.now()
     get_redis().set(rkey("ledger", "reconciliation"), json.dumps(
         {"members_checked": checked, "mismatches": len(problems), "at": at.isoformat()}))

@@ -114,3 +114,26 @@ def test_a_job_enqueued_by_a_request_runs_only_after_its_commit(app, monkeypatch
     assert jobs_run() == []
     run_in_transaction(lambda: enqueue_after_commit("points.jobs:tier_review"))
     assert jobs_run() == ["tier_review"]
+
+
+def test_the_idempotency_purge_deletes_only_expired_records_batch_by_batch(app):
+    from sqlalchemy import func, select
+
+    from core import clock
+    from core.db import db
+    from core.idempotency import IdempotencyRecord, purge_job
+
+    now = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    clock.set(now)
+    keep = timedelta(hours=app.config["IDEMPOTENCY_KEEP_HOURS"])
+    db.session.add_all([IdempotencyRecord(scope="s", key=f"k{i}", request_hash="h", status_code=201,
+                                          response_body="{}",
+                                          created_at=now - keep - timedelta(minutes=1 + i % 2))
+                        for i in range(1500)] + [
+        IdempotencyRecord(scope="s", key="fresh", request_hash="h", status_code=201,
+                          response_body="{}", created_at=now - keep + timedelta(minutes=1))])
+    db.session.commit()
+
+    assert purge_job() == {"records_purged": 1500}
+    assert db.session.scalars(select(IdempotencyRecord.key)).all() == ["fresh"]
+    assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1

@@ -119,3 +119,9 @@ def test_reminder_outcomes_are_counted(client):
     metrics.count("jifen_reminders_total", 1, outcome="refused")
     assert metric(client, "jifen_reminders_total", outcome="sent") == 3
     assert metric(client, "jifen_reminders_total", outcome="refused") == 1
+
+
+def test_an_operators_reconcile_updates_the_health_detail_too(app, client, factory):
+    factory.member(points=5)
+    assert app.test_cli_runner().invoke(args=["points", "reconcile"]).exit_code == 0
+    assert client.get("/healthz").get_json()["details"]["ledger"] == "ok"
