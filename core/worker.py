@@ -10,7 +10,6 @@ Without REDIS_URL (the embedded default, fakeredis) the queue is RQ's synchronou
 runs at once, in the process that enqueued it; core.embedded runs the schedule in a thread.
 """
 import logging
-import os
 import time
 from contextlib import nullcontext
 from datetime import datetime, timezone
@@ -19,7 +18,7 @@ from importlib import import_module
 import redis as redis_lib
 from croniter import croniter
 from flask import current_app, has_app_context, has_request_context
-from rq import Queue, Worker
+from rq import Queue, Worker, get_current_job
 from rq.cron import CronJob, CronScheduler
 from rq.utils import now as rq_now
 
@@ -73,7 +72,8 @@ def _finish(name, started, outcome, **fields):
     seconds = time.perf_counter() - started
     log_event(job_log, "job", level=logging.INFO if outcome == "ok" else logging.ERROR,
               job=name, duration_ms=round(seconds * 1000, 2), outcome=outcome,
-              rq_job_id=os.environ.get("RQ_JOB_ID"), **fields)
+              rq_job_id=current_job.id if (current_job := get_current_job()) else None,
+              **fields)
     try:
         metrics.count("jifen_job_runs_total", job=name, outcome=outcome)
         metrics.count("jifen_job_duration_seconds_total", seconds, job=name)

@@ -49,7 +49,7 @@ def test_the_worker_sends_the_reminders_with_the_right_data(app, factory, fake_w
     assert sent[openid_of(members[2])]["date3"] == {"value": "2026年3月8日"}
     [line] = job_lines(log)
     assert line["job"] == "send_reminder_batch" and line["outcome"] == "ok"
-    assert line["result"] == {"sent": 3} and line["duration_ms"] > 0
+    assert line["result"] == {"sent": 3} and line["duration_ms"] > 0 and line["rq_job_id"]
 
 
 def test_a_worker_killed_mid_batch_and_rerun_sends_no_duplicate(app, factory, fake_wechat):
