@@ -32,18 +32,17 @@ def _due_unswept(member_id, now) -> int:
 
 def expiring_schedule(member_id: int, limit: int = 12) -> list[dict]:
     """Points expiring on each coming business date, soonest first."""
-    now = clock.now()
     rows = db.session.execute(
-        select(PointsLot.expires_at, PointsLot.remaining)
+        select(PointsLot.expires_at, func.sum(PointsLot.remaining))
         .where(PointsLot.member_id == member_id, PointsLot.remaining > 0,
-               PointsLot.expires_at > now)
-        .order_by(PointsLot.expires_at)).all()
+               PointsLot.expires_at > clock.now())
+        .group_by(PointsLot.expires_at).order_by(PointsLot.expires_at).limit(limit * 4)).all()
     by_date: dict[date, int] = {}
-    for expires_at, remaining in rows:
+    for expires_at, points in rows:
         day = clock.business_date(expires_at)
         if day not in by_date and len(by_date) == limit:
             break
-        by_date[day] = by_date.get(day, 0) + remaining
+        by_date[day] = by_date.get(day, 0) + int(points)
     return [{"date": day, "points": points} for day, points in by_date.items()]
 
 

@@ -27,7 +27,8 @@ class PointsLot(Base):
 
     __tablename__ = "points_lots"
     __table_args__ = (
-        Index("ix_points_lots_member_expiry", "member_id", "expires_at"),
+        #: a member's live lots (remaining > 0) in expiry order, read from the index alone
+        Index("ix_points_lots_member_live", "member_id", "remaining", "expires_at"),
         Index("ix_points_lots_expiry_remaining", "expires_at", "remaining"),
     )
 

@@ -90,7 +90,7 @@ def upgrade():
     with op.batch_alter_table('points_lots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_points_lots_entry_id'), ['entry_id'], unique=False)
         batch_op.create_index('ix_points_lots_expiry_remaining', ['expires_at', 'remaining'], unique=False)
-        batch_op.create_index('ix_points_lots_member_expiry', ['member_id', 'expires_at'], unique=False)
+        batch_op.create_index('ix_points_lots_member_live', ['member_id', 'remaining', 'expires_at'], unique=False)
 
     op.create_table('points_allocations',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -116,7 +116,7 @@ def downgrade():
 
     op.drop_table('points_allocations')
     with op.batch_alter_table('points_lots', schema=None) as batch_op:
-        batch_op.drop_index('ix_points_lots_member_expiry')
+        batch_op.drop_index('ix_points_lots_member_live')
         batch_op.drop_index('ix_points_lots_expiry_remaining')
         batch_op.drop_index(batch_op.f('ix_points_lots_entry_id'))
 
