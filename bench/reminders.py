@@ -141,7 +141,9 @@ def bench(args, app, env, url):
     assert baseline_sent == args.baseline, baseline_sent
 
     # batched: the planner's batches of REMINDER_BATCH_SIZE members
+    t = time.perf_counter()
     plan = plan_reminders(AS_OF, enqueue_batches=True)
+    plan_s = time.perf_counter() - t
     batched_s = run_workers(env, args.workers, "batched")
     sent = messages(url)
     assert len(sent) == args.members + args.baseline, len(sent)
@@ -166,6 +168,8 @@ def bench(args, app, env, url):
     print(f"batched ({plan['batches']} jobs of ≤{app.config['REMINDER_BATCH_SIZE']:,}): "
           f"{args.members:,} members in {batched_s:.1f} s = {rate:,.0f} members/s "
           f"(statuses {counts})")
+    print(f"  planning (one process, {args.members:,} members found due and reachable): "
+          f"{plan_s:.1f} s; with it {args.members / (plan_s + batched_s):,.0f} members/s")
     print(f"ratio batched / baseline: {rate / b_rate:.1f}x (goal ≥ 20x)")
     print(f"expiry sweep in-process: {inline_lots:,} lots in {inline_s:.1f} s = "
           f"{inline_lots / inline_s:,.0f} lots/s")
