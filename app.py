@@ -3,18 +3,18 @@
 `create_app(config=None)` builds the app; `python app.py` runs the embedded default
 (SQLite + in-process Redis + the fake WeChat server) with demo data.
 """
-import logging
-
 from flask import Flask
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import cli as core_cli, events
+from core import cli as core_cli, events, worker_cli
 from core.api import api, init_api
 from core.config import INSTANCE_DIR, load_config
 from core.db import db, run_in_transaction
 from core.errors import register_error_handlers
 from core.health import health
+from core.logs import configure_logging, init_request_logging
+from core.metrics import metrics_blp
 from core.redis import RedisStore
 
 migrate = Migrate()
@@ -47,7 +47,8 @@ def create_app(config=None):
 
 
 def register_extensions(app):
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(app)
+    init_request_logging(app)
     db.init_app(app)
     redis_store.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
@@ -61,10 +62,13 @@ def register_blueprints(app):
     from points.api import admin_blp as points_admin_blp, me_blp as points_me_blp
     from points.api import staff_blp as points_staff_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp
+    from wx.template_api import blp as subscribe_templates_blp
 
     app.register_blueprint(health)
+    app.register_blueprint(metrics_blp)
     for blp in (staff_auth_blp, stores_blp, pos_blp, points_me_blp, points_staff_blp,
-                points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp):
+                points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp,
+                subscribe_templates_blp):
         api.register_blueprint(blp)
 
 
@@ -74,6 +78,7 @@ def register_commands(app):
     from stores import cli as stores_cli
 
     core_cli.register(app)
+    worker_cli.register(app)
     stores_cli.register(app)
     points_cli.register(app)
     mall_cli.register(app)

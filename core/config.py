@@ -31,6 +31,13 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
     MAX_CONTENT_LENGTH = 1024 * 1024
+    #: expiry reminders: members per job, claimed (recorded) per transaction, parallel sends,
+    #: retries of a busy WeChat (-1, network) with exponential backoff from this many seconds
+    REMINDER_BATCH_SIZE = _int("REMINDER_BATCH_SIZE", 1000)
+    REMINDER_CLAIM_SIZE = _int("REMINDER_CLAIM_SIZE", 100)
+    REMINDER_SEND_THREADS = _int("REMINDER_SEND_THREADS", 8)
+    REMINDER_RETRIES = _int("REMINDER_RETRIES", 3)
+    REMINDER_RETRY_BACKOFF = float(os.environ.get("REMINDER_RETRY_BACKOFF", "0.5"))
 
     API_TITLE = "Jifen API"
     API_VERSION = "v1"
@@ -57,6 +64,9 @@ class Config:
         self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)
         #: how many reverse proxies (nginx) stand in front; 0 = none
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        #: json (one object per line) or text
+        self.LOG_FORMAT = env("LOG_FORMAT", "json")
+        self.LOG_LEVEL = env("LOG_LEVEL", "INFO")
 
     def check(self):
         """Raise ConfigError when this configuration must not run."""

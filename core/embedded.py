@@ -1,7 +1,9 @@
-"""The embedded default, one process: SQLite + in-process fakeredis (+ the fake WeChat server).
+"""The embedded default, one process: SQLite + in-process fakeredis (+ the fake WeChat server),
+with the background jobs' schedule run in a thread.
 
 `python app.py` (what `make run` calls) migrates, seeds demo data and serves on PORT.
 """
+import logging
 import os
 
 from flask_migrate import upgrade
@@ -23,4 +25,18 @@ def run_embedded():
         f"  API docs:  {base}/api/v1/docs", f"  OpenAPI:   {base}/api/v1/openapi.json",
         f"  Health:    {base}/healthz", *lines, "",
     ]), flush=True)
+    _start_jobs(app)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the app logs each request itself
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _start_jobs(app):
+    """No worker in the embedded default: core/jobs.py's schedule runs in a thread, and jobs
+    enqueued by requests run at once (RQ's synchronous queue on fakeredis)."""
+    import threading
+
+    from core.worker import InlineScheduler
+
+    scheduler = InlineScheduler(app)
+    threading.Thread(target=scheduler.run_forever, args=(threading.Event(),), daemon=True,
+                     name="jifen-jobs").start()

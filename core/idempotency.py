@@ -172,3 +172,15 @@ def purge_expired(batch: int = 1000) -> int:
         db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(ids)))
     return len(ids)
 
+
+
+def purge_job() -> dict:
+    """The scheduled clean-up: purge batch by batch, one transaction each, until none is left."""
+    from core.db import run_in_transaction
+
+    total = 0
+    while True:
+        n = run_in_transaction(purge_expired)
+        total += n
+        if n < 1000:
+            return {"records_purged": total}

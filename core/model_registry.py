@@ -8,6 +8,8 @@ MODEL_MODULES = [
     "members.models",
     "points.models",
     "mall.models",
+    "points.reminders",
+    "wx.templates",
 ]
 
 

@@ -25,5 +25,7 @@ def backfill_chunk(after_lot_id: int = 0, limit: int = 1000, *, dry_run: bool = 
             changed += 1
             if not dry_run:
                 lot.expires_at = new_date
+                lot.birthday_extended = new_date != policy.expiry_for(lot.created_at,
+                                                                      expiry_policy, None)
     db.session.flush()
     return changed, rows[-1][0].id

@@ -7,6 +7,7 @@ import click
 
 from core import clock
 from core.db import run_in_transaction
+from core.logs import log_event
 from points import backfill, reconcile, service, tiers
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def run_reconciliation(chunk: int = 1000) -> tuple[int, list]:
         checked += n
         problems += found
     for problem in problems:
-        log.error("ledger mismatch: %s", json.dumps(problem, ensure_ascii=False, default=str))
+        log_event(log, "ledger_mismatch", level=logging.ERROR, **problem)
     return checked, problems
 
 
@@ -60,7 +61,10 @@ def expire_command(as_of, chunk):
 @click.option("--chunk", default=1000, show_default=True, help="members per transaction")
 def reconcile_command(chunk):
     """Check the ledger invariants for every member; exit 1 on any mismatch."""
+    from points.jobs import record_reconciliation
+
     checked, problems = run_reconciliation(chunk)
+    record_reconciliation(checked, problems)  # /healthz and the metrics show this check
     click.echo(f"members checked: {checked}; mismatches: {len(problems)}")
     for problem in problems:
         click.echo(json.dumps(problem, ensure_ascii=False, default=str))
@@ -73,6 +77,27 @@ def reconcile_command(chunk):
 def review_tiers_command(as_of):
     """Set every member's tier from the last 12 months' earnings (may lower tiers)."""
     click.echo(f"tiers changed: {run_tier_review(_as_of(as_of))}")
+
+
+@points_cli.command("remind")
+@click.option("--as-of", help="YYYY-MM-DD (default: today): remind of points expiring "
+                              "reminders.days_before days later")
+@click.option("--enqueue", is_flag=True, help="hand the batches to the workers instead")
+def remind_command(as_of, enqueue):
+    """Send the expiry reminders due on a date (each member at most once per expiry date)."""
+    from points.jobs import plan_reminders
+
+    day = date.fromisoformat(as_of) if as_of else clock.business_date()
+    click.echo(json.dumps(plan_reminders(day, enqueue_batches=enqueue), ensure_ascii=False))
+
+
+@points_cli.command("extend-birthdays")
+@click.option("--month", help="YYYY-MM (default: next month)")
+def extend_birthdays_command(month):
+    """Birthday extension for the members born in a month (idempotent)."""
+    from points.jobs import birthday_extension
+
+    click.echo(json.dumps(birthday_extension(month), ensure_ascii=False))
 
 
 @points_cli.command("backfill-expiry")

@@ -1,7 +1,7 @@
 """The ledger's tables (DESIGN.md, "The ledger"). Written only through points.service."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, BigId, UTCDateTime
@@ -42,6 +42,8 @@ class PointsLot(Base):
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     #: the credit entry that created the lot
     entry_id: Mapped[int] = mapped_column(BigId, index=True)
+    #: expires_at already includes the birthday-month extension (never extended twice)
+    birthday_extended: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

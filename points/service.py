@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import clock
+from core import clock, metrics
 from core.db import db
 from core.errors import Conflict, NotFound
 from points import policy, tiers
@@ -77,7 +77,22 @@ def _append(account, kind, delta, key, *, debt_change=0, store_id=None, ref=None
         operator_id=operator_id, reason=reason, details=details, created_at=now or clock.now())
     db.session.add(entry)
     db.session.flush()
+    _count_points(kind, delta)
     return entry
+
+
+#: entry kinds counted as points spent in the metrics
+SPENDING_KINDS = ("spend", "deduct")
+
+
+def _count_points(kind, delta) -> None:
+    """jifen_points_issued/spent/expired_total, added once the transaction commits."""
+    if kind == "expire":
+        metrics.count_after_commit("jifen_points_expired_total", -delta)
+    elif kind in SPENDING_KINDS:
+        metrics.count_after_commit("jifen_points_spent_total", -delta, kind=kind)
+    elif delta > 0 and (kind in EARNING_KINDS or kind == "adjust"):
+        metrics.count_after_commit("jifen_points_issued_total", delta, kind=kind)
 
 
 # --- credit ---------------------------------------------------------------------------------
@@ -92,14 +107,15 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
     if replayed is not None:
         return replayed
     expiry_policy = get_settings()["expiry"]
+    extended = False
     if expires_at is _UNSET:
-        expires_at = policy.expiry_for(now, expiry_policy, _birthday(member_id))
+        expires_at, extended = _policy_expiry(now, expiry_policy, member_id)
     repaid = min(amount, max(-account.balance, 0))
     entry = _append(account, kind, amount, key, debt_change=-repaid, store_id=store_id, ref=ref,
                     reason=reason, operator_id=operator_id, details=details, now=now)
     db.session.add(PointsLot(member_id=member_id, amount=amount, remaining=amount - repaid,
                              expires_at=expires_at, store_id=store_id, entry_id=entry.id,
-                             created_at=now))
+                             created_at=now, birthday_extended=extended))
     if kind in EARNING_KINDS:
         account.lifetime_earned += amount
         tiers.record_earned(member_id, now, amount)
@@ -131,6 +147,12 @@ def _birthday(member_id):
     return db.session.scalar(select(Member.birthday).where(Member.id == member_id))
 
 
+def _policy_expiry(now, expiry_policy, member_id):
+    """(when a lot earned now expires, whether that includes the birthday extension)."""
+    expires_at = policy.expiry_for(now, expiry_policy, _birthday(member_id))
+    return expires_at, expires_at != policy.expiry_for(now, expiry_policy, None)
+
+
 def _after_activity(member_id, now, expiry_policy, *, earned=False):
     if expiry_policy.get("mode") == "rolling_days":
         touch_rolling(member_id, now, expiry_policy)
@@ -140,13 +162,13 @@ def _after_activity(member_id, now, expiry_policy, *, earned=False):
 
 def touch_rolling(member_id: int, now: datetime, expiry_policy: dict) -> None:
     """rolling_days: move every live lot of the member to N days after this activity."""
-    new_expiry = policy.expiry_for(now, expiry_policy, _birthday(member_id))
+    new_expiry, extended = _policy_expiry(now, expiry_policy, member_id)
     db.session.execute(
         update(PointsLot)
         .where(PointsLot.member_id == member_id, PointsLot.remaining > 0,
                PointsLot.expires_at.is_not(None), PointsLot.expires_at > now,
                PointsLot.expires_at < new_expiry)
-        .values(expires_at=new_expiry)
+        .values(expires_at=new_expiry, birthday_extended=extended)
         .execution_options(synchronize_session=False))
 
 
@@ -356,6 +378,7 @@ def _expire_lots(member_ids, lot_ids, as_of) -> int:
     entries = {m: _expire_entry_row(accounts[m], member_lots, now)
                for m, member_lots in by_member.items()}
     db.session.execute(PointsEntry.__table__.insert(), list(entries.values()))
+    _count_points("expire", sum(row["delta"] for row in entries.values()))
     keys = {m: row["idempotency_key"] for m, row in entries.items()}
     entry_ids = dict(db.session.execute(select(PointsEntry.idempotency_key, PointsEntry.id)
                                         .where(PointsEntry.idempotency_key.in_(keys.values())))
@@ -438,6 +461,7 @@ def merge_accounts(source_member_id: int, target_member_id: int, *, key: str) ->
         repaid -= absorbed
         db.session.add(PointsLot(member_id=target_member_id, amount=points,
                                  remaining=points - absorbed, expires_at=lot.expires_at,
+                                 birthday_extended=lot.birthday_extended,
                                  store_id=lot.store_id, entry_id=into.id, created_at=now))
     target.lifetime_earned += source.lifetime_earned
     db.session.flush()

@@ -101,3 +101,10 @@ def test_large_bodies_are_refused_at_the_proxy(proxied):
     response = requests.post(base + "/api/v1/staff/auth/login", data=b"x" * (2 * 1024 * 1024),
                              timeout=5)
     assert response.status_code == 413
+
+
+@pytest.mark.committing
+def test_metrics_are_not_exposed_through_the_proxy(proxied, app):
+    base, _ = proxied
+    assert requests.get(base + "/metrics", timeout=5).status_code == 404
+    assert app.test_client().get("/metrics").status_code == 200  # scraped on the app server

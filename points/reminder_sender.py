@@ -1,0 +1,148 @@
+"""Sending one subscribe message, and what to do with WeChat's answer.
+
+The reminders need only `send(openid, template_id, page, data)`, raising one of the typed errors
+below, and `refresh_token()`. `deliver` applies the policy:
+- 43101 (the user refused / has no consent left) → `refused`, never retried;
+- -1 (WeChat busy), HTTP 5xx, network errors → retried with exponential backoff, a bounded
+  number of times, then `failed`;
+- 40001 / 42001 (access token invalid / expired) → the token is refreshed once and the send
+  tried again; a second token error → `failed`;
+- anything else (47003 bad data, 40037 bad template, 40003 bad openid) → `failed`, not retried.
+
+`HttpSubscribeSender` talks to WeChat (or the fake server) with `requests` and caches the
+access token in Redis. TODO(identity): when the identity branch's wx client lands, send through it
+(its stable-token cache and lock) and keep this module's error mapping.
+"""
+import threading
+import time
+from dataclasses import dataclass
+
+import requests
+
+from core.redis import get_redis, rkey
+
+SEND_PATH = "/cgi-bin/message/subscribe/send"
+
+
+class SendError(Exception):
+    def __init__(self, errcode: int, errmsg: str = ""):
+        super().__init__(f"WeChat errcode {errcode}: {errmsg}")
+        self.errcode, self.errmsg = errcode, errmsg
+
+
+class Refused(SendError):
+    """43101: the member has not (or no longer) agreed to receive this template."""
+
+
+class Transient(SendError):
+    """-1, HTTP 5xx or no answer: worth trying again shortly."""
+
+
+class TokenInvalid(SendError):
+    """40001 / 42001: the access token must be refreshed."""
+
+
+class Rejected(SendError):
+    """Any other errcode: the message itself is wrong; sending it again changes nothing."""
+
+
+NETWORK_ERRCODE = -2  # our code for "no answer from WeChat" (not a WeChat errcode)
+
+
+def error_for(errcode: int, errmsg: str = "") -> SendError:
+    if errcode == 43101:
+        return Refused(errcode, errmsg)
+    if errcode in (-1, 45009, 45011):  # busy, daily / minute quota of the API
+        return Transient(errcode, errmsg)
+    if errcode in (40001, 42001):
+        return TokenInvalid(errcode, errmsg)
+    return Rejected(errcode, errmsg)
+
+
+@dataclass
+class Delivery:
+    status: str  # sent | refused | failed
+    errcode: int | None = None
+    attempts: int = 0
+
+
+def deliver(sender, openid, template_id, page, data, *, retries=3, backoff=0.5) -> Delivery:
+    """Send one message under the policy above; never raises for a WeChat answer."""
+    attempts, refreshed, busy = 0, False, 0
+    while True:
+        attempts += 1
+        try:
+            sender.send(openid, template_id, page, data)
+            return Delivery("sent", None, attempts)
+        except Refused as exc:
+            return Delivery("refused", exc.errcode, attempts)
+        except TokenInvalid as exc:
+            if refreshed:
+                return Delivery("failed", exc.errcode, attempts)
+            sender.refresh_token()
+            refreshed = True
+        except Transient as exc:
+            if busy >= retries:
+                return Delivery("failed", exc.errcode, attempts)
+            time.sleep(backoff * 2 ** busy)
+            busy += 1
+        except Rejected as exc:
+            return Delivery("failed", exc.errcode, attempts)
+
+
+class HttpSubscribeSender:
+    """subscribe/send over HTTP with a Redis-cached stable access token (one per appid)."""
+
+    def __init__(self, api_base: str, appid: str, secret: str, timeout: float = 5.0):
+        self.api_base, self.appid, self.secret = api_base.rstrip("/"), appid, secret
+        self.timeout = timeout
+        self._local = threading.local()
+        self._redis = get_redis()  # sends run in threads without an app context
+        self._token_key = rkey("wx", "access-token", appid)
+
+    @classmethod
+    def from_config(cls, config) -> "HttpSubscribeSender":
+        return cls(config["WECHAT_API_BASE"], config["WECHAT_APPID"], config["WECHAT_SECRET"])
+
+    def _http(self) -> requests.Session:
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
+
+    def _post(self, path, body, params=None) -> dict:
+        try:
+            response = self._http().post(self.api_base + path, json=body, params=params,
+                                         timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise Transient(NETWORK_ERRCODE, type(exc).__name__) from exc
+        if response.status_code >= 500:
+            raise Transient(NETWORK_ERRCODE, f"HTTP {response.status_code}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise Transient(NETWORK_ERRCODE, "not JSON") from exc
+
+    def access_token(self) -> str:
+        cached = self._redis.get(self._token_key)
+        return cached.decode() if cached else self.refresh_token(force=False)
+
+    def refresh_token(self, force: bool = False) -> str:
+        """A fresh stable token, cached until shortly before WeChat says it expires."""
+        self._redis.delete(self._token_key)
+        answer = self._post("/cgi-bin/stable_token", {
+            "grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
+            "force_refresh": force})
+        if "access_token" not in answer:
+            raise error_for(answer.get("errcode", -1), answer.get("errmsg", ""))
+        ttl = max(int(answer.get("expires_in", 7200)) - 300, 60)
+        self._redis.set(self._token_key, answer["access_token"], ex=ttl)
+        return answer["access_token"]
+
+    def send(self, openid: str, template_id: str, page: str | None, data: dict) -> None:
+        body = {"touser": openid, "template_id": template_id, "data": data,
+                "miniprogram_state": "formal", "lang": "zh_CN"}
+        if page:
+            body["page"] = page
+        answer = self._post(SEND_PATH, body, params={"access_token": self.access_token()})
+        if answer.get("errcode", 0) != 0:
+            raise error_for(answer["errcode"], answer.get("errmsg", ""))

@@ -1,0 +1,152 @@
+"""Subscribe-message templates (/admin/subscribe-templates): which WeChat template a purpose
+(e.g. `points_expiring`) uses, the mini-program page it opens, and what fills each data key.
+
+WeChat names each data key by its type and position (`thing1`, `number2`, `date3`); the type
+decides what a value may look like (`thing` ≤ 20 characters, `number` digits, `date` a date).
+`render` turns the values of one message into WeChat's `data`, cut and formatted to fit.
+"""
+import re
+from datetime import date, datetime
+
+from sqlalchemy import JSON, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import audit, clock
+from core.db import Base, BigId, UTCDateTime, db
+from core.errors import Conflict, NotFound, ValidationFailed
+
+#: purpose → the values a template for it can show (WeChat data key → one of these)
+PURPOSES = {"points_expiring": ("points", "expiry_date", "tip", "balance")}
+
+#: which WeChat value types can show which kind of value
+TYPES_FOR = {
+    "points": ("number", "thing", "character_string"),
+    "balance": ("number", "thing", "character_string"),
+    "expiry_date": ("date", "thing"),
+    "tip": ("thing", "short_thing"),
+}
+KEY = re.compile(r"^([a-z_]+?)([0-9]+)$")
+#: the most characters WeChat accepts per type
+MAX_CHARS = {"thing": 20, "short_thing": 5, "character_string": 32, "number": 32}
+
+
+class SubscribeTemplate(Base):
+    __tablename__ = "subscribe_templates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), index=True)
+    #: WeChat's template id (from the mini-program's admin console)
+    template_id: Mapped[str] = mapped_column(String(64))
+    #: the mini-program page the message opens, e.g. "pages/points/index"
+    page: Mapped[str | None] = mapped_column(String(256))
+    #: WeChat data key → what fills it, e.g. {"thing1": "tip", "number2": "points"}
+    fields: Mapped[dict] = mapped_column(JSON)
+    tip: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    #: = purpose while active, NULL once deactivated: one active template per purpose (unique)
+    active_purpose: Mapped[str | None] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+TEMPLATE_FIELDS = ("purpose", "template_id", "page", "fields", "tip", "active")
+
+
+def _snapshot(t: SubscribeTemplate) -> dict:
+    return {f: getattr(t, f) for f in TEMPLATE_FIELDS}
+
+
+def check_fields(purpose: str, fields: dict, tip: str | None) -> None:
+    """422 naming each data key that WeChat would refuse or that this purpose cannot fill."""
+    keys = {}
+    for key, source in fields.items():
+        m = KEY.match(key)
+        if source not in PURPOSES[purpose]:
+            keys[key] = [f"Must be one of {', '.join(PURPOSES[purpose])}."]
+        elif not m or m.group(1) not in TYPES_FOR[source]:
+            keys[key] = [f"A {source} needs a key of type {' or '.join(TYPES_FOR[source])}, "
+                         f"e.g. {TYPES_FOR[source][0]}1."]
+    details = {"fields": keys} if keys else {}
+    if not fields:
+        details["fields"] = ["Map at least one WeChat data key."]
+    if "tip" in fields.values() and not (tip or "").strip():
+        details["tip"] = ["A template that shows the tip needs the tip text."]
+    if details:
+        raise ValidationFailed(details=details)
+
+
+def create_template(data: dict) -> SubscribeTemplate:
+    """A new active template for its purpose (409 if the purpose already has one). Audited."""
+    check_fields(data["purpose"], data["fields"], data.get("tip"))
+    if active_template(data["purpose"]) is not None:
+        raise Conflict(f"{data['purpose']} already has an active template; deactivate or "
+                       "change it instead.", code="invalid_state")
+    now = clock.now()
+    template = SubscribeTemplate(**data, active=True, active_purpose=data["purpose"],
+                                 created_at=now, updated_at=now)
+    db.session.add(template)
+    db.session.flush()
+    audit.record("subscribe_template.create", "subscribe_template", template.id,
+                 after=_snapshot(template))
+    return template
+
+
+def get_template(template_pk: int) -> SubscribeTemplate:
+    template = db.session.get(SubscribeTemplate, template_pk)
+    if template is None:
+        raise NotFound(f"No subscribe template {template_pk}.")
+    return template
+
+
+def list_templates(purpose: str | None = None) -> list[SubscribeTemplate]:
+    stmt = select(SubscribeTemplate).order_by(SubscribeTemplate.id)
+    if purpose:
+        stmt = stmt.where(SubscribeTemplate.purpose == purpose)
+    return list(db.session.scalars(stmt))
+
+
+def update_template(template_pk: int, changes: dict) -> SubscribeTemplate:
+    """Change some fields (re-checked together); `active` false frees the purpose. Audited."""
+    template = get_template(template_pk)
+    before = _snapshot(template)
+    merged = {**before, **changes}
+    check_fields(template.purpose, merged["fields"], merged.get("tip"))
+    if merged["active"] and not template.active and active_template(template.purpose):
+        raise Conflict(f"{template.purpose} already has an active template.", code="invalid_state")
+    for name, value in changes.items():
+        setattr(template, name, value)
+    template.active_purpose = template.purpose if template.active else None
+    template.updated_at = clock.now()
+    db.session.flush()
+    audit.record("subscribe_template.update", "subscribe_template", template.id, before=before,
+                 after=_snapshot(template))
+    return template
+
+
+def active_template(purpose: str) -> SubscribeTemplate | None:
+    return db.session.scalars(select(SubscribeTemplate)
+                              .filter_by(active_purpose=purpose)).one_or_none()
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def fit(key: str, value) -> str:
+    """One value as WeChat accepts it for a key of this type (cut to the type's length)."""
+    kind = KEY.match(key).group(1)
+    if kind == "date" and isinstance(value, date):
+        return chinese_date(value)
+    if kind == "number":
+        return str(int(value))
+    text = chinese_date(value) if isinstance(value, date) else str(value)
+    return text[:MAX_CHARS.get(kind, 20)]
+
+
+def render(template: SubscribeTemplate, values: dict) -> dict:
+    """WeChat's `data` for one message: {key: {"value": ...}} from the values by source name
+    (`tip` comes from the template)."""
+    values = {**values, "tip": template.tip}
+    return {key: {"value": fit(key, values[source])} for key, source in template.fields.items()}
