@@ -36,10 +36,10 @@ SCHEDULE = (
              "month for members born in next month"),
     Schedule("idempotency-key-purge", "20 * * * *", "core.idempotency:purge_job",
              "delete Idempotency-Key records older than IDEMPOTENCY_KEEP_HOURS"),
-    Schedule("TODO-mall-stock-gate-rebuild", "*/5 * * * *", None,
-             "TODO(mall): rebuild the Redis stock gate from the database"),
-    Schedule("TODO-unpicked-gift-expiry", "45 0 * * *", None,
-             "TODO(mall): cancel gifts not picked up in time, points returned"),
+    Schedule("mall-stock-gate-rebuild", "*/5 * * * *", "mall.jobs:rebuild_gate",
+             "rebuild the Redis stock gate from the database (the database is the truth)"),
+    Schedule("unpicked-gift-expiry", "45 0 * * *", "mall.jobs:expire_pickups",
+             "expire gifts not picked up in time: points, stock and limit returned"),
 )
 
 #: housekeeping that needs no job, and why
