@@ -47,8 +47,8 @@ class Factory:
         from members.models import Member
         from points import service as points_service
 
-        member = Member(member_no=f"9{secrets.randbelow(10**9):09d}",
-                        invite_code=secrets.token_hex(4).upper(), nickname=nickname,
+        n = next(_seq)  # sequential, so a unique key never collides and ends a test run early
+        member = Member(member_no=f"9{n:09d}", invite_code=f"T{n:07d}", nickname=nickname,
                         phone=phone, birthday=birthday, created_at=clock.now())
         db.session.add(member)
         db.session.flush()
