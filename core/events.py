@@ -12,7 +12,8 @@ from importlib import import_module
 EVENTS = {
     "member.registered": "member, invite_code (str|None), store (Store|None): a new WeChat "
                          "member's first login",
-    "member.phone_bound": "member: the member bound a phone (after any merge)",
+    "member.phone_bound": "member, merged (Member|None: the store-registered member whose "
+                          "points were merged into this one, if the phone was already known)",
     "member.profile_completed": "member: nickname, avatar and birthday are all set",
     "order.recorded": "member, order, first (bool: the member's first order)",
     "redemption.created": "member, redemption, first (bool: the member's first redemption)",
