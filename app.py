@@ -58,6 +58,7 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from mall.admin_api import admin_blp as mall_admin_blp
+    from members.api import auth_blp as member_auth_blp, me_blp, staff_blp as member_staff_blp
     from mall.api import mall_blp, me_blp as mall_me_blp, staff_blp as mall_staff_blp
     from points.api import admin_blp as points_admin_blp, me_blp as points_me_blp
     from points.api import staff_blp as points_staff_blp
@@ -66,7 +67,8 @@ def register_blueprints(app):
 
     app.register_blueprint(health)
     app.register_blueprint(metrics_blp)
-    for blp in (staff_auth_blp, stores_blp, pos_blp, points_me_blp, points_staff_blp,
+    for blp in (staff_auth_blp, stores_blp, pos_blp, member_auth_blp, me_blp, member_staff_blp,
+                points_me_blp, points_staff_blp,
                 points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp,
                 subscribe_templates_blp):
         api.register_blueprint(blp)

@@ -53,12 +53,13 @@ def start_fake_server():
 def seed(n_batched, n_baseline):
     """Members 1..n_batched: 100 points expiring on D (reminded), 50 on D+1 (swept by the
     worker). Members after them: 80 points expiring on D−1 (the baseline's reminders).
-    Written in bulk, as consistent ledger rows; consent and openids in Redis."""
+    Written in bulk, as consistent ledger rows, with an openid and one consent each."""
     from core import clock
     from core.db import db
-    from members.models import Member
+    from flask import current_app
+
+    from members.models import Member, SubscribeConsent, WechatIdentity
     from points.models import PointsAccount, PointsEntry, PointsLot
-    from points.reminder_recipients import RedisRecipients
 
     day = AS_OF + timedelta(days=7)
     now = clock.now()
@@ -87,13 +88,14 @@ def seed(n_batched, n_baseline):
         for model, rows in ((Member, members), (PointsAccount, accounts),
                             (PointsEntry, entries), (PointsLot, lots)):
             db.session.execute(insert(model), rows)
+        appid = current_app.config["WECHAT_APPID"]
+        db.session.execute(insert(WechatIdentity), [
+            {"member_id": m, "appid": appid, "openid": f"openid-{m}",
+             "created_at": now, "last_login_at": now} for m in ids])
+        db.session.execute(insert(SubscribeConsent), [
+            {"member_id": m, "template_id": TEMPLATE_ID, "remaining": 1, "accepted_count": 1,
+             "refused_count": 0, "updated_at": now} for m in ids])
         db.session.commit()
-        book = RedisRecipients()
-        pipe = book.redis.pipeline(transaction=False)
-        for m in ids:
-            pipe.hset(book._openid_key, m, f"openid-{m}")
-            pipe.hset(book._quota_key(TEMPLATE_ID), m, 1)
-        pipe.execute()
 
 
 def run_workers(env, n, label, timeout=7200) -> float:

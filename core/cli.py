@@ -9,6 +9,7 @@ from core.db import run_in_transaction
 DEMO_SEEDERS = [
     "stores.cli:seed_demo",
     "points.cli:seed_demo",
+    "members.cli:seed_demo",
     "mall.cli:seed_demo",
     "points.reminders:seed_demo",
 ]

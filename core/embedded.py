@@ -15,6 +15,7 @@ def run_embedded():
 
     port = int(os.environ.get("PORT", "8000"))
     host = os.environ.get("HOST", "127.0.0.1")
+    wechat = _start_fake_wechat()
     app = create_app()
     with app.app_context():
         upgrade()
@@ -23,11 +24,23 @@ def run_embedded():
     print("\n".join([
         "", "Jifen is running (embedded: SQLite + in-process Redis).",
         f"  API docs:  {base}/api/v1/docs", f"  OpenAPI:   {base}/api/v1/openapi.json",
-        f"  Health:    {base}/healthz", *lines, "",
+        f"  Health:    {base}/healthz", f"  Fake WeChat server: {wechat}", *lines, "",
     ]), flush=True)
     _start_jobs(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the app logs each request itself
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _start_fake_wechat() -> str:
+    """Unless WECHAT_API_BASE names a WeChat server, serve the fake one in-process."""
+    if os.environ.get("WECHAT_API_BASE"):
+        return os.environ["WECHAT_API_BASE"] + " (from WECHAT_API_BASE)"
+    from wx.fake_server import FakeWechatServer
+
+    server = FakeWechatServer(port=int(os.environ.get("WECHAT_FAKE_PORT", "0"))).start()
+    os.environ["WECHAT_API_BASE"] = server.url
+    os.environ.setdefault("WECHAT_SECRET", "demo-secret")
+    return f"{server.url} (GET /_fake/messages shows what was sent)"
 
 
 def _start_jobs(app):

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigId, UTCDateTime
@@ -35,3 +35,41 @@ class Member(Base):
     #: who invited this member (referral analytics); set once, at registration
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: when the birthday was last set (a birthday may change once a year: perks depend on it)
+    birthday_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when nickname, avatar and birthday were first all set (the one-off task pays once)
+    profile_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WechatIdentity(Base):
+    """One openid of a member in one WeChat app (the mini-program; an official account).
+    Openids of the same unionid belong to one member."""
+
+    __tablename__ = "member_wechat_identities"
+    __table_args__ = (UniqueConstraint("appid", "openid"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    appid: Mapped[str] = mapped_column(String(32))
+    openid: Mapped[str] = mapped_column(String(64))
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: WeChat's session key of the last login; server-side only, never in a response or a log
+    session_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SubscribeConsent(Base):
+    """A member's one-time subscriptions to a template: each acceptance allows one message."""
+
+    __tablename__ = "member_subscribe_consents"
+    __table_args__ = (UniqueConstraint("member_id", "template_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    template_id: Mapped[str] = mapped_column(String(64))
+    #: messages we may still send (accepted − sent; zero after WeChat says 43101)
+    remaining: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_count: Mapped[int] = mapped_column(Integer, default=0)
+    refused_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -104,7 +104,7 @@ def plan_reminders(as_of: date, *, enqueue_batches: bool) -> dict:
     while cursor is not None:
         due = run_in_transaction(lambda c=cursor: reminders.members_due(
             day, template.template_id, c, size))
-        reachable = book.reachable(due, template.template_id)
+        reachable = run_in_transaction(lambda d=due: book.reachable(d, template.template_id))
         totals["no_consent"] += len(due) - len(reachable)
         pending += sorted(reachable)
         cursor = due[-1] if due else None
@@ -175,5 +175,5 @@ def _deliver_all(pool, sender, template, claimed) -> list:
 
 
 def make_sender():
-    """TODO(identity): send through identity's wx client once it is on main."""
+    """The subscribe sender, sharing wx.client's token cache with the rest of the app."""
     return HttpSubscribeSender.from_config(current_app.config)

@@ -9,9 +9,9 @@ below, and `refresh_token()`. `deliver` applies the policy:
   tried again; a second token error → `failed`;
 - anything else (47003 bad data, 40037 bad template, 40003 bad openid) → `failed`, not retried.
 
-`HttpSubscribeSender` talks to WeChat (or the fake server) with `requests` and caches the
-access token in Redis. TODO(identity): when the identity branch's wx client lands, send through it
-(its stable-token cache and lock) and keep this module's error mapping.
+`HttpSubscribeSender` talks to WeChat (or the fake server) with a `requests` session per
+sending thread, and shares the app's stable access token (wx.client.TokenCache: Redis, one
+refresher at a time) with every other process.
 """
 import threading
 import time
@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 import requests
 
-from core.redis import get_redis, rkey
+from core.errors import Unavailable, WechatError
+from core.redis import get_redis
+from wx.client import TokenCache
 
 SEND_PATH = "/cgi-bin/message/subscribe/send"
 
@@ -98,7 +100,7 @@ class HttpSubscribeSender:
         self.timeout = timeout
         self._local = threading.local()
         self._redis = get_redis()  # sends run in threads without an app context
-        self._token_key = rkey("wx", "access-token", appid)
+        self.tokens = TokenCache(api_base, appid, secret, redis=self._redis, timeout=timeout)
 
     @classmethod
     def from_config(cls, config) -> "HttpSubscribeSender":
@@ -123,20 +125,22 @@ class HttpSubscribeSender:
             raise Transient(NETWORK_ERRCODE, "not JSON") from exc
 
     def access_token(self) -> str:
-        cached = self._redis.get(self._token_key)
-        return cached.decode() if cached else self.refresh_token(force=False)
+        return self._guarded(self.tokens.get)
 
-    def refresh_token(self, force: bool = False) -> str:
-        """A fresh stable token, cached until shortly before WeChat says it expires."""
-        self._redis.delete(self._token_key)
-        answer = self._post("/cgi-bin/stable_token", {
-            "grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
-            "force_refresh": force})
-        if "access_token" not in answer:
-            raise error_for(answer.get("errcode", -1), answer.get("errmsg", ""))
-        ttl = max(int(answer.get("expires_in", 7200)) - 300, 60)
-        self._redis.set(self._token_key, answer["access_token"], ex=ttl)
-        return answer["access_token"]
+    def refresh_token(self) -> str:
+        """A token other than the one that was just refused (shared by every process)."""
+        stale = self._redis.get(self.tokens.key)
+        return self._guarded(lambda: self.tokens.refresh(stale=stale.decode() if stale else None))
+
+    @staticmethod
+    def _guarded(fetch) -> str:
+        try:
+            return fetch()
+        except Unavailable as exc:
+            raise Transient(NETWORK_ERRCODE, "stable_token unreachable") from exc
+        except WechatError as exc:
+            raise error_for(int(exc.details.get("errcode") or -1),
+                            str(exc.details.get("errmsg") or "")) from exc
 
     def send(self, openid: str, template_id: str, page: str | None, data: dict) -> None:
         body = {"touser": openid, "template_id": template_id, "data": data,

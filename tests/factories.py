@@ -58,6 +58,25 @@ class Factory:
         db.session.commit()
         return member
 
+    def wechat(self, member, openid=None, *, unionid=None, appid=None):
+        """Give the member a WeChat identity (the mini-program's openid by default)."""
+        from members.models import WechatIdentity
+
+        identity = WechatIdentity(member_id=member.id, appid=appid or self.app.config["WECHAT_APPID"],
+                                  openid=openid or f"openid-{member.id}", unionid=unionid,
+                                  created_at=clock.now(), last_login_at=clock.now())
+        db.session.add(identity)
+        db.session.commit()
+        return identity
+
+    def consent(self, member, template_id, times=1):
+        """`times` accepted one-time subscriptions of the member to the template."""
+        from members import service as members_service
+
+        for _ in range(times):
+            members_service.record_consent(member, template_id, True)
+        db.session.commit()
+
     def credit(self, member, points, *, kind="earn", store=None, key=None, **kwargs):
         from points import service as points_service
 

@@ -7,7 +7,6 @@ import requests
 
 from core import clock
 from core.db import db
-from points.reminder_recipients import RedisRecipients
 from wx import templates
 from wx.fake_server import FakeWechatServer
 
@@ -24,6 +23,13 @@ class Fake:
 
     def __init__(self, server):
         self.server, self.url = server, server.url
+
+    def reset(self):
+        requests.post(self.url + "/_fake/reset", timeout=5).raise_for_status()
+
+    def fail_path(self, path, times=1, **rule):
+        requests.post(self.url + "/_fake/fail", json={"path": path, "times": times, **rule},
+                      timeout=5).raise_for_status()
 
     def messages(self):
         return requests.get(self.url + "/_fake/messages", timeout=5).json()
@@ -77,7 +83,8 @@ def expiring_member(factory, points=120, *, day=EXPIRY_DAY, consent=1, other_poi
     if other_points:
         factory.credit(member, other_points, expires_at=None)
     if consent:
-        RedisRecipients().grant(member.id, openid_of(member), TEMPLATE_ID, consent)
+        factory.wechat(member, openid_of(member))
+        factory.consent(member, TEMPLATE_ID, consent)
     return member
 
 

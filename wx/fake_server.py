@@ -21,7 +21,7 @@ WeChat endpoints
   anything else -> 40066 "invalid url"
 
 Fake codes
-  js_code  "fake:<openid>" or "fake:<openid>:<unionid>"  single use (40163), else 40029
+  js_code  "fake:<openid>[:<unionid>[:<nonce>]]"  single use (40163), else 40029
   phone    "fakephone:<11 digits>"                        else 40029
 
 Control endpoints (not WeChat)
@@ -85,7 +85,9 @@ ERRMSG = {
     47003: "argument invalid!",
 }
 
-LOGIN_CODE = re.compile(r"fake:([^:]+)(?::([^:]+))?")
+#: fake:<openid>[:<unionid>[:<nonce>]] (an empty unionid means none; the nonce makes another
+#: one-time code for the same user, as wx.login() gives a new code each time)
+LOGIN_CODE = re.compile(r"fake:([^:]+)(?::([^:]*))?(?::([^:]+))?")
 PHONE_CODE = re.compile(r"fakephone:([0-9]{11})")
 SCENE = re.compile(r"[0-9a-zA-Z!#$&'()*+,/:;=?@\-._~]{1,32}")
 ENV_VERSIONS = {"release", "trial", "develop"}

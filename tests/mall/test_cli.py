@@ -19,7 +19,7 @@ SH = timezone(timedelta(hours=8))
 def test_seed_demo_makes_every_kind_and_can_run_again(app, factory, monkeypatch):
     member = factory.member(points=1000)
     monkeypatch.setitem(sys.modules, "members.cli",
-                        types.SimpleNamespace(demo_member=lambda: member))
+                        types.SimpleNamespace(demo_member=lambda: member, seed_demo=lambda: []))
     lines = seed_demo_data()
     assert any("Demo mall" in line for line in lines)
     assert any(member.member_no in line and "pickup code" in line for line in lines)

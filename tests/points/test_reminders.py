@@ -10,7 +10,7 @@ from core import clock
 from core.db import db
 from points import reminders
 from points.jobs import expiry_reminders, make_sender, plan_reminders, send_reminder_batch
-from points.reminder_recipients import RedisRecipients
+from points.reminder_recipients import Recipients
 from points.reminders import ExpiryReminder
 from tests.concurrency import race
 from tests.reminder_fixtures import (AS_OF, EXPIRY_DAY, LONG_TIP, SH, TEMPLATE_ID, expiring_member,
@@ -46,7 +46,7 @@ def test_a_reminder_is_sent_with_the_templates_data(factory, fake_wechat):
                                "date3": {"value": "2026年3月8日"},
                                "number4": {"value": "155"}}
     assert statuses() == {member.id: "sent"}
-    assert RedisRecipients().remaining(member.id, TEMPLATE_ID) == 0
+    assert Recipients().remaining(member.id, TEMPLATE_ID) == 0
 
 
 def test_members_without_consent_or_not_expiring_that_day_get_nothing(factory, fake_wechat):
@@ -60,7 +60,7 @@ def test_members_without_consent_or_not_expiring_that_day_get_nothing(factory, f
     assert [m["touser"] for m in fake_wechat.messages()] == [openid_of(consented)]
     assert result["no_consent"] == 1
     assert statuses() == {consented.id: "sent"}
-    assert RedisRecipients().remaining(later.id, TEMPLATE_ID) == 1
+    assert Recipients().remaining(later.id, TEMPLATE_ID) == 1
     assert no_consent.id not in statuses()
 
 
@@ -74,7 +74,7 @@ def test_refused_43101_sets_the_quota_to_zero_and_is_not_retried(factory, fake_w
     assert result == {"expiry_date": "2026-03-08", "batches": 1, "refused": 1}
     assert fake_wechat.calls() == 1
     assert statuses() == {refusing.id: "refused"}
-    assert RedisRecipients().remaining(refusing.id, TEMPLATE_ID) == 0
+    assert Recipients().remaining(refusing.id, TEMPLATE_ID) == 0
 
 
 def test_busy_minus_1_is_retried_then_sent_once(factory, fake_wechat):
@@ -138,7 +138,7 @@ def test_a_rerun_sends_nothing_twice(factory, fake_wechat):
 
     assert again == {"expiry_date": "2026-03-08", "batches": 0}  # nothing left to plan
     assert sorted(m["touser"] for m in fake_wechat.messages()) == sorted(map(openid_of, members))
-    assert all(RedisRecipients().remaining(m.id, TEMPLATE_ID) == 1 for m in members)
+    assert all(Recipients().remaining(m.id, TEMPLATE_ID) == 1 for m in members)
 
 
 def test_members_are_batched_not_one_job_each(app, factory, fake_wechat, monkeypatch):
@@ -208,7 +208,7 @@ def test_the_embedded_queue_runs_the_batches_in_process(app, factory, fake_wecha
 def test_consent_is_checked_again_when_the_batch_claims(factory, fake_wechat):
     make_template()
     member = expiring_member(factory)
-    RedisRecipients().claim_quota([member.id], TEMPLATE_ID)  # used elsewhere since planning
+    Recipients().claim_quota([member.id], TEMPLATE_ID)  # used elsewhere since planning
 
     assert send_reminder_batch(AS_OF.isoformat(), [member.id]) == {"no_consent": 1}
     assert fake_wechat.messages() == [] and statuses() == {}

@@ -153,7 +153,7 @@ def test_login_code_is_single_use(url):
     assert login(url, "fake:o_carol") == {"errcode": 40163, "errmsg": "code been used"}
 
 
-@pytest.mark.parametrize("code", ["garbage", "fake:", "fake:a:b:c", "081abcDEF"])
+@pytest.mark.parametrize("code", ["garbage", "fake:", "fake:a:b:c:d", "081abcDEF"])
 def test_bad_login_code(url, code):
     assert login(url, code) == {"errcode": 40029, "errmsg": "invalid code"}
 

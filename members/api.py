@@ -1,0 +1,144 @@
+"""Member endpoints: WeChat login, the member's profile and phone, member code, invite code,
+subscription consent; and the staff's ways to find a member."""
+from flask import Response, current_app
+
+from core.api import blueprint, documents
+from core.auth import issue_member_token, member_required, staff_required
+from members import codes, images, service
+from members.lookup import current_member
+from members.masking import mask_phone
+from members.schemas import (ConsentIn, ConsentOut, WxLoginIn, WxLoginOut, MeOut, MemberCodeImageArgs,
+                             MemberCodeOut, PhoneArgs, PhoneIn, PhoneOut, ProfileIn, ScanIn,
+                             ScanOut, StaffMemberOut)
+from points import balances, tiers
+
+auth_blp = blueprint("member_auth", __name__, prefix="/auth",
+                     description="Members log in with WeChat.")
+me_blp = blueprint("me", __name__, prefix="/me",
+                   description="The member's profile, phone, member code, invite code, consent.")
+staff_blp = blueprint("staff_members", __name__, prefix="/staff",
+                      description="Staff find a member: scan a member code, look up a phone.")
+PNG = {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+@auth_blp.post("/wx-login")
+@auth_blp.arguments(WxLoginIn)
+@auth_blp.response(200, WxLoginOut)
+@documents(auth_blp, 401, 502, 503)
+def wx_login(data):
+    """Exchange a wx.login() code for a member token; a first login registers the member
+    (keeping `invite_code` and `store_code` for referral and registration-store logic)."""
+    member, is_new = service.login(data["code"], data["invite_code"], data["store_code"])
+    return {"token": issue_member_token(member.id),
+            "expires_in": current_app.config["MEMBER_TOKEN_TTL"],
+            "member": {"id": member.id, "member_no": member.member_no, "is_new": is_new,
+                       "phone_bound": member.phone is not None}}
+
+
+def _me(member):
+    member.points = balances.points_summary(member.id)
+    member.tier = tiers.tier_by_code(member.tier_code)
+    return member
+
+
+@me_blp.get("")
+@me_blp.response(200, MeOut)
+@documents(me_blp, 401, auth="member")
+@member_required
+def get_me():
+    return _me(current_member())
+
+
+@me_blp.patch("")
+@me_blp.arguments(ProfileIn)
+@me_blp.response(200, MeOut)
+@documents(me_blp, 401, 409, 422, auth="member")
+@member_required
+def patch_me(data):
+    """A birthday can be changed once a year (409 with `next_change`)."""
+    return _me(service.update_profile(current_member(), data))
+
+
+@me_blp.post("/phone")
+@me_blp.arguments(PhoneIn)
+@me_blp.response(200, PhoneOut)
+@documents(me_blp, 401, 409, 422, 502, 503, auth="member")
+@member_required
+def bind_phone(data):
+    """Bind the phone from getPhoneNumber. If a member registered at a store holds it, its
+    points (with their expiry) are merged into this member; 409 `phone_taken` if another
+    WeChat member holds it."""
+    member, merged = service.bind_phone(current_member(), data["code"])
+    return {"phone_masked": mask_phone(member.phone),
+            "merged_member_no": merged.member_no if merged else None}
+
+
+@me_blp.get("/member-code")
+@me_blp.response(200, MemberCodeOut)
+@documents(me_blp, 401, auth="member")
+@member_required
+def member_code():
+    """The code to show at the till: changes every minute, valid 90 seconds."""
+    code, expires_at, refresh_in = codes.issue_code(current_member())
+    return {"code": code, "expires_at": expires_at, "refresh_in": refresh_in}
+
+
+@me_blp.get("/member-code.png")
+@me_blp.arguments(MemberCodeImageArgs, location="query")
+@me_blp.response(200, description="The member code as a QR code or Code128 barcode.",
+                 content_type="image/png")
+@documents(me_blp, 401, auth="member")
+@member_required
+def member_code_png(args):
+    code, _expires_at, refresh_in = codes.issue_code(current_member())
+    png = images.qr_png(code) if args["kind"] == "qr" else images.barcode_png(code)
+    return Response(png, mimetype="image/png",
+                    headers={"Cache-Control": f"private, max-age={refresh_in}"})
+
+
+@me_blp.get("/invite-qrcode.png")
+@me_blp.response(200, description="Mini-program code with scene = the invite code.",
+                 content_type="image/png")
+@documents(me_blp, 401, 502, 503, auth="member")
+@member_required
+def invite_qrcode():
+    png = images.invite_qrcode(current_member().invite_code)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@me_blp.post("/subscriptions")
+@me_blp.arguments(ConsentIn)
+@me_blp.response(200, ConsentOut)
+@documents(me_blp, 401, 422, auth="member")
+@member_required
+def subscribe(data):
+    """Record the member's answer to wx.requestSubscribeMessage for one template: each
+    acceptance allows one message."""
+    remaining = service.record_consent(current_member(), data["template_id"], data["accepted"])
+    return {"template_id": data["template_id"], "remaining": remaining}
+
+
+def _for_staff(member):
+    member.tier = tiers.tier_by_code(member.tier_code)
+    member.points_balance = balances.points_summary(member.id)["balance"]
+    return member
+
+
+@staff_blp.post("/scan")
+@staff_blp.arguments(ScanIn)
+@staff_blp.response(200, ScanOut)
+@documents(staff_blp, 401, 404, 410, auth="staff")
+@staff_required()
+def scan(data):
+    """Resolve a member code as scanned (410 `code_expired`; 404 for a code never issued)."""
+    return {"member": _for_staff(codes.member_by_code(data["code"]))}
+
+
+@staff_blp.get("/members")
+@staff_blp.arguments(PhoneArgs, location="query")
+@staff_blp.response(200, StaffMemberOut)
+@documents(staff_blp, 401, 404, 422, auth="staff")
+@staff_required()
+def member_by_phone(args):
+    """For a customer without their phone at hand: the member with this phone, masked."""
+    return _for_staff(service.member_by_phone(args["phone"]))

@@ -1,0 +1,204 @@
+"""Members: WeChat login, phone binding (and merging a store-registered member), profile,
+subscription consent. WeChat is called before anything is written, so a failed call leaves
+nothing behind."""
+import logging
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit, clock, events
+from core.db import db
+from core.errors import Conflict, NotFound, Unauthenticated, ValidationFailed, WechatError
+from members import numbers
+from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_MERGED, Member,
+                            SubscribeConsent, WechatIdentity)
+from points import service as points_service
+from stores.models import Store
+from wx import client as wx
+
+log = logging.getLogger(__name__)
+#: WeChat: invalid code (40029), code already used (40163)
+BAD_CODE = (40029, 40163)
+BIRTHDAY_CHANGE_EVERY = timedelta(days=365)
+
+
+def _exchange(code: str) -> dict:
+    try:
+        return wx.client().code_to_session(code)
+    except WechatError as exc:
+        if exc.details.get("errcode") in BAD_CODE:
+            raise Unauthenticated("This login code is invalid or was already used.") from None
+        raise
+
+
+def login(code: str, invite_code: str | None = None, store_code: str | None = None):
+    """Find or create the member of this WeChat login code: (member, is_new). A new member
+    keeps the store and invite code it came with; `member.registered` is emitted for it."""
+    session = _exchange(code)
+    appid, now = current_app.config["WECHAT_APPID"], clock.now()
+    identity = _identity(appid, session["openid"])
+    is_new = False
+    if identity is None:
+        identity, is_new = _new_identity(appid, session, invite_code, store_code, now)
+    identity.session_key = session["session_key"]  # replaced on every login
+    identity.last_login_at = now
+    if session.get("unionid") and not identity.unionid:
+        identity.unionid = session["unionid"]
+    db.session.flush()
+    member = db.session.get(Member, identity.member_id)
+    while member.status == STATUS_MERGED:
+        member = db.session.get(Member, member.merged_into_id)
+    return member, is_new
+
+
+def _identity(appid, openid, *, lock=False):
+    query = select(WechatIdentity).filter_by(appid=appid, openid=openid)
+    return db.session.scalars(query.with_for_update() if lock else query).first()
+
+
+def _new_identity(appid, session, invite_code, store_code, now):
+    """A first login: link to the member of the same unionid, or register a new member. Two
+    first logins at once: the unique (appid, openid) decides; the loser reads the winner's."""
+    unionid = session.get("unionid")
+    sibling = db.session.scalars(select(WechatIdentity).filter_by(unionid=unionid)).first() \
+        if unionid else None
+    try:
+        with db.session.begin_nested():
+            member = db.session.get(Member, sibling.member_id) if sibling else \
+                _register(invite_code, store_code, now)
+            identity = WechatIdentity(member_id=member.id, appid=appid, openid=session["openid"],
+                                      unionid=unionid, created_at=now, last_login_at=now)
+            db.session.add(identity)
+            db.session.flush()
+    except IntegrityError:
+        return _identity(appid, session["openid"], lock=True), False
+    if sibling is None:
+        events.emit("member.registered", member=member, invite_code=invite_code,
+                    store=db.session.get(Store, member.registered_store_id)
+                    if member.registered_store_id else None)
+    return identity, sibling is None
+
+
+def _register(invite_code, store_code, now) -> Member:
+    store = db.session.scalars(select(Store).filter_by(code=store_code)).first() \
+        if store_code else None
+    member = Member(member_no=numbers.new_member_no(), invite_code=numbers.new_invite_code(),
+                    origin=ORIGIN_WECHAT, status=STATUS_ACTIVE, created_at=now,
+                    registered_store_id=store.id if store else None)
+    db.session.add(member)
+    db.session.flush()
+    points_service.open_account(member.id)
+    return member
+
+
+def bind_phone(member: Member, code: str) -> tuple[Member, Member | None]:
+    """Bind the phone WeChat returns for `code`. A store-registered member with that phone is
+    merged into this one (points and their expiry kept, audited, its member_no resolving
+    here; returned second); a phone bound to another WeChat member → 409 phone_taken."""
+    phone = _phone_of(code)
+    if member.phone == phone:
+        return member, None
+    holder = db.session.scalars(select(Member).filter_by(phone=phone).with_for_update()).first()
+    merged = None
+    if holder is not None:
+        if holder.origin != ORIGIN_STORE:
+            raise Conflict("This phone number is bound to another member.", code="phone_taken")
+        merged = _merge(holder, member)
+    member.phone = phone
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # bound by someone else a moment ago
+        raise Conflict("This phone number is bound to another member.", code="phone_taken") from None
+    events.emit("member.phone_bound", member=member, merged=merged)
+    return member, merged
+
+
+def member_by_phone(phone: str) -> Member:
+    member = db.session.scalars(select(Member).filter_by(phone=phone)).first()
+    if member is None:
+        raise NotFound("No member has this phone number.")
+    return member
+
+
+def _phone_of(code: str) -> str:
+    try:
+        return wx.client().user_phone_number(code)
+    except WechatError as exc:
+        if exc.details.get("errcode") in BAD_CODE:
+            raise ValidationFailed(details={"code": ["This phone code is invalid or expired."]}) from None
+        raise
+
+
+def _merge(source: Member, target: Member) -> Member:
+    points_service.merge_accounts(source.id, target.id, key=f"merge:{source.id}")
+    before = {"status": source.status, "phone": source.phone}
+    source.status, source.merged_into_id, source.phone = STATUS_MERGED, target.id, None
+    target.registered_store_id = target.registered_store_id or source.registered_store_id
+    target.birthday = target.birthday or source.birthday
+    db.session.flush()
+    audit.record("member.merge", "member", source.id, before=before,
+                 after={"status": STATUS_MERGED, "merged_into": target.member_no},
+                 reason="phone bound in the mini-program")
+    return source
+
+
+def update_profile(member: Member, changes: dict) -> Member:
+    """Nickname, avatar, birthday (a change at most once a year), gender. Emits
+    `member.profile_completed` the first time nickname, avatar and birthday are all set."""
+    now = clock.now()
+    if "birthday" in changes and changes["birthday"] != member.birthday:
+        _check_birthday(member, changes["birthday"], now)
+        member.birthday, member.birthday_set_at = changes.pop("birthday"), now
+    changes.pop("birthday", None)
+    for name, value in changes.items():
+        setattr(member, name, value)
+    if member.profile_completed_at is None and member.nickname and member.avatar_url \
+            and member.birthday:
+        member.profile_completed_at = now
+        db.session.flush()
+        events.emit("member.profile_completed", member=member)
+    db.session.flush()
+    return member
+
+
+def _check_birthday(member, birthday: date, now) -> None:
+    today = clock.business_date(now)
+    if birthday >= today or birthday.year < 1900:
+        raise ValidationFailed(details={"birthday": ["A real date in the past, please."]})
+    if member.birthday and member.birthday_set_at and \
+            now - member.birthday_set_at < BIRTHDAY_CHANGE_EVERY:
+        next_change = clock.business_date(member.birthday_set_at + BIRTHDAY_CHANGE_EVERY)
+        raise Conflict("A birthday can be changed once a year.", code="invalid_state",
+                       details={"next_change": next_change.isoformat()})
+
+
+def record_consent(member: Member, template_id: str, accepted: bool) -> int:
+    """One answer to a one-time subscription request; returns the sends now allowed."""
+    consent = _consent_row(member.id, template_id)
+    if accepted:
+        consent.remaining += 1
+        consent.accepted_count += 1
+    else:
+        consent.refused_count += 1
+    consent.updated_at = clock.now()
+    db.session.flush()
+    return consent.remaining
+
+
+def _consent_row(member_id, template_id) -> SubscribeConsent:
+    query = select(SubscribeConsent).filter_by(member_id=member_id, template_id=template_id) \
+        .with_for_update()
+    consent = db.session.scalars(query).first()
+    if consent is None:
+        try:
+            with db.session.begin_nested():
+                consent = SubscribeConsent(member_id=member_id, template_id=template_id,
+                                           remaining=0, accepted_count=0, refused_count=0,
+                                           updated_at=clock.now())
+                db.session.add(consent)
+        except IntegrityError:  # a concurrent first answer created it
+            consent = db.session.scalars(query).one()
+    return consent
