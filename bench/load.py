@@ -1,7 +1,7 @@
 """A small HTTP/1.1 load generator for the benchmarks: asyncio, N keep-alive connections on
 loopback, each sending the next request of a plan as soon as its last answer is read.
 
-    python bench/load.py PLAN.json RESULTS.json --host 127.0.0.1 --port 8000 --concurrency 100
+    python bench/load.py PLAN.json RESULTS.json --host 127.0.0.1 --port 8000 --concurrency 100 [--rate R]
 
 PLAN.json: [{"method", "path", "headers": {...}, "body": str|null}, ...]
 RESULTS.json: [[status, error code or null, start, end], ...] in plan order (perf_counter
@@ -50,13 +50,16 @@ def error_code(status: int, body: bytes):
         return "unparsed"
 
 
-async def connection(host, port, raws, queue, results):
+async def connection(host, port, raws, queue, results, pace=None):
     reader = writer = None
     while True:
         try:
             i = queue.get_nowait()
         except asyncio.QueueEmpty:
             break
+        if pace is not None:  # open loop: request i is due at t0 + i / rate
+            t0, per_second = pace
+            await asyncio.sleep(max(0.0, t0 + i / per_second - time.perf_counter()))
         for _attempt in range(5):
             if writer is None:
                 reader, writer = await asyncio.open_connection(host, port)
@@ -77,13 +80,14 @@ async def connection(host, port, raws, queue, results):
         writer.close()
 
 
-async def run(plan, host, port, concurrency):
+async def run(plan, host, port, concurrency, rate=None):
     raws = [encode(r, host) for r in plan]
     queue = asyncio.Queue()
     for i in range(len(plan)):
         queue.put_nowait(i)
     results = [None] * len(plan)
-    await asyncio.gather(*(connection(host, port, raws, queue, results)
+    pace = (time.perf_counter(), rate) if rate else None
+    await asyncio.gather(*(connection(host, port, raws, queue, results, pace)
                            for _ in range(min(concurrency, len(plan)))))
     return results
 
@@ -95,10 +99,12 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=None,
+                        help="send at this many requests/s (open loop) instead of flat out")
     args = parser.parse_args()
     with open(args.plan) as f:
         plan = json.load(f)
-    results = asyncio.run(run(plan, args.host, args.port, args.concurrency))
+    results = asyncio.run(run(plan, args.host, args.port, args.concurrency, args.rate))
     with open(args.results, "w") as f:
         json.dump(results, f)
 

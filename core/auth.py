@@ -200,8 +200,11 @@ def verify_pos_request():
     if not hmac.compare_digest(sign(decrypt_secret(api_key.secret_encrypted), message), signature):
         raise Unauthenticated("The signature does not match.")
     nonce_key = rkey("pos-nonce", key_id, nonce)
+    if request.environ.get("jifen.pos_nonce") == nonce_key:  # run again after a deadlock
+        return api_key.store
     if not get_redis().set(nonce_key, 1, nx=True, ex=current_app.config["POS_NONCE_TTL"]):
         raise Unauthenticated("This nonce was already used.")
+    request.environ["jifen.pos_nonce"] = nonce_key
     return api_key.store
 
 

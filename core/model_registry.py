@@ -7,6 +7,7 @@ MODEL_MODULES = [
     "stores.models",
     "members.models",
     "points.models",
+    "points.earning_models",
     "mall.models",
     "points.reminders",
     "wx.templates",

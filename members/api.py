@@ -42,28 +42,28 @@ def _me(member):
 
 
 @me_blp.get("")
+@member_required
 @me_blp.response(200, MeOut)
 @documents(me_blp, 401, auth="member")
-@member_required
 def get_me():
     return _me(current_member())
 
 
 @me_blp.patch("")
+@member_required
 @me_blp.arguments(ProfileIn)
 @me_blp.response(200, MeOut)
 @documents(me_blp, 401, 409, 422, auth="member")
-@member_required
 def patch_me(data):
     """A birthday can be changed once a year (409 with `next_change`)."""
     return _me(service.update_profile(current_member(), data))
 
 
 @me_blp.post("/phone")
+@member_required
 @me_blp.arguments(PhoneIn)
 @me_blp.response(200, PhoneOut)
 @documents(me_blp, 401, 409, 422, 502, 503, auth="member")
-@member_required
 def bind_phone(data):
     """Bind the phone from getPhoneNumber. If a member registered at a store holds it, its
     points (with their expiry) are merged into this member; 409 `phone_taken` if another
@@ -74,9 +74,9 @@ def bind_phone(data):
 
 
 @me_blp.get("/member-code")
+@member_required
 @me_blp.response(200, MemberCodeOut)
 @documents(me_blp, 401, auth="member")
-@member_required
 def member_code():
     """The code to show at the till: changes every minute, valid 90 seconds."""
     code, expires_at, refresh_in = codes.issue_code(current_member())
@@ -107,10 +107,10 @@ def invite_qrcode():
 
 
 @me_blp.post("/subscriptions")
+@member_required
 @me_blp.arguments(ConsentIn)
 @me_blp.response(200, ConsentOut)
 @documents(me_blp, 401, 422, auth="member")
-@member_required
 def subscribe(data):
     """Record the member's answer to wx.requestSubscribeMessage for one template: each
     acceptance allows one message."""
@@ -125,20 +125,20 @@ def _for_staff(member):
 
 
 @staff_blp.post("/scan")
+@staff_required()
 @staff_blp.arguments(ScanIn)
 @staff_blp.response(200, ScanOut)
 @documents(staff_blp, 401, 404, 410, auth="staff")
-@staff_required()
 def scan(data):
     """Resolve a member code as scanned (410 `code_expired`; 404 for a code never issued)."""
     return {"member": _for_staff(codes.member_by_code(data["code"]))}
 
 
 @staff_blp.get("/members")
+@staff_required()
 @staff_blp.arguments(PhoneArgs, location="query")
 @staff_blp.response(200, StaffMemberOut)
 @documents(staff_blp, 401, 404, 422, auth="staff")
-@staff_required()
 def member_by_phone(args):
     """For a customer without their phone at hand: the member with this phone, masked."""
     return _for_staff(service.member_by_phone(args["phone"]))

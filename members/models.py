@@ -37,6 +37,8 @@ class Member(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: when the birthday was last set (a birthday may change once a year: perks depend on it)
     birthday_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the member's first order was paid (set once, under the points-account lock)
+    first_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when nickname, avatar and birthday were first all set (the one-off task pays once)
     profile_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

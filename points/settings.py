@@ -2,7 +2,7 @@
 
 Out of the box: 1 point per whole yuan, points never expire, no deduction, no bonuses.
 """
-from flask import g, has_request_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from core import audit, clock
@@ -48,7 +48,7 @@ def update_settings(sections: dict) -> dict:
         row.value = {**before[section], **value} if isinstance(default, dict) else value
         row.updated_at = clock.now()
     db.session.flush()
-    if has_request_context():
+    if has_app_context():  # (a test's requests share its app context, and so its g)
         g.pop("_programme_settings", None)
     after = get_settings()
     audit.record("settings.update", "settings", ",".join(sorted(sections)),

@@ -111,3 +111,13 @@ def test_a_wechat_error_is_502_with_the_errcode(client, wechat):
 def test_a_missing_code_is_a_validation_error(client, wechat):
     response = client.post("/auth/wx-login", {})
     assert response.status_code == 422 and "code" in str(response.get_json()["error"]["details"])
+
+
+def test_a_new_member_gets_the_registration_bonus_once(login):
+    from points.settings import update_settings
+
+    update_settings({"registration_bonus": 100})
+    db.session.commit()
+    _, me = login("o-bonus")
+    login("o-bonus")
+    assert me.get("/me/points").get_json()["balance"] == 100

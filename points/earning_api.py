@@ -1,0 +1,211 @@
+"""Earning at the till (POS and staff), refunds, points as cash; earn rules, promotions and
+the settlement report for HQ."""
+import csv
+import io
+
+from flask import Response, g, request
+
+from core.api import blueprint, documents
+from core.auth import pos_required, require_pos_store, require_store_access, staff_required
+from points import deductions, orders, promotions, settlement
+from points.earning_schemas import (DeductionIn, DeductionOut, EarnRuleIn, EarnRuleOut,
+                                    EarnRulePatch, OrderIn, OrderOut, PosOrderIn, PromotionIn,
+                                    PromotionOut, PromotionPatch, QuoteIn, QuoteOut, RefundIn,
+                                    RefundOut, SettlementArgs, SettlementOut)
+from stores import service as stores_service
+
+pos_blp = blueprint("pos_points", __name__, prefix="/pos",
+                    description="POS systems report orders, refunds and points used as cash.")
+staff_blp = blueprint("staff_orders", __name__, prefix="/staff",
+                      description="Cashiers record an order for a member.")
+admin_blp = blueprint("earning_admin", __name__, prefix="/admin",
+                      description="Earn rules, promotions and the settlement report.")
+MARKETING = ("hq_admin", "marketer")
+ORDER_DOC = """Points: `earn.points_per_yuan` per whole yuan; each line earns at the HIGHEST
+multiplier that covers it (category earn rule, member tier, multiplier promotion) — multipliers
+do not stack; bonus-points promotions and the first-order bonus add. Rounded down, integers.
+`breakdown` lists each contribution. The same (store_code, order_no) again → 200 with the first
+body; with other content → 422 `idempotency_mismatch`."""
+
+
+def _order_response(order, created):
+    body = orders.answer(order, order_member_no(order))
+    return body, 201 if created else 200
+
+
+def order_member_no(order):
+    from members.models import Member
+    from core.db import db
+
+    return db.session.get(Member, order.member_id).member_no
+
+
+@pos_blp.post("/orders")
+@pos_required
+@pos_blp.arguments(PosOrderIn)
+@pos_blp.response(201, OrderOut, description=ORDER_DOC)
+@pos_blp.alt_response(200, schema=OrderOut, description="a replay of the same order")
+@documents(pos_blp, 401, 403, 404, 410, 422, auth="pos")
+def pos_order(data):
+    store = require_pos_store(data["store_code"])
+    return _order_response(*orders.record_order(store, data, source="pos"))
+
+
+@staff_blp.post("/orders")
+@staff_required()
+@staff_blp.arguments(OrderIn)
+@staff_blp.response(201, OrderOut, description=ORDER_DOC)
+@staff_blp.alt_response(200, schema=OrderOut, description="a replay of the same order")
+@documents(staff_blp, 401, 403, 404, 410, 422, auth="staff")
+def staff_order(data):
+    """A cashier of the store (or HQ) records an order for a scanned member."""
+    store = stores_service.get_store(data["store_code"])
+    require_store_access(g.staff, store)
+    return _order_response(*orders.record_order(store, data, source=f"staff:{g.staff.id}"))
+
+
+@pos_blp.post("/orders/<order_no>/refunds")
+@pos_required
+@pos_blp.arguments(RefundIn)
+@pos_blp.response(201, RefundOut)
+@pos_blp.alt_response(200, schema=RefundOut, description="a replay of the same refund_no")
+@documents(pos_blp, 401, 403, 404, 409, 422, auth="pos")
+def pos_refund(data, order_no):
+    """Takes back the refunded share of the order's points (spent points become debt) and
+    returns the same share of any points used as cash. Refunds cannot exceed the order (409)."""
+    store = require_pos_store(data["store_code"])
+    row, created = orders.refund(store, order_no, data["refund_no"], data["amount_fen"])
+    return row, 201 if created else 200
+
+
+@pos_blp.post("/deductions/quote")
+@pos_required
+@pos_blp.arguments(QuoteIn)
+@pos_blp.response(200, QuoteOut)
+@documents(pos_blp, 401, 403, 404, 409, 410, 422, auth="pos")
+def deduction_quote(data):
+    store = require_pos_store(data["store_code"])
+    return deductions.quote(store, data)
+
+
+@pos_blp.post("/deductions")
+@pos_required
+@pos_blp.arguments(DeductionIn)
+@pos_blp.response(201, DeductionOut)
+@pos_blp.alt_response(200, schema=DeductionOut, description="a replay of the same order_no")
+@documents(pos_blp, 401, 403, 404, 409, 410, 422, auth="pos")
+def deduct(data):
+    """Above the cap → 409 `limit_exceeded`; above the balance → 409 `insufficient_points`."""
+    store = require_pos_store(data["store_code"])
+    row, created = deductions.deduct(store, data)
+    return row, 201 if created else 200
+
+
+@admin_blp.get("/earn-rules")
+@staff_required(*MARKETING)
+@admin_blp.response(200, EarnRuleOut(many=True))
+@documents(admin_blp, 401, 403, auth="staff")
+def list_earn_rules():
+    return promotions.list_rules()
+
+
+@admin_blp.post("/earn-rules")
+@staff_required(*MARKETING)
+@admin_blp.arguments(EarnRuleIn)
+@admin_blp.response(201, EarnRuleOut)
+@documents(admin_blp, 401, 403, 422, auth="staff")
+def create_earn_rule(data):
+    return promotions.save_rule(data)
+
+
+@admin_blp.get("/earn-rules/<int:rule_id>")
+@staff_required(*MARKETING)
+@admin_blp.response(200, EarnRuleOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+def get_earn_rule(rule_id):
+    return promotions.get_rule(rule_id)
+
+
+@admin_blp.patch("/earn-rules/<int:rule_id>")
+@staff_required(*MARKETING)
+@admin_blp.arguments(EarnRulePatch)
+@admin_blp.response(200, EarnRuleOut)
+@documents(admin_blp, 401, 403, 404, 422, auth="staff")
+def update_earn_rule(data, rule_id):
+    return promotions.save_rule(data, promotions.get_rule(rule_id))
+
+
+@admin_blp.delete("/earn-rules/<int:rule_id>")
+@staff_required(*MARKETING)
+@admin_blp.response(200, EarnRuleOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+def deactivate_earn_rule(rule_id):
+    return promotions.save_rule({"active": False}, promotions.get_rule(rule_id))
+
+
+@admin_blp.get("/promotions")
+@staff_required(*MARKETING)
+@admin_blp.response(200, PromotionOut(many=True))
+@documents(admin_blp, 401, 403, auth="staff")
+def list_promotions():
+    return promotions.list_promotions()
+
+
+@admin_blp.post("/promotions")
+@staff_required(*MARKETING)
+@admin_blp.arguments(PromotionIn)
+@admin_blp.response(201, PromotionOut)
+@documents(admin_blp, 401, 403, 422, auth="staff")
+def create_promotion(data):
+    """E.g. double points every Wednesday at SH001: `multiplier` 2, `store_codes` [SH001],
+    `weekdays` [3]; spend 500, get 500 more: `bonus_points` 500, `min_amount_fen` 50000."""
+    return promotions.save_promotion(data)
+
+
+@admin_blp.get("/promotions/<int:promotion_id>")
+@staff_required(*MARKETING)
+@admin_blp.response(200, PromotionOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+def get_promotion(promotion_id):
+    return promotions.get_promotion(promotion_id)
+
+
+@admin_blp.patch("/promotions/<int:promotion_id>")
+@staff_required(*MARKETING)
+@admin_blp.arguments(PromotionPatch)
+@admin_blp.response(200, PromotionOut)
+@documents(admin_blp, 401, 403, 404, 422, auth="staff")
+def update_promotion(data, promotion_id):
+    return promotions.save_promotion(data, promotions.get_promotion(promotion_id))
+
+
+@admin_blp.delete("/promotions/<int:promotion_id>")
+@staff_required(*MARKETING)
+@admin_blp.response(200, PromotionOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+def deactivate_promotion(promotion_id):
+    return promotions.save_promotion({"active": False}, promotions.get_promotion(promotion_id))
+
+
+@admin_blp.get("/reports/settlement")
+@staff_required("hq_admin")
+@admin_blp.arguments(SettlementArgs, location="query")
+@admin_blp.response(200, SettlementOut, description="JSON, or CSV with `Accept: text/csv`")
+@documents(admin_blp, 401, 403, 422, auth="staff")
+def settlement_report(args):
+    """Points issued at one store and spent at another (mall or cash), and their value, so HQ
+    can reimburse the stores that honour points others issued."""
+    report = settlement.settlement(args["date_from"], args["date_to"])
+    if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+        return _csv(report)
+    return report
+
+
+def _csv(report):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=settlement.CSV_FIELDS)
+    writer.writeheader()
+    writer.writerows(report["pairs"])
+    name = f"settlement-{report['date_from']}-{report['date_to']}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})

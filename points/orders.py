@@ -1,0 +1,161 @@
+"""POS and staff orders: points earned exactly once per (store, order_no), refunds.
+
+Exactly once is decided by the database: the order row's unique (store_id, order_no). A
+retried report (same content) gets the first answer again (200); the same order_no with other
+content is 422 idempotency_mismatch. Under a storm of identical reports the first insert wins;
+the others wait on its key, fail, and read the winner's row with a locking read.
+
+LOCK ORDER: points account → member row → order row (new orders: the account lock serialises
+a member's orders, so "first order" is decided once); order row → points account (refunds lock
+an existing order; no new order waits for it).
+"""
+import hashlib
+import json
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import clock, events
+from core.db import db
+from core.errors import Conflict, NotFound
+from core.idempotency import IdempotencyMismatch
+from points import earn_rules, promotions, service as points_service, till
+from members.models import Member
+from points.earning_models import Deduction, Order, OrderRefund
+from points.models import PointsAccount
+from points.settings import get_settings
+
+
+def fingerprint(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def answer(order: Order, member_no: str | None = None) -> dict:
+    """The body of the order's response, the same on every replay."""
+    return {"order_no": order.order_no, "member_no": member_no, "points_earned": order.points_earned,
+            "balance": order.balance_after, "breakdown": order.breakdown}
+
+
+def _existing(store_id, order_no, model=Order, *, lock=None):
+    """The row of this order_no. `lock`: "update" (to change it), "share" (to read what a
+    concurrent transaction just committed: a plain read would see our older snapshot)."""
+    query = select(model).filter_by(store_id=store_id, order_no=order_no)
+    if lock:
+        query = query.with_for_update(read=lock == "share")
+    return db.session.scalars(query).first()
+
+
+def _replayed(order, request_hash):
+    if order.request_hash != request_hash:
+        raise IdempotencyMismatch(f"Order {order.order_no} was already recorded with other content.")
+    return order
+
+
+def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
+    """Record a paid order and credit its points: (order, created). See the module doc."""
+    request_hash = fingerprint({k: data.get(k) for k in
+                                ("order_no", "amount_fen", "items", "paid_at", *till.MEMBER_KEYS)})
+    if (order := _existing(store.id, data["order_no"])) is not None:
+        return _replayed(order, request_hash), False
+    member, registered = till.find_member(data, store, register=True)
+    account = points_service.lock_account(member.id)
+    paid_at = data.get("paid_at") or clock.now()
+    member = db.session.get(Member, member.id, with_for_update=True, populate_existing=True)
+    first = member.first_order_at is None
+    breakdown = _breakdown(store, member, data, paid_at, first)
+    try:
+        with db.session.begin_nested():
+            order = Order(store_id=store.id, order_no=data["order_no"], member_id=member.id,
+                          amount_fen=data["amount_fen"], items=data.get("items") or [],
+                          paid_at=paid_at, request_hash=request_hash, source=source,
+                          points_earned=earn_rules.total(breakdown), breakdown=breakdown,
+                          balance_after=account.balance, created_at=clock.now())
+            db.session.add(order)
+            db.session.flush()
+    except IntegrityError:  # the same order_no, recorded a moment ago by a concurrent request
+        return _replayed(_existing(store.id, data["order_no"], lock="share"), request_hash), False
+    if first:
+        member.first_order_at = paid_at
+    _credit(order, member, store, registered)
+    events.emit("order.recorded", member=member, order=order, first=first)
+    return order, True
+
+
+def _breakdown(store, member, data, paid_at, first) -> list[dict]:
+    settings = get_settings()
+    lines = earn_rules.order_lines(data["amount_fen"], data.get("items") or [])
+    multipliers, bonuses = promotions.applicable(store.code, paid_at, lines, member.tier_code)
+    if first and settings["first_order_bonus"]:
+        bonuses.append(earn_rules.Bonus("first_order", "first order bonus",
+                                        settings["first_order_bonus"]))
+    return earn_rules.calculate(data["amount_fen"], lines,
+                                settings["earn"]["points_per_yuan"], multipliers, bonuses)
+
+
+def _credit(order, member, store, registered) -> None:
+    if order.points_earned > 0:
+        entry = points_service.credit(member.id, order.points_earned, kind="earn",
+                                      key=f"order:{order.id}", store_id=store.id,
+                                      ref=("order", order.id), details={"order_no": order.order_no})
+        order.entry_id = entry.id
+    bonus = get_settings()["registration_bonus"]
+    if registered and bonus:
+        points_service.credit(member.id, bonus, kind="bonus", key=f"registration:{member.id}",
+                              store_id=store.id, reason="registration bonus")
+    order.balance_after = db.session.get(PointsAccount, member.id).balance
+    db.session.flush()
+
+
+def refund(store, order_no: str, refund_no: str, amount_fen: int) -> tuple[OrderRefund, bool]:
+    """Take back the points of the refunded share of the order (cumulative, so refunds adding
+    up to the whole order take back all of them; points already spent become debt), and return
+    the same share of the order's cash deduction. Idempotent on refund_no."""
+    order = _existing(store.id, order_no, lock="update")
+    if order is None:
+        raise NotFound(f"No order {order_no} at store {store.code}.")
+    earlier = db.session.scalars(select(OrderRefund).filter_by(order_id=order.id, refund_no=refund_no)).first()
+    if earlier is not None:
+        if earlier.amount_fen != amount_fen:
+            raise IdempotencyMismatch(f"Refund {refund_no} was already recorded with another amount.")
+        return earlier, False
+    if order.refunded_fen + amount_fen > order.amount_fen:
+        raise Conflict("Refunds cannot exceed the order's amount.", code="invalid_state",
+                       details={"refundable_fen": order.amount_fen - order.refunded_fen})
+    points_service.lock_account(order.member_id)
+    order.refunded_fen += amount_fen
+    reversed_now = _take_back_points(order, refund_no)
+    returned = _return_deduction(store, order, refund_no)
+    row = OrderRefund(order_id=order.id, refund_no=refund_no, amount_fen=amount_fen,
+                      points_reversed=reversed_now, deduction_points_returned=returned,
+                      balance_after=db.session.get(PointsAccount, order.member_id).balance,
+                      created_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    return row, True
+
+
+def _share(points, order) -> int:
+    return points * order.refunded_fen // order.amount_fen
+
+
+def _take_back_points(order, refund_no) -> int:
+    due = _share(order.points_earned, order) - order.points_reversed
+    if due > 0 and order.entry_id:
+        points_service.reverse(order.entry_id, key=f"refund:{order.id}:{refund_no}", amount=due,
+                               reason=f"refund {refund_no} of order {order.order_no}")
+        order.points_reversed += due
+        return due
+    return 0
+
+
+def _return_deduction(store, order, refund_no) -> int:
+    deduction = _existing(store.id, order.order_no, Deduction, lock="update")
+    if deduction is None:
+        return 0
+    due = deduction.points * order.refunded_fen // order.amount_fen - deduction.points_returned
+    if due <= 0:
+        return 0
+    points_service.reverse(deduction.entry_id, key=f"refund-deduction:{order.id}:{refund_no}",
+                           amount=due, reason=f"refund {refund_no} of order {order.order_no}")
+    deduction.points_returned += due
+    return due

@@ -1,0 +1,104 @@
+"""Marketers' earn rules (category multipliers) and promotions: admin operations, and which of
+them apply to an order at a store at a moment."""
+from datetime import datetime
+
+from sqlalchemy import select
+
+from core import audit, clock
+from core.db import db
+from core.errors import NotFound, ValidationFailed
+from points import tiers
+from points.earn_rules import Bonus, Multiplier, _qualifying_fen
+from points.earning_models import EarnRule, Promotion
+
+RULE_FIELDS = ("category", "multiplier_percent", "store_codes", "active")
+PROMOTION_FIELDS = ("name", "multiplier_percent", "bonus_points", "store_codes", "starts_at",
+                    "ends_at", "weekdays", "categories", "min_amount_fen", "active")
+
+
+def _snapshot(row, fields):
+    return {f: (v.isoformat() if isinstance(v := getattr(row, f), datetime) else v) for f in fields}
+
+
+def list_rules():
+    return db.session.scalars(select(EarnRule).order_by(EarnRule.id)).all()
+
+
+def get_rule(rule_id):
+    rule = db.session.get(EarnRule, rule_id)
+    if rule is None:
+        raise NotFound(f"No earn rule {rule_id}.")
+    return rule
+
+
+def save_rule(data: dict, rule: EarnRule | None = None) -> EarnRule:
+    before = _snapshot(rule, RULE_FIELDS) if rule else None
+    if rule is None:
+        rule = EarnRule(store_codes=[], active=True, created_at=clock.now())
+        db.session.add(rule)
+    for name, value in data.items():
+        setattr(rule, name, value)
+    db.session.flush()
+    audit.record("earn_rule.save", "earn_rule", rule.id, before=before,
+                 after=_snapshot(rule, RULE_FIELDS))
+    return rule
+
+
+def list_promotions():
+    return db.session.scalars(select(Promotion).order_by(Promotion.starts_at.desc())).all()
+
+
+def get_promotion(promotion_id):
+    promotion = db.session.get(Promotion, promotion_id)
+    if promotion is None:
+        raise NotFound(f"No promotion {promotion_id}.")
+    return promotion
+
+
+def save_promotion(data: dict, promotion: Promotion | None = None) -> Promotion:
+    before = _snapshot(promotion, PROMOTION_FIELDS) if promotion else None
+    if promotion is None:
+        promotion = Promotion(store_codes=[], weekdays=[], categories=[], min_amount_fen=0,
+                              active=True, created_at=clock.now())
+        db.session.add(promotion)
+    for name, value in data.items():
+        setattr(promotion, name, value)
+    if promotion.ends_at <= promotion.starts_at:
+        raise ValidationFailed(details={"ends_at": ["Must be after starts_at."]})
+    if (promotion.multiplier_percent is None) == (promotion.bonus_points is None):
+        raise ValidationFailed(details={"multiplier": ["Give a multiplier or bonus_points, not both."]})
+    db.session.flush()
+    audit.record("promotion.save", "promotion", promotion.id, before=before,
+                 after=_snapshot(promotion, PROMOTION_FIELDS))
+    return promotion
+
+
+def _for_store(store_codes, store_code) -> bool:
+    return not store_codes or store_code in store_codes
+
+
+def applicable(store_code: str, paid_at: datetime, lines, tier_code):
+    """(multipliers, bonuses) for an order at this store, paid at this moment."""
+    multipliers = [Multiplier(f"category:{r.category}", f"{r.category} ×{r.multiplier_percent / 100:g}",
+                              r.multiplier_percent, frozenset([r.category]))
+                   for r in db.session.scalars(select(EarnRule).filter_by(active=True))
+                   if _for_store(r.store_codes, store_code)]
+    tier = tiers.tier_by_code(tier_code)
+    if tier is not None and tier.multiplier_percent > 100:
+        multipliers.append(Multiplier(f"tier:{tier.code}", f"{tier.name} ×{tier.multiplier_percent / 100:g}",
+                                      tier.multiplier_percent))
+    bonuses = []
+    weekday = paid_at.astimezone(clock.business_tz()).isoweekday()
+    for p in db.session.scalars(select(Promotion).where(
+            Promotion.active.is_(True), Promotion.starts_at <= paid_at, Promotion.ends_at > paid_at)):
+        if not _for_store(p.store_codes, store_code) or (p.weekdays and weekday not in p.weekdays):
+            continue
+        categories = frozenset(p.categories or [])
+        if _qualifying_fen(lines, categories) < p.min_amount_fen:
+            continue
+        if p.multiplier_percent:
+            multipliers.append(Multiplier(f"promotion:{p.id}", p.name, p.multiplier_percent, categories))
+        else:
+            bonuses.append(Bonus(f"promotion:{p.id}", p.name, p.bonus_points, p.min_amount_fen,
+                                 categories))
+    return multipliers, bonuses

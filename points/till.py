@@ -1,0 +1,62 @@
+"""Who is paying at the till: a member found by their dynamic member code, their member_no,
+or their phone — an unknown phone registers a customer at this store (phone only), whose
+points wait for them to bind that phone in the mini-program (members.service merges them)."""
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import clock
+from core.db import db
+from core.errors import NotFound, ValidationFailed
+from members import codes, numbers
+from members.lookup import member_by_no
+from members.models import ORIGIN_STORE, STATUS_ACTIVE, STATUS_MERGED, Member
+from points import service as points_service
+
+MEMBER_KEYS = ("member_code", "member_no", "phone")
+
+
+def member_reference(data: dict) -> tuple[str, str]:
+    """The one way the request names the member: (key, value); 422 for none or several."""
+    given = [(k, data[k]) for k in MEMBER_KEYS if data.get(k)]
+    if len(given) != 1:
+        raise ValidationFailed(details={"member_code": [
+            "Send exactly one of member_code, member_no or phone."]})
+    return given[0]
+
+
+def find_member(data: dict, store, *, register: bool = False) -> tuple[Member, bool]:
+    """(member, created): `created` when an unknown phone registered a customer here."""
+    key, value = member_reference(data)
+    if key == "member_code":
+        return codes.member_by_code(value), False
+    if key == "member_no":
+        return member_by_no(value), False
+    member = _by_phone(value)
+    if member is not None:
+        return member, False
+    if not register:
+        raise NotFound("No member has this phone number.")
+    return _register_by_phone(value, store)
+
+
+def _by_phone(phone, *, share_lock=False):
+    query = select(Member).filter_by(phone=phone)
+    member = db.session.scalars(query.with_for_update(read=True) if share_lock else query).first()
+    while member is not None and member.status == STATUS_MERGED:
+        member = db.session.get(Member, member.merged_into_id)
+    return member
+
+
+def _register_by_phone(phone, store) -> tuple[Member, bool]:
+    """Two tills registering one phone at once: the unique phone decides, the other reads it."""
+    try:
+        with db.session.begin_nested():
+            member = Member(member_no=numbers.new_member_no(), invite_code=numbers.new_invite_code(),
+                            phone=phone, origin=ORIGIN_STORE, status=STATUS_ACTIVE,
+                            registered_store_id=store.id, created_at=clock.now())
+            db.session.add(member)
+            db.session.flush()
+            points_service.open_account(member.id)
+    except IntegrityError:
+        return _by_phone(phone, share_lock=True), False
+    return member, True
