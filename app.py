@@ -65,6 +65,7 @@ def register_blueprints(app):
     from points.earning_api import admin_blp as earning_admin_blp, pos_blp as pos_points_blp
     from points.earning_api import staff_blp as staff_orders_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp
+    from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
     from wx.template_api import blp as subscribe_templates_blp
 
     app.register_blueprint(health)
@@ -72,7 +73,8 @@ def register_blueprints(app):
     for blp in (staff_auth_blp, stores_blp, pos_blp, member_auth_blp, me_blp, member_staff_blp,
                 points_me_blp, points_staff_blp,
                 points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp,
-                subscribe_templates_blp, pos_points_blp, staff_orders_blp, earning_admin_blp):
+                subscribe_templates_blp, pos_points_blp, staff_orders_blp, earning_admin_blp,
+                tasks_me_blp, tasks_admin_blp):
         api.register_blueprint(blp)
 
 

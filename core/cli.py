@@ -12,6 +12,7 @@ DEMO_SEEDERS = [
     "members.cli:seed_demo",
     "points.earning_demo:seed_demo",
     "mall.cli:seed_demo",
+    "tasks.cli:seed_demo",
     "points.reminders:seed_demo",
 ]
 

@@ -9,6 +9,7 @@ MODEL_MODULES = [
     "points.models",
     "points.earning_models",
     "mall.models",
+    "tasks.models",
     "points.reminders",
     "wx.templates",
 ]

@@ -138,6 +138,8 @@ def _merge(source: Member, target: Member) -> Member:
     source.status, source.merged_into_id, source.phone = STATUS_MERGED, target.id, None
     target.registered_store_id = target.registered_store_id or source.registered_store_id
     target.birthday = target.birthday or source.birthday
+    firsts = [t for t in (target.first_order_at, source.first_order_at) if t]
+    target.first_order_at = min(firsts) if firsts else None  # not "new" after a merge
     db.session.flush()
     audit.record("member.merge", "member", source.id, before=before,
                  after={"status": STATUS_MERGED, "merged_into": target.member_no},

@@ -29,15 +29,7 @@ body; with other content → 422 `idempotency_mismatch`."""
 
 
 def _order_response(order, created):
-    body = orders.answer(order, order_member_no(order))
-    return body, 201 if created else 200
-
-
-def order_member_no(order):
-    from members.models import Member
-    from core.db import db
-
-    return db.session.get(Member, order.member_id).member_no
+    return orders.answer(order), 201 if created else 200
 
 
 @pos_blp.post("/orders")

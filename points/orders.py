@@ -30,8 +30,9 @@ def fingerprint(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def answer(order: Order, member_no: str | None = None) -> dict:
+def answer(order: Order) -> dict:
     """The body of the order's response, the same on every replay."""
+    member_no = db.session.get(Member, order.member_id).member_no  # (in the identity map)
     return {"order_no": order.order_no, "member_no": member_no, "points_earned": order.points_earned,
             "balance": order.balance_after, "breakdown": order.breakdown}
 

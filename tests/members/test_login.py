@@ -121,3 +121,15 @@ def test_a_new_member_gets_the_registration_bonus_once(login):
     _, me = login("o-bonus")
     login("o-bonus")
     assert me.get("/me/points").get_json()["balance"] == 100
+
+
+def test_an_invite_code_at_the_first_login_rewards_the_inviter(login, factory):
+    from tasks import service as tasks_service
+
+    tasks_service.save_task({"kind": "referral", "title": "invite", "config": {
+        "inviter_points": 100, "invitee_points": 50, "trigger": "register"}})
+    db.session.commit()
+    inviter = factory.member()
+    _, friend = login("o-invited", invite_code=inviter.invite_code)
+    assert friend.get("/me/points").get_json()["balance"] == 50
+    assert db.session.get(PointsAccount, inviter.id).balance == 100

@@ -1,0 +1,49 @@
+"""Task budgets and windows: whether a task pays now, and taking points from its budget."""
+from sqlalchemy import or_, select, update
+
+from core import clock
+from core.db import db
+from core.errors import Conflict
+from tasks.models import Task
+
+
+class BudgetSpent(Conflict):
+    code, message = "limit_exceeded", "This task's budget is spent: it has ended."
+
+
+def is_open(task: Task, now=None) -> bool:
+    now = now or clock.now()
+    return task.active and (task.starts_at is None or task.starts_at <= now) and \
+        (task.ends_at is None or now < task.ends_at)
+
+
+def exhausted(task: Task) -> bool:
+    return task.budget_points is not None and task.spent_points >= task.budget_points
+
+
+def active_task(kind: str) -> Task | None:
+    """The open task of a kind (check-in and referral have at most one active each)."""
+    now = clock.now()
+    tasks = db.session.scalars(select(Task).filter_by(kind=kind, active=True).order_by(Task.id))
+    return next((t for t in tasks if is_open(t, now)), None)
+
+
+def spend(task: Task, points: int) -> None:
+    """Take `points` from the task's budget with one guarded UPDATE (409 limit_exceeded when
+    it would overspend): two concurrent claims cannot both take the last points.
+
+    Call it BEFORE inserting rows that reference the task: their foreign-key check takes a
+    shared lock on the task row, and two such holders upgrading to this UPDATE deadlock. A
+    task without a budget is not updated at all, so its check-ins do not queue on one row
+    (what it paid is in the ledger: entries referring to the task's rewards)."""
+    if points <= 0 or task.budget_points is None:
+        return
+    taken = db.session.execute(
+        update(Task).where(Task.id == task.id,
+                           or_(Task.budget_points.is_(None),
+                               Task.spent_points + points <= Task.budget_points))
+        .values(spent_points=Task.spent_points + points)
+        .execution_options(synchronize_session=False)).rowcount
+    if not taken:
+        raise BudgetSpent(details={"task_id": task.id})
+    db.session.refresh(task)

@@ -1,0 +1,112 @@
+"""Daily check-in (签到): paid once per member per business day — the unique (member, day)
+decides, so a double tap or twenty taps at once pay once; the streak counts consecutive
+business days and resets after a missed one; optional make-up (补签) of yesterday."""
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from core import clock
+from core.db import db
+from core.errors import Conflict
+from points import service as points_service
+from tasks import budget
+from tasks.models import CHECKIN, CheckIn, Task
+
+
+class AlreadyCheckedIn(Conflict):
+    code, message = "already_checked_in", "You have already checked in today."
+
+
+def reward_for(task: Task, streak: int) -> int:
+    """Points for day `streak` of a streak: the schedule's value, its last one repeating."""
+    schedule = task.config["schedule"]
+    return schedule[min(streak, len(schedule)) - 1]
+
+
+def _task() -> Task:
+    task = budget.active_task(CHECKIN)
+    if task is None:
+        raise Conflict("There is no check-in running now.", code="invalid_state")
+    if budget.exhausted(task):
+        raise budget.BudgetSpent(details={"task_id": task.id})
+    return task
+
+
+def _row(member_id, day) -> CheckIn | None:
+    return db.session.scalars(select(CheckIn).filter_by(member_id=member_id, day=day)).first()
+
+
+def _record(member, task, day, *, made_up=False) -> CheckIn:
+    before = _row(member.id, day - timedelta(days=1))
+    streak = before.streak + 1 if before else 1
+    points = reward_for(task, streak)
+    budget.spend(task, points)  # first: see budget.spend; a second tap rolls it back
+    try:
+        with db.session.begin_nested():
+            row = CheckIn(member_id=member.id, task_id=task.id, day=day, streak=streak,
+                          points=points, made_up=made_up, created_at=clock.now())
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise AlreadyCheckedIn(details={"date": day.isoformat()}) from None
+    points_service.credit(member.id, points, kind="checkin", key=f"checkin:{member.id}:{day}",
+                          ref=("checkin", row.id))
+    return row
+
+
+def check_in(member) -> CheckIn:
+    """Today's check-in (409 already_checked_in on a second one)."""
+    return _record(member, _task(), clock.business_date())
+
+
+def make_up(member) -> CheckIn:
+    """Check in for yesterday, if the marketer allows it: before today's check-in (so today
+    continues the repaired streak), within the monthly limit, for `cost_points`."""
+    task = _task()
+    rules = task.config.get("makeup") or {}
+    if not rules.get("enabled"):
+        raise Conflict("Make-up check-in is not offered.", code="invalid_state")
+    today = clock.business_date()
+    if _row(member.id, today) is not None:
+        raise Conflict("Make up yesterday before checking in today.", code="invalid_state")
+    if made_up_in_month(member.id, today) >= rules.get("per_month", 0):
+        raise Conflict("No make-up check-ins left this month.", code="limit_exceeded")
+    yesterday = today - timedelta(days=1)
+    if rules.get("cost_points"):
+        points_service.debit(member.id, rules["cost_points"], kind="spend",
+                             key=f"checkin-makeup:{member.id}:{yesterday}",
+                             ref=("checkin_makeup", str(yesterday)))
+    return _record(member, task, yesterday, made_up=True)
+
+
+def made_up_in_month(member_id, day: date) -> int:
+    first = day.replace(day=1)
+    return db.session.scalar(select(func.count()).select_from(CheckIn).where(
+        CheckIn.member_id == member_id, CheckIn.made_up.is_(True), CheckIn.day >= first,
+        CheckIn.day <= day)) or 0
+
+
+def calendar(member, month: date) -> dict:
+    """GET /me/checkins: the month's days, the current streak, today, and the schedule."""
+    today = clock.business_date()
+    first = month.replace(day=1)
+    after = (first + timedelta(days=32)).replace(day=1)
+    days = db.session.scalars(select(CheckIn).where(
+        CheckIn.member_id == member.id, CheckIn.day >= first, CheckIn.day < after)
+        .order_by(CheckIn.day)).all()
+    last = _row(member.id, today) or _row(member.id, today - timedelta(days=1))
+    streak = last.streak if last else 0
+    task = budget.active_task(CHECKIN)
+    rules = (task.config.get("makeup") or {}) if task else {}
+    return {
+        "month": first.strftime("%Y-%m"),
+        "days": [{"date": d.day, "points": d.points, "made_up": d.made_up} for d in days],
+        "streak": streak, "checked_in_today": _row(member.id, today) is not None,
+        "schedule": task.config["schedule"] if task else [],
+        #: the next check-in's reward (today's if not yet done, else tomorrow's)
+        "next_points": reward_for(task, streak + 1) if task else None,
+        "makeup": {"enabled": bool(rules.get("enabled")), "cost_points": rules.get("cost_points", 0),
+                   "left_this_month": max(rules.get("per_month", 0) - made_up_in_month(member.id, today), 0)},
+        "active": task is not None and not budget.exhausted(task),
+    }

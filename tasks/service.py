@@ -1,0 +1,136 @@
+"""Admin operations on tasks, the member's task list, and claiming one-off tasks.
+
+A one-off task whose action the server can verify (bind_phone, complete_profile, first_order,
+first_redemption) becomes claimable as soon as the member has done it — whether before or
+after the task was created; a `manual` one is claimable on the member's word. Each member
+claims a task once (unique key), within its window and budget."""
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit, clock
+from core.db import db
+from core.errors import Conflict, NotFound
+from mall.models import Redemption
+from points import service as points_service
+from tasks import budget
+from tasks.checkins import reward_for
+from tasks.models import CHECKIN, ONE_OFF, REFERRAL, Task, TaskClaim
+
+SNAPSHOT = ("kind", "title", "config", "budget_points", "active")
+
+
+def _snapshot(task):
+    return {f: getattr(task, f) for f in SNAPSHOT} | {
+        "starts_at": task.starts_at.isoformat() if task.starts_at else None,
+        "ends_at": task.ends_at.isoformat() if task.ends_at else None}
+
+
+def list_tasks():
+    return db.session.scalars(select(Task).order_by(Task.id.desc())).all()
+
+
+def get_task(task_id) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"No task {task_id}.")
+    return task
+
+
+def save_task(data: dict, task: Task | None = None) -> Task:
+    """Create or change a task (audited). Check-in and referral have one active task each."""
+    before = _snapshot(task) if task else None
+    now = clock.now()
+    if task is None:
+        task = Task(kind=data.pop("kind"), spent_points=0, active=True, created_at=now)
+        db.session.add(task)
+    if "config" in data:
+        data["config"] = {**(task.config or {}), **data["config"]}
+    for name, value in data.items():
+        setattr(task, name, value)
+    task.updated_at = now
+    _check(task)
+    db.session.flush()
+    audit.record("task.save", "task", task.id, before=before, after=_snapshot(task))
+    return task
+
+
+def _check(task):
+    if task.starts_at and task.ends_at and task.ends_at <= task.starts_at:
+        raise Conflict("A task's window must end after it starts.", code="invalid_state",
+                       details={"ends_at": task.ends_at.isoformat()})
+    if task.active and task.kind in (CHECKIN, REFERRAL):
+        db.session.flush()
+        other = db.session.scalar(select(Task.id).where(
+            Task.kind == task.kind, Task.active.is_(True), Task.id != task.id))
+        if other:
+            raise Conflict(f"Task {other} is the active {task.kind}; deactivate it first.",
+                           code="invalid_state", details={"task_id": other})
+
+
+def _done(member, action) -> bool:
+    if action == "manual":
+        return True
+    if action == "bind_phone":
+        return member.phone is not None
+    if action == "complete_profile":
+        return member.profile_completed_at is not None
+    if action == "first_order":
+        return member.first_order_at is not None
+    if action == "first_redemption":
+        return bool(db.session.scalar(select(exists().where(Redemption.member_id == member.id))))
+    return False
+
+
+def claim(member, task_id) -> TaskClaim:
+    """Pay a one-off task's reward once: 409 invalid_state (closed, not done), limit_exceeded
+    (claimed already, budget spent)."""
+    task = get_task(task_id)
+    if task.kind != ONE_OFF:
+        raise NotFound(f"No one-off task {task_id}.")
+    if not budget.is_open(task):
+        raise Conflict("This task is not running.", code="invalid_state")
+    if not _done(member, task.config["action"]):
+        raise Conflict("Do the task first.", code="invalid_state",
+                       details={"action": task.config["action"]})
+    points = task.config["reward_points"]
+    budget.spend(task, points)  # first: see budget.spend; a duplicate claim rolls it back
+    try:
+        with db.session.begin_nested():
+            row = TaskClaim(task_id=task.id, member_id=member.id, points=points,
+                            created_at=clock.now())
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("You have already claimed this task.", code="limit_exceeded") from None
+    points_service.credit(member.id, points, kind="task", key=f"task:{task.id}:{member.id}",
+                          ref=("task", task.id), reason=task.title)
+    return row
+
+
+def my_tasks(member) -> list[dict]:
+    """The running tasks, each with this member's status."""
+    now = clock.now()
+    tasks = [t for t in db.session.scalars(select(Task).filter_by(active=True).order_by(Task.id))
+             if budget.is_open(t, now) or budget.exhausted(t)]
+    claimed = set(db.session.scalars(select(TaskClaim.task_id).where(
+        TaskClaim.member_id == member.id, TaskClaim.task_id.in_([t.id for t in tasks]))))
+    return [_item(t, member, claimed) for t in tasks]
+
+
+def _item(task, member, claimed) -> dict:
+    item = {"id": task.id, "kind": task.kind, "title": task.title, "ends_at": task.ends_at,
+            "action": task.config.get("action")}
+    if task.kind == ONE_OFF:
+        item["reward_points"] = task.config["reward_points"]
+        item["status"] = "claimed" if task.id in claimed else "ended" if budget.exhausted(task) \
+            else "claimable" if _done(member, task.config["action"]) else "todo"
+    elif task.kind == CHECKIN:
+        from tasks.checkins import _row
+
+        done = _row(member.id, clock.business_date()) is not None
+        item["reward_points"] = reward_for(task, 1)
+        item["status"] = "ended" if budget.exhausted(task) else "done" if done else "todo"
+    else:
+        item["reward_points"] = task.config["inviter_points"]
+        item["status"] = "ended" if budget.exhausted(task) else "active"
+    return item
