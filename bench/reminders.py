@@ -3,7 +3,7 @@ per member, in the same run; and the expiry sweep under a worker next to the sam
 in-process. MariaDB + Redis (a fresh database and Redis db number, dropped afterwards) and the
 fake WeChat server (its own process) over real HTTP.
 
-    cd /work/wt-jobs && /work/main/.venv/bin/python bench/reminders.py \
+    .venv/bin/python bench/reminders.py \
         [--members 100000] [--baseline 2000] [--workers 2]
 
 The baseline runs the same job code on one member per job (what a naive design enqueues);

@@ -350,9 +350,10 @@ def expire_chunk(as_of: datetime, after=None, limit: int = 1000):
     stmt = (select(PointsLot.id, PointsLot.member_id, PointsLot.expires_at)
             .where(PointsLot.expires_at <= as_of, PointsLot.remaining > 0)
             .order_by(PointsLot.expires_at, PointsLot.id).limit(limit))
-    if after is not None:
-        stmt = stmt.where(or_(PointsLot.expires_at > after[0],
-                              (PointsLot.expires_at == after[0]) & (PointsLot.id > after[1])))
+    if after is not None:  # `>=` first: the index range starts at the cursor, not at the
+        # beginning of every lot ever expired (an OR alone made each chunk rescan them all)
+        stmt = stmt.where(PointsLot.expires_at >= after[0],
+                          or_(PointsLot.expires_at > after[0], PointsLot.id > after[1]))
     rows = db.session.execute(stmt).all()
     if not rows:
         return 0, None
@@ -361,25 +362,31 @@ def expire_chunk(as_of: datetime, after=None, limit: int = 1000):
 
 
 def _expire_lots(member_ids, lot_ids, as_of) -> int:
-    accounts = {a.member_id: a for a in db.session.scalars(
-        select(PointsAccount).where(PointsAccount.member_id.in_(member_ids))
-        .order_by(PointsAccount.member_id).with_for_update()
-        .execution_options(populate_existing=True))}
+    """Plain rows, not ORM objects: a chunk touches a thousand accounts, and the unit of work
+    would cost more than the SQL. The accounts are locked first (the lock order of every
+    balance change), then their due lots."""
+    accounts = {m: [balance, version] for m, balance, version in db.session.execute(
+        select(PointsAccount.member_id, PointsAccount.balance, PointsAccount.version)
+        .where(PointsAccount.member_id.in_(member_ids))
+        .order_by(PointsAccount.member_id).with_for_update())}
     lots = db.session.execute(
         select(PointsLot.id, PointsLot.member_id, PointsLot.remaining)
         .where(PointsLot.id.in_(lot_ids), PointsLot.remaining > 0)
         .order_by(PointsLot.id).with_for_update()).all()
     if not lots:
         return 0
-    by_member: dict[int, list] = {}
+    by_member: dict[int, int] = {}
     for lot in lots:
-        by_member.setdefault(lot.member_id, []).append(lot)
+        by_member[lot.member_id] = by_member.get(lot.member_id, 0) + lot.remaining
     now = clock.now()
-    entries = {m: _expire_entry_row(accounts[m], member_lots, now)
-               for m, member_lots in by_member.items()}
-    db.session.execute(PointsEntry.__table__.insert(), list(entries.values()))
-    _count_points("expire", sum(row["delta"] for row in entries.values()))
-    keys = {m: row["idempotency_key"] for m, row in entries.items()}
+    keys = {m: f"expire:{m}:v{accounts[m][1]}" for m in by_member}
+    db.session.execute(PointsEntry.__table__.insert(), [
+        {"member_id": m, "kind": "expire", "delta": -total,
+         "balance_after": accounts[m][0] - total, "debt_change": 0, "store_id": None,
+         "ref_type": None, "ref_id": None, "operator_id": None, "reason": None,
+         "details": None, "idempotency_key": keys[m], "created_at": now}
+        for m, total in by_member.items()])
+    _count_points("expire", -sum(by_member.values()))
     entry_ids = dict(db.session.execute(select(PointsEntry.idempotency_key, PointsEntry.id)
                                         .where(PointsEntry.idempotency_key.in_(keys.values())))
                      .all())
@@ -388,25 +395,12 @@ def _expire_lots(member_ids, lot_ids, as_of) -> int:
         for lot in lots])
     db.session.execute(update(PointsLot).where(PointsLot.id.in_([lot.id for lot in lots]))
                        .values(remaining=0).execution_options(synchronize_session=False))
-    balances = {m: accounts[m].balance for m in by_member}
     db.session.execute(
-        update(PointsAccount).where(PointsAccount.member_id.in_(list(balances)))
-        .values(balance=case(balances, value=PointsAccount.member_id),
+        update(PointsAccount).where(PointsAccount.member_id.in_(list(by_member)))
+        .values(balance=PointsAccount.balance - case(by_member, value=PointsAccount.member_id),
                 version=PointsAccount.version + 1)
         .execution_options(synchronize_session=False))
     return len(lots)
-
-
-def _expire_entry_row(account, member_lots, now) -> dict:
-    """The expire entry's row; updates the (locked) account object's balance in memory."""
-    total = sum(lot.remaining for lot in member_lots)
-    key = _expire_key(account)
-    account.balance -= total
-    db.session.expunge(account)  # written by the set-based UPDATE, not by the unit of work
-    return {"member_id": account.member_id, "kind": "expire", "delta": -total,
-            "balance_after": account.balance, "debt_change": 0, "store_id": None,
-            "ref_type": None, "ref_id": None, "operator_id": None, "reason": None,
-            "details": None, "idempotency_key": key, "created_at": now}
 
 
 def _expire_key(account) -> str:
