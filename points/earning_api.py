@@ -6,6 +6,7 @@ import io
 from flask import Response, g, request
 
 from core.api import blueprint, documents
+from core.crud import register_crud
 from core.auth import pos_required, require_pos_store, require_store_access, staff_required
 from points import deductions, orders, promotions, settlement
 from points.earning_schemas import (DeductionIn, DeductionOut, EarnRuleIn, EarnRuleOut,
@@ -93,90 +94,14 @@ def deduct(data):
     return row, 201 if created else 200
 
 
-@admin_blp.get("/earn-rules")
-@staff_required(*MARKETING)
-@admin_blp.response(200, EarnRuleOut(many=True))
-@documents(admin_blp, 401, 403, auth="staff")
-def list_earn_rules():
-    return promotions.list_rules()
-
-
-@admin_blp.post("/earn-rules")
-@staff_required(*MARKETING)
-@admin_blp.arguments(EarnRuleIn)
-@admin_blp.response(201, EarnRuleOut)
-@documents(admin_blp, 401, 403, 422, auth="staff")
-def create_earn_rule(data):
-    return promotions.save_rule(data)
-
-
-@admin_blp.get("/earn-rules/<int:rule_id>")
-@staff_required(*MARKETING)
-@admin_blp.response(200, EarnRuleOut)
-@documents(admin_blp, 401, 403, 404, auth="staff")
-def get_earn_rule(rule_id):
-    return promotions.get_rule(rule_id)
-
-
-@admin_blp.patch("/earn-rules/<int:rule_id>")
-@staff_required(*MARKETING)
-@admin_blp.arguments(EarnRulePatch)
-@admin_blp.response(200, EarnRuleOut)
-@documents(admin_blp, 401, 403, 404, 422, auth="staff")
-def update_earn_rule(data, rule_id):
-    return promotions.save_rule(data, promotions.get_rule(rule_id))
-
-
-@admin_blp.delete("/earn-rules/<int:rule_id>")
-@staff_required(*MARKETING)
-@admin_blp.response(200, EarnRuleOut)
-@documents(admin_blp, 401, 403, 404, auth="staff")
-def deactivate_earn_rule(rule_id):
-    return promotions.save_rule({"active": False}, promotions.get_rule(rule_id))
-
-
-@admin_blp.get("/promotions")
-@staff_required(*MARKETING)
-@admin_blp.response(200, PromotionOut(many=True))
-@documents(admin_blp, 401, 403, auth="staff")
-def list_promotions():
-    return promotions.list_promotions()
-
-
-@admin_blp.post("/promotions")
-@staff_required(*MARKETING)
-@admin_blp.arguments(PromotionIn)
-@admin_blp.response(201, PromotionOut)
-@documents(admin_blp, 401, 403, 422, auth="staff")
-def create_promotion(data):
-    """E.g. double points every Wednesday at SH001: `multiplier` 2, `store_codes` [SH001],
-    `weekdays` [3]; spend 500, get 500 more: `bonus_points` 500, `min_amount_fen` 50000."""
-    return promotions.save_promotion(data)
-
-
-@admin_blp.get("/promotions/<int:promotion_id>")
-@staff_required(*MARKETING)
-@admin_blp.response(200, PromotionOut)
-@documents(admin_blp, 401, 403, 404, auth="staff")
-def get_promotion(promotion_id):
-    return promotions.get_promotion(promotion_id)
-
-
-@admin_blp.patch("/promotions/<int:promotion_id>")
-@staff_required(*MARKETING)
-@admin_blp.arguments(PromotionPatch)
-@admin_blp.response(200, PromotionOut)
-@documents(admin_blp, 401, 403, 404, 422, auth="staff")
-def update_promotion(data, promotion_id):
-    return promotions.save_promotion(data, promotions.get_promotion(promotion_id))
-
-
-@admin_blp.delete("/promotions/<int:promotion_id>")
-@staff_required(*MARKETING)
-@admin_blp.response(200, PromotionOut)
-@documents(admin_blp, 401, 403, 404, auth="staff")
-def deactivate_promotion(promotion_id):
-    return promotions.save_promotion({"active": False}, promotions.get_promotion(promotion_id))
+register_crud(admin_blp, "/earn-rules", promotions.EARN_RULES, out=EarnRuleOut,
+              create_in=EarnRuleIn, patch_in=EarnRulePatch, roles=MARKETING,
+              create_doc="A category earns `multiplier` × the base rate (at some stores, or all).")
+register_crud(admin_blp, "/promotions", promotions.PROMOTIONS, out=PromotionOut,
+              create_in=PromotionIn, patch_in=PromotionPatch, roles=MARKETING,
+              create_doc="E.g. double points every Wednesday at SH001: `multiplier` 2, "
+                         "`store_codes` [SH001], `weekdays` [3]; spend 500, get 500 more: "
+                         "`bonus_points` 500, `min_amount_fen` 50000.")
 
 
 @admin_blp.get("/reports/settlement")

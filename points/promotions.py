@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core import audit, clock
+from core.crud import Crud
 from core.db import db
 from core.errors import NotFound, ValidationFailed
 from points import tiers
@@ -31,17 +32,28 @@ def get_rule(rule_id):
     return rule
 
 
-def save_rule(data: dict, rule: EarnRule | None = None) -> EarnRule:
-    before = _snapshot(rule, RULE_FIELDS) if rule else None
-    if rule is None:
-        rule = EarnRule(store_codes=[], active=True, created_at=clock.now())
-        db.session.add(rule)
+def _save(row, data, fields, make):
+    """Create (`make()`) or change a row from `data`; audited with before and after."""
+    before = _snapshot(row, fields) if row else None
+    if row is None:
+        row = make()
+        db.session.add(row)
     for name, value in data.items():
-        setattr(rule, name, value)
+        setattr(row, name, value)
+    return row, before
+
+
+def _saved(row, before, fields, action):
     db.session.flush()
-    audit.record("earn_rule.save", "earn_rule", rule.id, before=before,
-                 after=_snapshot(rule, RULE_FIELDS))
-    return rule
+    audit.record(action, action.partition(".")[0], row.id, before=before,
+                 after=_snapshot(row, fields))
+    return row
+
+
+def save_rule(data: dict, rule: EarnRule | None = None) -> EarnRule:
+    rule, before = _save(rule, data, RULE_FIELDS,
+                         lambda: EarnRule(store_codes=[], active=True, created_at=clock.now()))
+    return _saved(rule, before, RULE_FIELDS, "earn_rule.save")
 
 
 def list_promotions():
@@ -56,21 +68,14 @@ def get_promotion(promotion_id):
 
 
 def save_promotion(data: dict, promotion: Promotion | None = None) -> Promotion:
-    before = _snapshot(promotion, PROMOTION_FIELDS) if promotion else None
-    if promotion is None:
-        promotion = Promotion(store_codes=[], weekdays=[], categories=[], min_amount_fen=0,
-                              active=True, created_at=clock.now())
-        db.session.add(promotion)
-    for name, value in data.items():
-        setattr(promotion, name, value)
+    promotion, before = _save(promotion, data, PROMOTION_FIELDS, lambda: Promotion(
+        store_codes=[], weekdays=[], categories=[], min_amount_fen=0, active=True,
+        created_at=clock.now()))
     if promotion.ends_at <= promotion.starts_at:
         raise ValidationFailed(details={"ends_at": ["Must be after starts_at."]})
     if (promotion.multiplier_percent is None) == (promotion.bonus_points is None):
         raise ValidationFailed(details={"multiplier": ["Give a multiplier or bonus_points, not both."]})
-    db.session.flush()
-    audit.record("promotion.save", "promotion", promotion.id, before=before,
-                 after=_snapshot(promotion, PROMOTION_FIELDS))
-    return promotion
+    return _saved(promotion, before, PROMOTION_FIELDS, "promotion.save")
 
 
 def _for_store(store_codes, store_code) -> bool:
@@ -102,3 +107,8 @@ def applicable(store_code: str, paid_at: datetime, lines, tier_code):
             bonuses.append(Bonus(f"promotion:{p.id}", p.name, p.bonus_points, p.min_amount_fen,
                                  categories))
     return multipliers, bonuses
+
+
+EARN_RULES = Crud("earn_rule", "earn rule", list_rules, get_rule, lambda data, row: save_rule(data, row))
+PROMOTIONS = Crud("promotion", "promotion", list_promotions, get_promotion,
+                  lambda data, row: save_promotion(data, row))

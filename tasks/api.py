@@ -3,7 +3,8 @@ from datetime import date
 
 from core import clock
 from core.api import blueprint, documents
-from core.auth import member_required, staff_required
+from core.auth import member_required
+from core.crud import register_crud
 from members.lookup import current_member
 from tasks import checkins, referrals, service
 from tasks.schemas import (CalendarOut, CheckinArgs, CheckinIn, CheckinOut, ClaimOut, InvitesOut,
@@ -65,46 +66,9 @@ def invites():
     return referrals.my_invites(current_member())
 
 
-@admin_blp.get("")
-@staff_required(*MARKETING)
-@admin_blp.response(200, TaskOut(many=True))
-@documents(admin_blp, 401, 403, auth="staff")
-def list_tasks():
-    return service.list_tasks()
-
-
-@admin_blp.post("")
-@staff_required(*MARKETING)
-@admin_blp.arguments(TaskIn)
-@admin_blp.response(201, TaskOut)
-@documents(admin_blp, 401, 403, 409, 422, auth="staff")
-def create_task(data):
-    """`checkin` with `schedule[]` (and optional `makeup`); `referral` with `inviter_points,
-    invitee_points, trigger: register|first_order`, optional `monthly_cap`; `one_off` with
-    `title, reward_points, action`. Any task: `starts_at, ends_at, budget_points`."""
-    return service.save_task(data)
-
-
-@admin_blp.get("/<int:task_id>")
-@staff_required(*MARKETING)
-@admin_blp.response(200, TaskOut)
-@documents(admin_blp, 401, 403, 404, auth="staff")
-def get_task(task_id):
-    return service.get_task(task_id)
-
-
-@admin_blp.patch("/<int:task_id>")
-@staff_required(*MARKETING)
-@admin_blp.arguments(TaskFields)
-@admin_blp.response(200, TaskOut)
-@documents(admin_blp, 401, 403, 404, 409, 422, auth="staff")
-def update_task(data, task_id):
-    return service.save_task(data, service.get_task(task_id))
-
-
-@admin_blp.delete("/<int:task_id>")
-@staff_required(*MARKETING)
-@admin_blp.response(200, TaskOut)
-@documents(admin_blp, 401, 403, 404, auth="staff")
-def deactivate_task(task_id):
-    return service.save_task({"active": False}, service.get_task(task_id))
+register_crud(admin_blp, "", service.TASKS, out=TaskOut, create_in=TaskIn, patch_in=TaskFields,
+              roles=MARKETING,
+              create_doc="`checkin` with `schedule[]` (and optional `makeup`); `referral` with "
+                         "`inviter_points, invitee_points, trigger: register|first_order`, "
+                         "optional `monthly_cap`; `one_off` with `title, reward_points, action`. "
+                         "Any task: `starts_at, ends_at, budget_points`.")

@@ -8,6 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock
+from core.crud import Crud
 from core.db import db
 from core.errors import Conflict, NotFound
 from mall.models import Redemption
@@ -134,3 +135,6 @@ def _item(task, member, claimed) -> dict:
         item["reward_points"] = task.config["inviter_points"]
         item["status"] = "ended" if budget.exhausted(task) else "active"
     return item
+
+
+TASKS = Crud("task", "task", list_tasks, get_task, lambda data, row: save_task(data, row))
