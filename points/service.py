@@ -10,7 +10,7 @@ next credits repay it first. While there is debt, no lot has points remaining.
 """
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, metrics
@@ -362,22 +362,19 @@ def expire_chunk(as_of: datetime, after=None, limit: int = 1000):
 
 
 def _expire_lots(member_ids, lot_ids, as_of) -> int:
-    """Plain rows, not ORM objects: a chunk touches a thousand accounts, and the unit of work
+    """Plain rows, not ORM objects: a chunk touches hundreds of accounts, and the unit of work
     would cost more than the SQL. The accounts are locked first (the lock order of every
-    balance change), then their due lots."""
+    balance change), then their due lots; only a total per member comes back to Python."""
     accounts = {m: [balance, version] for m, balance, version in db.session.execute(
         select(PointsAccount.member_id, PointsAccount.balance, PointsAccount.version)
         .where(PointsAccount.member_id.in_(member_ids))
         .order_by(PointsAccount.member_id).with_for_update())}
-    lots = db.session.execute(
-        select(PointsLot.id, PointsLot.member_id, PointsLot.remaining)
-        .where(PointsLot.id.in_(lot_ids), PointsLot.remaining > 0)
-        .order_by(PointsLot.id).with_for_update()).all()
-    if not lots:
+    due = (PointsLot.id.in_(lot_ids), PointsLot.remaining > 0)
+    by_member = {m: int(total) for m, total in db.session.execute(  # SUM is DECIMAL on MySQL
+        select(PointsLot.member_id, func.sum(PointsLot.remaining)).where(*due)
+        .group_by(PointsLot.member_id).with_for_update())}
+    if not by_member:
         return 0
-    by_member: dict[int, int] = {}
-    for lot in lots:
-        by_member[lot.member_id] = by_member.get(lot.member_id, 0) + lot.remaining
     now = clock.now()
     keys = {m: f"expire:{m}:v{accounts[m][1]}" for m in by_member}
     db.session.execute(PointsEntry.__table__.insert(), [
@@ -387,20 +384,20 @@ def _expire_lots(member_ids, lot_ids, as_of) -> int:
          "details": None, "idempotency_key": keys[m], "created_at": now}
         for m, total in by_member.items()])
     _count_points("expire", -sum(by_member.values()))
-    entry_ids = dict(db.session.execute(select(PointsEntry.idempotency_key, PointsEntry.id)
-                                        .where(PointsEntry.idempotency_key.in_(keys.values())))
-                     .all())
-    db.session.execute(PointsAllocation.__table__.insert(), [
-        {"entry_id": entry_ids[keys[lot.member_id]], "lot_id": lot.id, "amount": lot.remaining}
-        for lot in lots])
-    db.session.execute(update(PointsLot).where(PointsLot.id.in_([lot.id for lot in lots]))
-                       .values(remaining=0).execution_options(synchronize_session=False))
+    # the allocations never leave the database: each due lot joined to its member's new entry
+    db.session.execute(insert(PointsAllocation).from_select(
+        ["entry_id", "lot_id", "amount"],
+        select(PointsEntry.id, PointsLot.id, PointsLot.remaining)
+        .join(PointsEntry, PointsEntry.member_id == PointsLot.member_id)
+        .where(*due, PointsEntry.idempotency_key.in_(list(keys.values())))))
+    expired = db.session.execute(update(PointsLot).where(*due).values(remaining=0)
+                                 .execution_options(synchronize_session=False)).rowcount
     db.session.execute(
         update(PointsAccount).where(PointsAccount.member_id.in_(list(by_member)))
         .values(balance=PointsAccount.balance - case(by_member, value=PointsAccount.member_id),
                 version=PointsAccount.version + 1)
         .execution_options(synchronize_session=False))
-    return len(lots)
+    return expired
 
 
 def _expire_key(account) -> str:
