@@ -106,9 +106,9 @@ def review_chunk(now: datetime, after_member_id: int = 0, limit: int = 1000):
     return changed, members[-1].id
 
 
-def points_to_next(member_tier_code, earned: int):
+def points_to_next(member_tier_code, earned: int, tiers=None):
     """(next tier, points still needed) or (None, 0) at the top."""
-    for tier in active_tiers():
+    for tier in tiers if tiers is not None else active_tiers():
         if tier.threshold_points > earned and tier.code != member_tier_code:
             return tier, tier.threshold_points - earned
     return None, 0
