@@ -71,4 +71,4 @@ register_crud(admin_blp, "", service.TASKS, out=TaskOut, create_in=TaskIn, patch
               create_doc="`checkin` with `schedule[]` (and optional `makeup`); `referral` with "
                          "`inviter_points, invitee_points, trigger: register|first_order`, "
                          "optional `monthly_cap`; `one_off` with `title, reward_points, action`. "
-                         "Any task: `starts_at, ends_at, budget_points`.")
+                         "Any task: `starts_at, ends_at, budget_points, member_limit_points`.")

@@ -1,14 +1,20 @@
 """Task budgets and windows: whether a task pays now, and taking points from its budget."""
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.db import db
 from core.errors import Conflict
-from tasks.models import Task
+from points import service as points_service
+from tasks.models import Task, TaskMemberTotal
 
 
 class BudgetSpent(Conflict):
     code, message = "limit_exceeded", "This task's budget is spent: it has ended."
+
+
+class MemberLimitReached(Conflict):
+    code, message = "limit_exceeded", "You have received all the points this task gives."
 
 
 def is_open(task: Task, now=None) -> bool:
@@ -47,3 +53,29 @@ def spend(task: Task, points: int) -> None:
     if not taken:
         raise BudgetSpent(details={"task_id": task.id})
     db.session.refresh(task)
+
+
+def take_member_share(task: Task, member_id: int, points: int) -> bool:
+    """Count `points` against the member's limit for this task; False (nothing counted) when
+    they would pass it. The member's account is locked first: it serialises the member's own
+    rewards, so the counter row's insert-or-update cannot race (nor deadlock on gap locks)."""
+    limit = task.member_limit_points
+    if limit is None or points <= 0:
+        return True
+    if points > limit:
+        return False
+    points_service.lock_account(member_id)
+    grow = (update(TaskMemberTotal)
+            .where(TaskMemberTotal.task_id == task.id, TaskMemberTotal.member_id == member_id,
+                   TaskMemberTotal.points + points <= limit)
+            .values(points=TaskMemberTotal.points + points)
+            .execution_options(synchronize_session=False))
+    if db.session.execute(grow).rowcount:
+        return True
+    try:
+        with db.session.begin_nested():
+            db.session.add(TaskMemberTotal(task_id=task.id, member_id=member_id, points=points))
+            db.session.flush()
+        return True
+    except IntegrityError:  # the row is there: the guarded UPDATE found it full
+        return False

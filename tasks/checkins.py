@@ -50,6 +50,8 @@ def _record(member, task, day, *, made_up=False) -> CheckIn:
             db.session.flush()
     except IntegrityError:
         raise AlreadyCheckedIn(details={"date": day.isoformat()}) from None
+    if not budget.take_member_share(task, member.id, points):
+        raise budget.MemberLimitReached(details={"task_id": task.id})
     points_service.credit(member.id, points, kind="checkin", key=f"checkin:{member.id}:{day}",
                           ref=("checkin", row.id))
     return row

@@ -28,9 +28,24 @@ class Task(Base):
     #: guarded UPDATE, so concurrent rewards cannot overspend it
     budget_points: Mapped[int | None]
     spent_points: Mapped[int] = mapped_column(default=0)
+    #: the most points one member may receive from this task (null = no limit), counted in
+    #: TaskMemberTotal
+    member_limit_points: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TaskMemberTotal(Base):
+    """Points a member has received from a task, for its per-member limit; grows only under a
+    guarded UPDATE. No foreign keys on purpose: an FK check takes a shared lock on the task
+    row, which a budget's guarded UPDATE of that row would then wait for (deadlock)."""
+
+    __tablename__ = "task_member_totals"
+
+    task_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    points: Mapped[int]
 
 
 class CheckIn(Base):

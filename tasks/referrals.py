@@ -11,6 +11,8 @@ existing customers excluded choose `first_order`.
 
 Monthly cap: the inviter is paid for at most `monthly_cap` referrals per business month
 (counted under the inviter's account lock); past it the invitee is still paid (status capped).
+The task's per-member limit (`member_limit_points`) caps what one inviter earns from it in all,
+the same way.
 """
 from sqlalchemy import func, select, update
 
@@ -89,12 +91,20 @@ def _reward(referral: Referral, task) -> None:
         return  # paid by a concurrent event
     inviter_points = 0 if capped else task.config["inviter_points"]
     try:
-        budget.spend(task, inviter_points + task.config["invitee_points"])
+        with db.session.begin_nested():  # a spent budget takes back the member's share too
+            if inviter_points and not budget.take_member_share(task, referral.inviter_id,
+                                                               inviter_points):
+                inviter_points, status = 0, CAPPED  # the inviter had all this task pays
+            budget.spend(task, inviter_points + task.config["invitee_points"])
     except budget.BudgetSpent:  # the task has ended: the login or order goes on, unrewarded
         db.session.execute(update(Referral).where(Referral.id == referral.id)
                            .values(status=PENDING, rewarded_month=None, rewarded_at=None)
                            .execution_options(synchronize_session=False))
         return
+    if status == CAPPED and not capped:
+        db.session.execute(update(Referral).where(Referral.id == referral.id)
+                           .values(status=CAPPED, rewarded_month=None)
+                           .execution_options(synchronize_session=False))
     for member_id, points, side in ((referral.invitee_id, task.config["invitee_points"], "invitee"),
                                     (referral.inviter_id, inviter_points, "inviter")):
         if points:

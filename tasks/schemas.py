@@ -20,6 +20,9 @@ class TaskFields(Schema):
     starts_at = fields.AwareDateTime(allow_none=True)
     ends_at = fields.AwareDateTime(allow_none=True)
     budget_points = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    member_limit_points = fields.Integer(
+        allow_none=True, validate=validate.Range(min=1),
+        metadata={"description": "the most points one member may receive from this task"})
     active = fields.Boolean()
     schedule = fields.List(fields.Integer(validate=validate.Range(min=1, max=1_000_000)),
                            validate=validate.Length(1, 31),
@@ -70,6 +73,7 @@ class TaskOut(Schema):
     starts_at = fields.DateTime(allow_none=True)
     ends_at = fields.DateTime(allow_none=True)
     budget_points = fields.Integer(allow_none=True)
+    member_limit_points = fields.Integer(allow_none=True)
     spent_points = fields.Integer()
     active = fields.Boolean()
     config = fields.Dict(metadata={"description": "the kind's settings (schedule, rewards, …)"})

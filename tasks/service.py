@@ -15,9 +15,9 @@ from mall.models import Redemption
 from points import service as points_service
 from tasks import budget
 from tasks.checkins import reward_for
-from tasks.models import CHECKIN, ONE_OFF, REFERRAL, Task, TaskClaim
+from tasks.models import CHECKIN, ONE_OFF, REFERRAL, Task, TaskClaim, TaskMemberTotal
 
-SNAPSHOT = ("kind", "title", "config", "budget_points", "active")
+SNAPSHOT = ("kind", "title", "config", "budget_points", "member_limit_points", "active")
 
 
 def _snapshot(task):
@@ -103,6 +103,8 @@ def claim(member, task_id) -> TaskClaim:
             db.session.flush()
     except IntegrityError:
         raise Conflict("You have already claimed this task.", code="limit_exceeded") from None
+    if not budget.take_member_share(task, member.id, points):
+        raise budget.MemberLimitReached(details={"task_id": task.id})
     points_service.credit(member.id, points, kind="task", key=f"task:{task.id}:{member.id}",
                           ref=("task", task.id), reason=task.title)
     return row
@@ -115,25 +117,33 @@ def my_tasks(member) -> list[dict]:
              if budget.is_open(t, now) or budget.exhausted(t)]
     claimed = set(db.session.scalars(select(TaskClaim.task_id).where(
         TaskClaim.member_id == member.id, TaskClaim.task_id.in_([t.id for t in tasks]))))
-    return [_item(t, member, claimed) for t in tasks]
+    received = dict(db.session.execute(select(TaskMemberTotal.task_id, TaskMemberTotal.points)
+                                       .where(TaskMemberTotal.member_id == member.id)).all())
+    return [_item(t, member, claimed, received.get(t.id, 0)) for t in tasks]
 
 
-def _item(task, member, claimed) -> dict:
+def _ended(task, received) -> bool:
+    """The budget is spent, or this member has had all the task pays."""
+    return budget.exhausted(task) or (task.member_limit_points is not None
+                                      and received >= task.member_limit_points)
+
+
+def _item(task, member, claimed, received) -> dict:
     item = {"id": task.id, "kind": task.kind, "title": task.title, "ends_at": task.ends_at,
             "action": task.config.get("action")}
     if task.kind == ONE_OFF:
         item["reward_points"] = task.config["reward_points"]
-        item["status"] = "claimed" if task.id in claimed else "ended" if budget.exhausted(task) \
+        item["status"] = "claimed" if task.id in claimed else "ended" if _ended(task, received) \
             else "claimable" if _done(member, task.config["action"]) else "todo"
     elif task.kind == CHECKIN:
         from tasks.checkins import _row
 
         done = _row(member.id, clock.business_date()) is not None
         item["reward_points"] = reward_for(task, 1)
-        item["status"] = "ended" if budget.exhausted(task) else "done" if done else "todo"
+        item["status"] = "ended" if _ended(task, received) else "done" if done else "todo"
     else:
         item["reward_points"] = task.config["inviter_points"]
-        item["status"] = "ended" if budget.exhausted(task) else "active"
+        item["status"] = "ended" if _ended(task, received) else "active"
     return item
 
 

@@ -106,6 +106,22 @@ def test_a_spent_budget_ends_the_check_in(member_client, make_task, at):
     assert late.status_code == 409 and late.get_json()["error"]["code"] == "limit_exceeded"
 
 
+def test_a_member_limit_stops_paying_that_member_and_no_one_else(member_client, make_task, at):
+    make_task("checkin", config={"schedule": [10]}, member_limit_points=20)
+    me, other = member_client(), member_client()
+    for day in (2, 3):
+        at(2026, 11, day, 9)
+        assert tap(me).status_code == 201
+    at(2026, 11, 4, 9)
+    third = tap(me)
+    assert third.status_code == 409 and third.get_json()["error"]["code"] == "limit_exceeded"
+    assert me.get("/me/points").get_json()["balance"] == 20
+    [item] = fresh(me).get("/me/tasks").get_json()["items"]
+    assert item["status"] == "ended"
+    assert tap(other).status_code == 201
+    assert fresh(other).get("/me/tasks").get_json()["items"][0]["status"] == "done"
+
+
 @pytest.mark.committing
 @pytest.mark.mariadb
 def test_twenty_taps_at_once_pay_once(app, factory, make_task):

@@ -101,6 +101,18 @@ def test_the_monthly_cap_stops_the_inviters_reward_not_the_invitees(factory, ref
     assert [balance(f) for f in friends] == [50, 50, 50]
 
 
+def test_the_member_limit_caps_what_one_inviter_earns_in_all(factory, referral_task, make_task):
+    task = referral_task("register")
+    task.member_limit_points = 200
+    db.session.commit()
+    inviter = factory.member()
+    friends = [register(factory, inviter.invite_code) for _ in range(3)]
+    assert balance(inviter) == 200
+    assert [balance(f) for f in friends] == [50, 50, 50]
+    statuses = db.session.scalars(select(Referral.status).order_by(Referral.id)).all()
+    assert statuses == ["rewarded", "rewarded", "capped"]
+
+
 def test_my_invites_lists_friends_masked(factory, referral_task, member_client):
     referral_task("first_order")
     me = member_client()
@@ -144,3 +156,31 @@ def test_a_spent_referral_budget_does_not_break_the_login(factory, make_task):
     register(factory, inviter.invite_code)
     late = register(factory, inviter.invite_code)   # no exception: registration goes on
     assert balance(inviter) == 100 and balance(late) == 0
+
+
+@pytest.mark.committing
+@pytest.mark.mariadb
+def test_concurrent_first_orders_of_many_friends_never_pass_the_inviters_limit(
+        app, factory, referral_task):
+    from core.db import run_in_transaction
+
+    task = referral_task("first_order")
+    task.member_limit_points = 300
+    db.session.commit()
+    inviter = factory.member()
+    friends = [register(factory, inviter.invite_code) for _ in range(8)]
+
+    def order(friend):
+        with app.app_context():
+            def work():
+                member = db.session.get(Member, friend.id)
+                events.emit("order.recorded", member=member,
+                            order=SimpleNamespace(id=1, store_id=None), first=True)
+            run_in_transaction(work, retries=app.config["TX_RETRIES"])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(order, friends))
+    db.session.remove()
+    assert balance(inviter) == 300
+    assert [balance(f) for f in friends] == [50] * 8
+    assert sorted(db.session.scalars(select(Referral.status))) == ["capped"] * 5 + ["rewarded"] * 3
