@@ -231,9 +231,8 @@ def main():
                         help="raise MariaDB's innodb_buffer_pool_size to this for the run (its "
                              "128 MB default does not hold a million lots; production sizes it)")
     parser.add_argument("--redo-log-mb", type=int, default=1024,
-                        help="raise innodb_log_file_size to this (dynamic since MariaDB 10.9): "
-                             "with the 96 MB default, checkpoints flush pages ever harder as a "
-                             "sweep dirties more of a bigger table, raw SQL included")
+                        help="raise innodb_log_file_size to this (dynamic since MariaDB 10.9; "
+                             "production sizes it well above the 96 MB default)")
     args = parser.parse_args()
     args.buffer_pool = ensure_size("innodb_buffer_pool_size", args.buffer_pool_mb)
     args.redo_log = ensure_size("innodb_log_file_size", args.redo_log_mb)
