@@ -111,13 +111,14 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
     if expires_at is _UNSET:
         expires_at, extended = _policy_expiry(now, expiry_policy, member_id)
     repaid = min(amount, max(-account.balance, 0))
+    if kind in EARNING_KINDS:  # before _append's flush: one UPDATE of the account, not two
+        account.lifetime_earned += amount
     entry = _append(account, kind, amount, key, debt_change=-repaid, store_id=store_id, ref=ref,
                     reason=reason, operator_id=operator_id, details=details, now=now)
     db.session.add(PointsLot(member_id=member_id, amount=amount, remaining=amount - repaid,
                              expires_at=expires_at, store_id=store_id, entry_id=entry.id,
                              created_at=now, birthday_extended=extended))
     if kind in EARNING_KINDS:
-        account.lifetime_earned += amount
         tiers.record_earned(member_id, now, amount)
     _after_activity(member_id, now, expiry_policy, earned=kind in EARNING_KINDS)
     db.session.flush()
@@ -149,7 +150,8 @@ def _birthday(member_id):
 
 def _policy_expiry(now, expiry_policy, member_id):
     """(when a lot earned now expires, whether that includes the birthday extension)."""
-    expires_at = policy.expiry_for(now, expiry_policy, _birthday(member_id))
+    birthday = _birthday(member_id) if expiry_policy.get("birthday_extension_days") else None
+    expires_at = policy.expiry_for(now, expiry_policy, birthday)
     return expires_at, expires_at != policy.expiry_for(now, expiry_policy, None)
 
 
