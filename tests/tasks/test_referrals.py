@@ -31,6 +31,23 @@ def first_order(member, first=True):
     db.session.commit()
 
 
+def first_orders_at_once(app, members):
+    """Each member's first order, all from their own thread and transaction at once."""
+    from core.db import run_in_transaction
+
+    def order(member_id):
+        with app.app_context():
+            def work():
+                member = db.session.get(Member, member_id)
+                events.emit("order.recorded", member=member,
+                            order=SimpleNamespace(id=1, store_id=None), first=True)
+            run_in_transaction(work, retries=app.config["TX_RETRIES"])
+
+    with ThreadPoolExecutor(len(members)) as pool:
+        list(pool.map(order, [m.id for m in members]))
+    db.session.remove()
+
+
 @pytest.fixture
 def referral_task(make_task):
     def make(trigger="register", **config):
@@ -127,23 +144,11 @@ def test_my_invites_lists_friends_masked(factory, referral_task, member_client):
 @pytest.mark.committing
 @pytest.mark.mariadb
 def test_concurrent_first_orders_reward_once(app, factory, referral_task):
-    from core.db import run_in_transaction
-
     referral_task("first_order")
     inviter = factory.member()
     invitee = register(factory, inviter.invite_code)
 
-    def order(_):
-        with app.app_context():
-            def work():
-                member = db.session.get(Member, invitee.id)
-                events.emit("order.recorded", member=member,
-                            order=SimpleNamespace(id=1, store_id=None), first=True)
-            run_in_transaction(work, retries=app.config["TX_RETRIES"])
-
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(order, range(8)))
-    db.session.remove()
+    first_orders_at_once(app, [invitee] * 8)
     assert db.session.scalar(select(func.count()).select_from(PointsEntry)
                              .where(PointsEntry.kind == "referral")) == 2
     assert balance(inviter) == 100
@@ -162,25 +167,13 @@ def test_a_spent_referral_budget_does_not_break_the_login(factory, make_task):
 @pytest.mark.mariadb
 def test_concurrent_first_orders_of_many_friends_never_pass_the_inviters_limit(
         app, factory, referral_task):
-    from core.db import run_in_transaction
-
     task = referral_task("first_order")
     task.member_limit_points = 300
     db.session.commit()
     inviter = factory.member()
     friends = [register(factory, inviter.invite_code) for _ in range(8)]
 
-    def order(friend):
-        with app.app_context():
-            def work():
-                member = db.session.get(Member, friend.id)
-                events.emit("order.recorded", member=member,
-                            order=SimpleNamespace(id=1, store_id=None), first=True)
-            run_in_transaction(work, retries=app.config["TX_RETRIES"])
-
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(order, friends))
-    db.session.remove()
+    first_orders_at_once(app, friends)
     assert balance(inviter) == 300
     assert [balance(f) for f in friends] == [50] * 8
     assert sorted(db.session.scalars(select(Referral.status))) == ["capped"] * 5 + ["rewarded"] * 3
