@@ -14,7 +14,8 @@ DEMO_TASKS = [
         "schedule": [5, 5, 5, 5, 5, 5, 30],
         "makeup": {"enabled": True, "cost_points": 20, "per_month": 2}}},
     {"kind": "referral", "title": "邀请好友", "config": {
-        "inviter_points": 200, "invitee_points": 100, "trigger": "first_order", "monthly_cap": 20}},
+        "inviter_points": 200, "invitee_points": 100, "trigger": "first_order", "monthly_cap": 20},
+     "member_limit_points": 10000},
     {"kind": "one_off", "title": "绑定手机号", "config": {"action": "bind_phone", "reward_points": 50}},
     {"kind": "one_off", "title": "完善个人资料", "config": {"action": "complete_profile",
                                                          "reward_points": 30}},
@@ -38,5 +39,5 @@ def seed_demo() -> list[str]:
         for back in (3, 2, 1):
             checkins._record(member, task, today - timedelta(days=back))
     return ["Task centre: daily check-in 5,5,5,5,5,5,30 with make-up, invite friends (200 + 100 "
-            "points on the friend's first order), four one-off tasks; the demo member has a "
+            "points on the friend's first order, at most 10,000 points per inviter), four one-off tasks; the demo member has a "
             "3-day streak (POST /api/v1/me/checkins)."]
