@@ -5,7 +5,7 @@ from flask import Response, current_app
 from core.api import blueprint, documents
 from core.auth import issue_member_token, member_required, staff_required
 from members import codes, images, service
-from members.lookup import current_member
+from members.lookup import current_member, member_by_phone as find_by_phone
 from members.masking import mask_phone
 from members.schemas import (ConsentIn, ConsentOut, WxLoginIn, WxLoginOut, MeOut, MemberCodeImageArgs,
                              MemberCodeOut, PhoneArgs, PhoneIn, PhoneOut, ProfileIn, ScanIn,
@@ -120,7 +120,7 @@ def subscribe(data):
 
 def _for_staff(member):
     member.tier = tiers.tier_by_code(member.tier_code)
-    member.points_balance = balances.points_summary(member.id)["balance"]
+    member.points_balance = balances.spendable_balance(member.id)
     return member
 
 
@@ -141,4 +141,4 @@ def scan(data):
 @documents(staff_blp, 401, 404, 422, auth="staff")
 def member_by_phone(args):
     """For a customer without their phone at hand: the member with this phone, masked."""
-    return _for_staff(service.member_by_phone(args["phone"]))
+    return _for_staff(find_by_phone(args["phone"]))

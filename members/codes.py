@@ -14,7 +14,8 @@ from core import clock
 from core.db import db
 from core.errors import Gone, NotFound
 from core.redis import get_redis, rkey
-from members.models import STATUS_MERGED, Member
+from members.lookup import follow_merges
+from members.models import Member
 
 PREFIX = "88"
 LENGTH = 18
@@ -72,9 +73,7 @@ def member_by_code(code: str) -> Member:
         raise Gone("This member code has expired; ask the customer to refresh it.",
                    details={"expired_at": (datetime.fromtimestamp(float(issued), tz=timezone.utc)
                                            + timedelta(seconds=VALIDITY)).isoformat()})
-    member = db.session.get(Member, int(member_id))
-    while member is not None and member.status == STATUS_MERGED:
-        member = db.session.get(Member, member.merged_into_id)
+    member = follow_merges(db.session.get(Member, int(member_id)))
     if member is None:
         raise NotFound("This member no longer exists.")
     return member

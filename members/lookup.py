@@ -15,13 +15,33 @@ def current_member() -> Member:
     return member
 
 
-def member_by_no(member_no: str) -> Member:
-    """The member with this number; a merged member's number resolves to the one it joined."""
-    member = db.session.scalars(select(Member).filter_by(member_no=member_no)).one_or_none()
-    for _ in range(5):  # a merge chain is short; never loop forever on bad data
+def follow_merges(member: Member | None) -> Member | None:
+    """The member a merged member joined (a merge chain is short; bounded against bad data)."""
+    for _ in range(5):
         if member is None or member.status != STATUS_MERGED:
             break
         member = db.session.get(Member, member.merged_into_id)
+    return member
+
+
+def member_by_no(member_no: str) -> Member:
+    """The member with this number; a merged member's number resolves to the one it joined."""
+    member = follow_merges(db.session.scalars(select(Member).filter_by(member_no=member_no))
+                           .one_or_none())
     if member is None:
         raise NotFound(f"No member {member_no}.")
+    return member
+
+
+def member_with_phone(phone: str, *, share_lock=False) -> Member | None:
+    """The member holding this phone (a merge takes the phone off the merged member). With
+    `share_lock`, a locking read: it sees a row another transaction has just committed."""
+    query = select(Member).filter_by(phone=phone)
+    return db.session.scalars(query.with_for_update(read=True) if share_lock else query).first()
+
+
+def member_by_phone(phone: str) -> Member:
+    member = member_with_phone(phone)
+    if member is None:
+        raise NotFound("No member has this phone number.")
     return member

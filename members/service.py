@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock, events
 from core.db import db
-from core.errors import Conflict, NotFound, Unauthenticated, ValidationFailed, WechatError
+from core.errors import Conflict, Unauthenticated, ValidationFailed, WechatError
 from members import numbers
+from members.lookup import follow_merges
 from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_MERGED, Member,
                             SubscribeConsent, WechatIdentity)
 from points import service as points_service
@@ -47,10 +48,7 @@ def login(code: str, invite_code: str | None = None, store_code: str | None = No
     if session.get("unionid") and not identity.unionid:
         identity.unionid = session["unionid"]
     db.session.flush()
-    member = db.session.get(Member, identity.member_id)
-    while member.status == STATUS_MERGED:
-        member = db.session.get(Member, member.merged_into_id)
-    return member, is_new
+    return follow_merges(db.session.get(Member, identity.member_id)), is_new
 
 
 def _identity(appid, openid, *, lock=False):
@@ -114,13 +112,6 @@ def bind_phone(member: Member, code: str) -> tuple[Member, Member | None]:
         raise Conflict("This phone number is bound to another member.", code="phone_taken") from None
     events.emit("member.phone_bound", member=member, merged=merged)
     return member, merged
-
-
-def member_by_phone(phone: str) -> Member:
-    member = db.session.scalars(select(Member).filter_by(phone=phone)).first()
-    if member is None:
-        raise NotFound("No member has this phone number.")
-    return member
 
 
 def _phone_of(code: str) -> str:

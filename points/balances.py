@@ -47,15 +47,23 @@ def expiring_schedule(member_id: int, limit: int = 12) -> list[dict]:
 
 
 def _spendable(account, member_id) -> int:
-    """The balance less what is due but not yet swept."""
-    if account is None or account.balance <= 0:
+    """The balance less what is due but not yet swept (negative while a refund's debt is
+    outstanding)."""
+    if account is None:
         return 0
+    if account.balance <= 0:
+        return account.balance
     return account.balance - _due_unswept(member_id, clock.now())
+
+
+def spendable_balance(member_id: int) -> int:
+    """The balance a till shows, without the expiring schedule."""
+    return _spendable(db.session.get(PointsAccount, member_id), member_id)
 
 
 def points_summary(member_id: int) -> dict:
     """The `points` block of GET /me: balance and the next expiring points."""
-    balance = _spendable(db.session.get(PointsAccount, member_id), member_id)
+    balance = spendable_balance(member_id)
     schedule = expiring_schedule(member_id, limit=1) if balance > 0 else []
     return {"balance": balance, "expiring": schedule[0] if schedule else None}
 

@@ -32,7 +32,7 @@ def quote(store, data: dict) -> dict:
     member, _ = till.find_member(data, store)
     per_yuan, ratio = _rules()
     cap_fen = data["amount_fen"] * ratio // 100
-    spendable = max(balances.points_summary(member.id)["balance"], 0)
+    spendable = max(balances.spendable_balance(member.id), 0)
     step = _step(per_yuan)
     max_points = min(spendable, cap_fen * per_yuan // 100) // step * step
     return {"member_no": member.member_no, "balance": spendable, "max_points": max_points,

@@ -8,8 +8,8 @@ from core import clock
 from core.db import db
 from core.errors import NotFound, ValidationFailed
 from members import codes, numbers
-from members.lookup import member_by_no
-from members.models import ORIGIN_STORE, STATUS_ACTIVE, STATUS_MERGED, Member
+from members.lookup import member_by_no, member_with_phone
+from members.models import ORIGIN_STORE, STATUS_ACTIVE, Member
 from points import service as points_service
 
 MEMBER_KEYS = ("member_code", "member_no", "phone")
@@ -31,20 +31,12 @@ def find_member(data: dict, store, *, register: bool = False) -> tuple[Member, b
         return codes.member_by_code(value), False
     if key == "member_no":
         return member_by_no(value), False
-    member = _by_phone(value)
+    member = member_with_phone(value)
     if member is not None:
         return member, False
     if not register:
         raise NotFound("No member has this phone number.")
     return _register_by_phone(value, store)
-
-
-def _by_phone(phone, *, share_lock=False):
-    query = select(Member).filter_by(phone=phone)
-    member = db.session.scalars(query.with_for_update(read=True) if share_lock else query).first()
-    while member is not None and member.status == STATUS_MERGED:
-        member = db.session.get(Member, member.merged_into_id)
-    return member
 
 
 def _register_by_phone(phone, store) -> tuple[Member, bool]:
@@ -58,5 +50,5 @@ def _register_by_phone(phone, store) -> tuple[Member, bool]:
             db.session.flush()
             points_service.open_account(member.id)
     except IntegrityError:
-        return _by_phone(phone, share_lock=True), False
+        return member_with_phone(phone, share_lock=True), False
     return member, True

@@ -34,6 +34,19 @@ def test_expired_but_unswept_points_are_not_shown(member_client, factory):
     assert me.get("/me/points").get_json()["balance"] == 7
 
 
+def test_a_member_in_debt_sees_a_negative_balance(member_client, factory):
+    from core.db import db
+    from points import service
+
+    me = member_client()
+    factory.credit(me.member, 30)
+    service.clawback(me.member.id, 80, key="refund:debt-test")
+    db.session.commit()
+    body = me.get("/me").get_json()
+    assert body["points"]["balance"] == -50 and body["points"]["expiring"] is None
+    assert me.get("/me/points").get_json()["balance"] == -50
+
+
 def test_history_newest_first_with_filters_and_pages(member_client, factory):
     store = factory.store(name="人民广场店")
     clock.set(datetime(2026, 3, 1, 12, tzinfo=SH))
