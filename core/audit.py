@@ -43,6 +43,11 @@ def record(action: str, target_type: str, target_id, *, before=None, after=None,
     return entry
 
 
+def snapshot(row, fields) -> dict:
+    """`fields` of `row` as the audit log's before/after (times as ISO strings)."""
+    return {f: v.isoformat() if isinstance(v := getattr(row, f), datetime) else v for f in fields}
+
+
 def _current_actor():
     staff = g.get("staff") if has_request_context() else None
     if staff is not None:

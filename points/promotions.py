@@ -17,10 +17,6 @@ PROMOTION_FIELDS = ("name", "multiplier_percent", "bonus_points", "store_codes",
                     "ends_at", "weekdays", "categories", "min_amount_fen", "active")
 
 
-def _snapshot(row, fields):
-    return {f: (v.isoformat() if isinstance(v := getattr(row, f), datetime) else v) for f in fields}
-
-
 def list_rules():
     return db.session.scalars(select(EarnRule).order_by(EarnRule.id)).all()
 
@@ -34,7 +30,7 @@ def get_rule(rule_id):
 
 def _save(row, data, fields, make):
     """Create (`make()`) or change a row from `data`; audited with before and after."""
-    before = _snapshot(row, fields) if row else None
+    before = audit.snapshot(row, fields) if row else None
     if row is None:
         row = make()
         db.session.add(row)
@@ -46,7 +42,7 @@ def _save(row, data, fields, make):
 def _saved(row, before, fields, action):
     db.session.flush()
     audit.record(action, action.partition(".")[0], row.id, before=before,
-                 after=_snapshot(row, fields))
+                 after=audit.snapshot(row, fields))
     return row
 
 
@@ -109,6 +105,5 @@ def applicable(store_code: str, paid_at: datetime, lines, tier_code):
     return multipliers, bonuses
 
 
-EARN_RULES = Crud("earn_rule", "earn rule", list_rules, get_rule, lambda data, row: save_rule(data, row))
-PROMOTIONS = Crud("promotion", "promotion", list_promotions, get_promotion,
-                  lambda data, row: save_promotion(data, row))
+EARN_RULES = Crud("earn_rule", "earn rule", list_rules, get_rule, save_rule)
+PROMOTIONS = Crud("promotion", "promotion", list_promotions, get_promotion, save_promotion)

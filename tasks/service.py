@@ -17,13 +17,8 @@ from tasks import budget
 from tasks.checkins import reward_for
 from tasks.models import CHECKIN, ONE_OFF, REFERRAL, Task, TaskClaim, TaskMemberTotal
 
-SNAPSHOT = ("kind", "title", "config", "budget_points", "member_limit_points", "active")
-
-
-def _snapshot(task):
-    return {f: getattr(task, f) for f in SNAPSHOT} | {
-        "starts_at": task.starts_at.isoformat() if task.starts_at else None,
-        "ends_at": task.ends_at.isoformat() if task.ends_at else None}
+SNAPSHOT = ("kind", "title", "config", "starts_at", "ends_at", "budget_points",
+            "member_limit_points", "active")
 
 
 def list_tasks():
@@ -39,7 +34,7 @@ def get_task(task_id) -> Task:
 
 def save_task(data: dict, task: Task | None = None) -> Task:
     """Create or change a task (audited). Check-in and referral have one active task each."""
-    before = _snapshot(task) if task else None
+    before = audit.snapshot(task, SNAPSHOT) if task else None
     now = clock.now()
     if task is None:
         task = Task(kind=data.pop("kind"), spent_points=0, active=True, created_at=now)
@@ -51,7 +46,7 @@ def save_task(data: dict, task: Task | None = None) -> Task:
     task.updated_at = now
     _check(task)
     db.session.flush()
-    audit.record("task.save", "task", task.id, before=before, after=_snapshot(task))
+    audit.record("task.save", "task", task.id, before=before, after=audit.snapshot(task, SNAPSHOT))
     return task
 
 
@@ -147,4 +142,4 @@ def _item(task, member, claimed, received) -> dict:
     return item
 
 
-TASKS = Crud("task", "task", list_tasks, get_task, lambda data, row: save_task(data, row))
+TASKS = Crud("task", "task", list_tasks, get_task, save_task)
