@@ -38,6 +38,8 @@ def _row(member_id, day) -> CheckIn | None:
 
 
 def _record(member, task, day, *, made_up=False) -> CheckIn:
+    """The caller holds the member's account lock, so a make-up of yesterday and today's
+    check-in cannot interleave (READ COMMITTED: today's streak sees yesterday's row)."""
     before = _row(member.id, day - timedelta(days=1))
     streak = before.streak + 1 if before else 1
     points = reward_for(task, streak)
@@ -59,7 +61,9 @@ def _record(member, task, day, *, made_up=False) -> CheckIn:
 
 def check_in(member) -> CheckIn:
     """Today's check-in (409 already_checked_in on a second one)."""
-    return _record(member, _task(), clock.business_date())
+    task = _task()
+    points_service.lock_account(member.id)
+    return _record(member, task, clock.business_date())
 
 
 def make_up(member) -> CheckIn:
@@ -70,6 +74,7 @@ def make_up(member) -> CheckIn:
     if not rules.get("enabled"):
         raise Conflict("Make-up check-in is not offered.", code="invalid_state")
     today = clock.business_date()
+    points_service.lock_account(member.id)
     if _row(member.id, today) is not None:
         raise Conflict("Make up yesterday before checking in today.", code="invalid_state")
     if made_up_in_month(member.id, today) >= rules.get("per_month", 0):

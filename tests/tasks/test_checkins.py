@@ -139,3 +139,33 @@ def test_twenty_taps_at_once_pay_once(app, factory, make_task):
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
     assert db.session.scalar(select(func.count()).select_from(PointsEntry)
                              .where(PointsEntry.kind == "checkin")) == 1
+
+
+@pytest.mark.committing
+@pytest.mark.mariadb
+def test_a_make_up_racing_todays_check_in_never_leaves_a_broken_streak(app, factory, make_task, at):
+    make_task("checkin", config={"schedule": [5, 10, 15],
+                                 "makeup": {"enabled": True, "cost_points": 1, "per_month": 5}})
+    at(2026, 11, 2, 9)
+    members = [factory.member() for _ in range(6)]
+    for member in members:
+        factory.credit(member, 10)
+    db.session.commit()
+    for member in members:
+        ApiClient(app.test_client(), token=issue_member_token(member.id)).post("/me/checkins")
+    at(2026, 11, 4, 9)   # the 3rd was missed: a make-up repairs it
+
+    def tap_at_once(job):
+        token, body = job
+        return ApiClient(app.test_client(), token=token).post("/me/checkins", body).status_code
+
+    jobs = [(issue_member_token(m.id), body) for m in members for body in ({"makeup": True}, {})]
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        assert set(pool.map(tap_at_once, jobs)) <= {201, 409}
+    db.session.remove()
+    for member in members:
+        days = {c.day.day: c for c in db.session.scalars(select(CheckIn).filter_by(member_id=member.id))}
+        if 3 in days:   # the make-up won: today continues the repaired streak
+            assert days[4].streak == 3, "a paid make-up that today's check-in did not see"
+        else:           # today's check-in won: the make-up was refused
+            assert days[4].streak == 1

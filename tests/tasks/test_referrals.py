@@ -177,3 +177,15 @@ def test_concurrent_first_orders_of_many_friends_never_pass_the_inviters_limit(
     assert balance(inviter) == 300
     assert [balance(f) for f in friends] == [50] * 8
     assert sorted(db.session.scalars(select(Referral.status))) == ["capped"] * 5 + ["rewarded"] * 3
+
+
+@pytest.mark.committing
+@pytest.mark.mariadb
+def test_concurrent_first_orders_of_many_friends_never_pass_the_monthly_cap(
+        app, factory, referral_task):
+    referral_task("first_order", monthly_cap=3)
+    inviter = factory.member()
+    friends = [register(factory, inviter.invite_code) for _ in range(8)]
+    first_orders_at_once(app, friends)
+    assert balance(inviter) == 300
+    assert [balance(f) for f in friends] == [50] * 8
