@@ -338,7 +338,8 @@ def expire_member_due(account, now, *, reason=None) -> int:
     if not lots:
         return 0
     entry = _append(account, "expire", -sum(lot.remaining for lot in lots),
-                    _expire_key(account), reason=reason, now=now)
+                    _expire_key(account.member_id, account.version), reason=reason,
+                    now=now)
     _apply([(lot, lot.remaining) for lot in lots], entry)
     return len(lots)
 
@@ -378,7 +379,7 @@ def _expire_lots(member_ids, lot_ids, as_of) -> int:
     if not by_member:
         return 0
     now = clock.now()
-    keys = {m: f"expire:{m}:v{accounts[m][1]}" for m in by_member}
+    keys = {m: _expire_key(m, accounts[m][1]) for m in by_member}
     db.session.execute(PointsEntry.__table__.insert(), [
         {"member_id": m, "kind": "expire", "delta": -total,
          "balance_after": accounts[m][0] - total, "debt_change": 0, "store_id": None,
@@ -402,10 +403,10 @@ def _expire_lots(member_ids, lot_ids, as_of) -> int:
     return expired
 
 
-def _expire_key(account) -> str:
+def _expire_key(member_id: int, version: int) -> str:
     """Unique per expiry: the account's version changes with every entry (the sweep's
     exactly-once comes from zeroing the lots under the account lock, not from this key)."""
-    return f"expire:{account.member_id}:v{account.version}"
+    return f"expire:{member_id}:v{version}"
 
 
 # --- adjustments, merges --------------------------------------------------------------------
