@@ -4,6 +4,7 @@ import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, invariant, precondition, rule,
                                  run_state_machine_as_test)
@@ -105,6 +106,7 @@ class LedgerMachine(RuleBasedStateMachine):
         clock.set(None)
 
 
+@pytest.mark.timeout(900)  # 1,000 examples in CI take 3–5 minutes on a shared 2-core machine
 def test_ledger_invariants_hold_under_random_operations(factory):
     LedgerMachine.factory = factory
     run_state_machine_as_test(LedgerMachine, settings=settings(
