@@ -4,12 +4,14 @@ for a member with a long history.
     .venv/bin/python bench/ledger.py [--lots 1000000] [--small 100000] [--entries 100000]
     .venv/bin/python bench/ledger.py --quick          # 1/10 of everything, about a minute
 
-(a) The sweep (`points.service.expire_chunk`, 1,000 lots a transaction, as `flask points expire`
-    runs it) over `--lots` due lots, 5 per member, next to a raw chunked `INSERT … SELECT` +
-    `UPDATE` doing the same writes (an expire entry per member, an allocation per lot, lots
-    zeroed, balances and versions updated) on an identical copy, in the same run. Goal: sweep ≥
-    25% of raw; 1M lots in under 2 minutes. Then the same sweep over `--small` lots: the time
-    per lot should not grow with the table (goal: 10× the lots ≤ 11× the time).
+(a) The sweep (`points.service.expire_chunk`, `--chunk` lots a transaction, the default of
+    `flask points expire`) over `--lots` due lots, 5 per member, next to a raw chunked
+    `INSERT … SELECT` + `UPDATE` in chunks of the same size doing the same writes (an expire
+    entry per member, an allocation per lot, lots zeroed, balances and versions updated) on an
+    identical copy, in the same run. Goal: sweep ≥ 25% of raw; 1M lots in under 2 minutes. Then
+    the same sweep over `--small` lots: the time per lot should not grow with the table (goal:
+    10× the lots ≤ 11× the time). Before each timed sweep MariaDB is left to write out the
+    pages the load (or the other sweep) dirtied, so neither sweep pays for the other's writes.
 (b) GET /me/points in-process (Flask test client) for a member with `--entries` journal
     entries, p50/p99 next to GET /healthz. Goal: p99 ≤ 10 ms.
 
@@ -31,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.flash_sale import Resources, mysql_parts  # noqa: E402
+from points.cli import DEFAULT_CHUNK  # noqa: E402
 
 LOTS_PER_MEMBER, POINTS = 5, 10
 AS_OF = datetime(2026, 6, 30, 16, 0, tzinfo=timezone.utc)
@@ -78,7 +81,7 @@ def copy_database(source, target):
             cur.execute(f"INSERT INTO {target}.{table} SELECT * FROM {source}.{table}")
 
 
-def app_sweep(app, chunk=1000) -> tuple[int, float]:
+def app_sweep(app, chunk) -> tuple[int, float]:
     from core.db import run_in_transaction
     from points import service
 
@@ -117,7 +120,7 @@ RAW_CHUNK = [
 ]
 
 
-def raw_sweep(database, chunk=1000) -> tuple[int, float]:
+def raw_sweep(database, chunk) -> tuple[int, float]:
     """The same writes in plain SQL, one transaction per chunk of `chunk` lots."""
     params = {"as_of": AS_OF.replace(tzinfo=None), "after_at": datetime(1970, 1, 1),
               "after_id": 0, "chunk": chunk}
@@ -153,14 +156,33 @@ def check_swept(database, lots):
     return ok, f"live lots {live}, non-zero balances {nonzero[0]}, allocations {allocations[0]}"
 
 
-def sweep_pair(app_factory, res, lots):
+def settle(timeout=300):
+    """Wait until InnoDB has written out its dirty pages (a flush at full speed meanwhile)."""
+    with connect("mysql") as conn, conn.cursor() as cur:
+        cur.execute("SELECT @@innodb_max_dirty_pages_pct")
+        before = cur.fetchone()[0]
+        cur.execute("SET GLOBAL innodb_max_dirty_pages_pct = 0")
+        try:
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                cur.execute("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'")
+                if int(cur.fetchone()[1]) < 500:
+                    return
+                time.sleep(1)
+        finally:
+            cur.execute(f"SET GLOBAL innodb_max_dirty_pages_pct = {before}")
+
+
+def sweep_pair(app_factory, res, lots, chunk):
     """Load `lots` into a fresh database and a copy; sweep one with the app, one raw."""
     load(res.database, lots)
     copy = f"{res.database}_raw"
     copy_database(res.database, copy)
     try:
-        app_n, app_s = app_sweep(app_factory())
-        raw_n, raw_s = raw_sweep(copy)
+        settle()
+        app_n, app_s = app_sweep(app_factory(), chunk)
+        settle()
+        raw_n, raw_s = raw_sweep(copy, chunk)
         ok_app, app_state = check_swept(res.database, lots)
         ok_raw, _ = check_swept(copy, lots)
     finally:
@@ -226,6 +248,8 @@ def main():
     parser.add_argument("--lots", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=DEFAULT_CHUNK,
+                        help="lots per transaction, for the sweep and the raw SQL alike")
     parser.add_argument("--quick", action="store_true", help="a tenth of everything")
     parser.add_argument("--buffer-pool-mb", type=int, default=2048,
                         help="raise MariaDB's innodb_buffer_pool_size to this for the run (its "
@@ -241,7 +265,7 @@ def main():
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     results = {}
     for label, lots in (("large", args.lots), ("small", args.small)):
-        results[label] = fresh_run(lambda app_factory, res: sweep_pair(app_factory, res, lots))
+        results[label] = fresh_run(lambda app_factory, res: sweep_pair(app_factory, res, lots, args.chunk))
     health, points = fresh_run(lambda app_factory, res: (
         long_history(res.database, args.entries), me_points_latency(app_factory()))[1])
     report(args, results, health, points)
@@ -285,6 +309,7 @@ def fresh_run(work):
 def report(args, results, health, points):
     (app_s, raw_s), (small_app_s, small_raw_s) = results["large"], results["small"]
     print(f"\nledger benchmark on MariaDB ({'quick' if args.quick else 'full'}; "
+          f"{args.chunk:,} lots a transaction; "
           f"innodb_buffer_pool_size {args.buffer_pool} MB, innodb_log_file_size {args.redo_log} MB)")
     print(f"(a) expiry sweep of {args.lots:,} due lots ({args.lots // LOTS_PER_MEMBER:,} members): "
           f"{app_s:.1f} s = {args.lots / app_s:,.0f} lots/s; raw INSERT…SELECT + UPDATE "

@@ -19,7 +19,12 @@ def _as_of(value: str | None) -> datetime:
     return clock.end_of_business_day(date.fromisoformat(value)) if value else clock.now()
 
 
-def run_expiry_sweep(as_of: datetime, chunk: int = 1000) -> int:
+#: lots per sweep transaction: each holds its members' accounts for a fraction of a second
+#: (about 0.4 s for 5,000 on the 2-core bench machine); smaller chunks cost more per lot
+DEFAULT_CHUNK = 5000
+
+
+def run_expiry_sweep(as_of: datetime, chunk: int = DEFAULT_CHUNK) -> int:
     """Expire every due lot, one transaction per chunk; safe to kill and rerun."""
     total, cursor = 0, None
     while True:
@@ -50,7 +55,7 @@ def run_tier_review(now: datetime, chunk: int = 1000) -> int:
 
 @points_cli.command("expire")
 @click.option("--as-of", help="YYYY-MM-DD: expire what is due by the end of that business day")
-@click.option("--chunk", default=1000, show_default=True, help="lots per transaction")
+@click.option("--chunk", default=DEFAULT_CHUNK, show_default=True, help="lots per transaction")
 def expire_command(as_of, chunk):
     """Run the expiry sweep (idempotent, resumable)."""
     count = run_expiry_sweep(_as_of(as_of), chunk)

@@ -10,11 +10,11 @@ next credits repay it first. While there is debt, no lot has points remaining.
 """
 from datetime import datetime
 
-from sqlalchemy import case, func, insert, or_, select, update
+from sqlalchemy import String, bindparam, cast, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, metrics
-from core.db import db
+from core.db import UTCDateTime, db
 from core.errors import Conflict, NotFound
 from points import policy, tiers
 from points.models import (EARNING_KINDS, PointsAccount, PointsAllocation, PointsEntry, PointsLot)
@@ -350,63 +350,78 @@ def expire_chunk(as_of: datetime, after=None, limit: int = 1000):
     Returns (lots expired, cursor for the next chunk or None when done). Idempotent: a lot is
     expired by the same transaction that zeroes it, so a killed sweep reruns from scratch safely.
     """
-    stmt = (select(PointsLot.id, PointsLot.member_id, PointsLot.expires_at)
-            .where(PointsLot.expires_at <= as_of, PointsLot.remaining > 0)
-            .order_by(PointsLot.expires_at, PointsLot.id).limit(limit))
+    due = [PointsLot.expires_at <= as_of, PointsLot.remaining > 0]
     if after is not None:  # `>=` first: the index range starts at the cursor, not at the
         # beginning of every lot ever expired (an OR alone made each chunk rescan them all)
-        stmt = stmt.where(PointsLot.expires_at >= after[0],
-                          or_(PointsLot.expires_at > after[0], PointsLot.id > after[1]))
-    rows = db.session.execute(stmt).all()
-    if not rows:
-        return 0, None
-    expired = _expire_lots(sorted({r.member_id for r in rows}), [r.id for r in rows], as_of)
-    return expired, (rows[-1].expires_at, rows[-1].id)
+        due += [PointsLot.expires_at >= after[0],
+                or_(PointsLot.expires_at > after[0], PointsLot.id > after[1])]
+    end = db.session.execute(select(PointsLot.expires_at, PointsLot.id).where(*due)
+                             .order_by(PointsLot.expires_at, PointsLot.id)
+                             .offset(limit - 1).limit(1)).first()
+    if end is not None:  # the chunk is the `limit` due lots up to and including `end`
+        due += [PointsLot.expires_at <= end.expires_at,
+                or_(PointsLot.expires_at < end.expires_at, PointsLot.id <= end.id)]
+    expired = _expire_lots(due)
+    return expired, None if end is None else (end.expires_at, end.id)
 
 
-def _expire_lots(member_ids, lot_ids, as_of) -> int:
-    """Plain rows, not ORM objects: a chunk touches hundreds of accounts, and the unit of work
-    would cost more than the SQL. The accounts are locked first (the lock order of every
-    balance change), then their due lots; only a total per member comes back to Python."""
-    accounts = {m: [balance, version] for m, balance, version in db.session.execute(
-        select(PointsAccount.member_id, PointsAccount.balance, PointsAccount.version)
-        .where(PointsAccount.member_id.in_(member_ids))
-        .order_by(PointsAccount.member_id).with_for_update())}
-    due = (PointsLot.id.in_(lot_ids), PointsLot.remaining > 0)
-    by_member = {m: int(total) for m, total in db.session.execute(  # SUM is DECIMAL on MySQL
-        select(PointsLot.member_id, func.sum(PointsLot.remaining)).where(*due)
-        .group_by(PointsLot.member_id).with_for_update())}
-    if not by_member:
+def _expire_lots(due) -> int:
+    """Everything in SQL: lots never travel to Python and back (a chunk touches hundreds of
+    accounts; per-row Python cost more than the writes). The accounts are locked first (the
+    lock order of every balance change), then their due lots."""
+    member_ids = list(db.session.scalars(select(PointsLot.member_id).where(*due).distinct()))
+    if not member_ids:
         return 0
-    now = clock.now()
-    keys = {m: _expire_key(m, accounts[m][1]) for m in by_member}
-    db.session.execute(PointsEntry.__table__.insert(), [
-        {"member_id": m, "kind": "expire", "delta": -total,
-         "balance_after": accounts[m][0] - total, "debt_change": 0, "store_id": None,
-         "ref_type": None, "ref_id": None, "operator_id": None, "reason": None,
-         "details": None, "idempotency_key": keys[m], "created_at": now}
-        for m, total in by_member.items()])
-    _count_points("expire", -sum(by_member.values()))
-    # the allocations never leave the database: each due lot joined to its member's new entry
+    locked = list(db.session.scalars(
+        select(PointsAccount.member_id).where(PointsAccount.member_id.in_(_ints(member_ids)))
+        .order_by(PointsAccount.member_id).with_for_update()))
+    due = [*due, PointsLot.member_id.in_(_ints(locked))]  # members whose account we hold, only
+    points = db.session.execute(select(func.sum(PointsLot.remaining)).where(*due)
+                                .with_for_update()).scalar()
+    if not points:
+        return 0
+    totals = (select(PointsLot.member_id, func.sum(PointsLot.remaining).label("total"))
+              .where(*due).group_by(PointsLot.member_id).subquery())
+    account = PointsAccount.__table__
+    key = _expire_key_sql(account.c.member_id, account.c.version)
+    db.session.execute(insert(PointsEntry).from_select(
+        ["member_id", "kind", "delta", "balance_after", "debt_change", "idempotency_key",
+         "created_at"],
+        select(account.c.member_id, literal("expire"), -totals.c.total,
+               account.c.balance - totals.c.total, literal(0), key,
+               literal(clock.now(), UTCDateTime()))
+        .join(totals, totals.c.member_id == account.c.member_id)))
+    # each due lot joined to its member's new entry, through the key the version names
     db.session.execute(insert(PointsAllocation).from_select(
         ["entry_id", "lot_id", "amount"],
         select(PointsEntry.id, PointsLot.id, PointsLot.remaining)
-        .join(PointsEntry, PointsEntry.member_id == PointsLot.member_id)
-        .where(*due, PointsEntry.idempotency_key.in_(list(keys.values())))))
+        .join(account, account.c.member_id == PointsLot.member_id)
+        .join(PointsEntry, PointsEntry.idempotency_key == key).where(*due)))
+    db.session.execute(  # a multi-table UPDATE (UPDATE … FROM on SQLite)
+        update(account).where(account.c.member_id == totals.c.member_id)
+        .values(balance=account.c.balance - totals.c.total, version=account.c.version + 1))
     expired = db.session.execute(update(PointsLot).where(*due).values(remaining=0)
                                  .execution_options(synchronize_session=False)).rowcount
-    db.session.execute(
-        update(PointsAccount).where(PointsAccount.member_id.in_(list(by_member)))
-        .values(balance=PointsAccount.balance - case(by_member, value=PointsAccount.member_id),
-                version=PointsAccount.version + 1)
-        .execution_options(synchronize_session=False))
+    _count_points("expire", -int(points))  # SUM is DECIMAL on MySQL
     return expired
+
+
+def _ints(values):
+    """An IN list of our own integers, written into the SQL: a thousand bound parameters
+    cost more Python than the statement costs the database."""
+    return bindparam(None, [int(v) for v in values], expanding=True, literal_execute=True)
 
 
 def _expire_key(member_id: int, version: int) -> str:
     """Unique per expiry: the account's version changes with every entry (the sweep's
     exactly-once comes from zeroing the lots under the account lock, not from this key)."""
     return f"expire:{member_id}:v{version}"
+
+
+def _expire_key_sql(member_id, version):
+    """_expire_key as an SQL expression (the sweep builds its keys in the database)."""
+    return (literal("expire:") + cast(member_id, String) + literal(":v")
+            + cast(version, String))
 
 
 # --- adjustments, merges --------------------------------------------------------------------
