@@ -157,11 +157,13 @@ def check_swept(database, lots):
 
 
 def settle(timeout=300):
-    """Wait until InnoDB has written out its dirty pages (a flush at full speed meanwhile)."""
+    """Wait until InnoDB has written out its dirty pages (flushing at full speed meanwhile)."""
+    knobs = ("innodb_max_dirty_pages_pct", "innodb_io_capacity_max", "innodb_io_capacity")
     with connect("mysql") as conn, conn.cursor() as cur:
-        cur.execute("SELECT @@innodb_max_dirty_pages_pct")
-        before = cur.fetchone()[0]
-        cur.execute("SET GLOBAL innodb_max_dirty_pages_pct = 0")
+        cur.execute("SELECT " + ", ".join(f"@@{k}" for k in knobs))
+        before = dict(zip(knobs, cur.fetchone()))
+        for knob, value in zip(knobs, (0, 20000, 20000)):
+            cur.execute(f"SET GLOBAL {knob} = {value}")
         try:
             deadline = time.time() + timeout
             while time.time() < deadline:
@@ -170,7 +172,8 @@ def settle(timeout=300):
                     return
                 time.sleep(1)
         finally:
-            cur.execute(f"SET GLOBAL innodb_max_dirty_pages_pct = {before}")
+            for knob in reversed(knobs):
+                cur.execute(f"SET GLOBAL {knob} = {before[knob]}")
 
 
 def sweep_pair(app_factory, res, lots, chunk):

@@ -10,7 +10,9 @@ next credits repay it first. While there is debt, no lot has points remaining.
 """
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, cast, func, insert, literal, or_, select, update
+from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, bindparam, cast,
+                        delete, func, insert, literal, or_, select, update)
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, metrics
@@ -365,23 +367,35 @@ def expire_chunk(as_of: datetime, after=None, limit: int = 1000):
     return expired, None if end is None else (end.expires_at, end.id)
 
 
+#: one sweep chunk's due lots: a temporary table (per connection, never committed) that the
+#: chunk's statements join by primary key, as hand-written SQL would
+_sweep_chunk = Table("sweep_chunk", MetaData(),
+                     Column("id", BigInteger, primary_key=True, autoincrement=False),
+                     Column("member_id", BigInteger, nullable=False),
+                     Column("remaining", Integer, nullable=False),
+                     prefixes=["TEMPORARY"], mysql_engine="MEMORY")
+
+
 def _expire_lots(due) -> int:
-    """Everything in SQL: lots never travel to Python and back (a chunk touches hundreds of
+    """Everything in SQL: lots never travel to Python and back (a chunk touches thousands of
     accounts; per-row Python cost more than the writes). The accounts are locked first (the
-    lock order of every balance change), then their due lots."""
+    lock order of every balance change), then their due lots, copied into the chunk table."""
     member_ids = list(db.session.scalars(select(PointsLot.member_id).where(*due).distinct()))
     if not member_ids:
         return 0
     locked = list(db.session.scalars(
         select(PointsAccount.member_id).where(PointsAccount.member_id.in_(_ints(member_ids)))
         .order_by(PointsAccount.member_id).with_for_update()))
-    due = [*due, PointsLot.member_id.in_(_ints(locked))]  # members whose account we hold, only
-    points = db.session.execute(select(func.sum(PointsLot.remaining)).where(*due)
-                                .with_for_update()).scalar()
+    chunk = _empty_chunk_table()
+    db.session.execute(insert(chunk).from_select(  # members whose account we hold, only
+        ["id", "member_id", "remaining"],
+        select(PointsLot.id, PointsLot.member_id, PointsLot.remaining)
+        .where(*due, PointsLot.member_id.in_(_ints(locked))).with_for_update()))
+    points = db.session.scalar(select(func.sum(chunk.c.remaining)))
     if not points:
         return 0
-    totals = (select(PointsLot.member_id, func.sum(PointsLot.remaining).label("total"))
-              .where(*due).group_by(PointsLot.member_id).subquery())
+    totals = (select(chunk.c.member_id, func.sum(chunk.c.remaining).label("total"))
+              .group_by(chunk.c.member_id).subquery())
     account = PointsAccount.__table__
     key = _expire_key_sql(account.c.member_id, account.c.version)
     db.session.execute(insert(PointsEntry).from_select(
@@ -394,16 +408,24 @@ def _expire_lots(due) -> int:
     # each due lot joined to its member's new entry, through the key the version names
     db.session.execute(insert(PointsAllocation).from_select(
         ["entry_id", "lot_id", "amount"],
-        select(PointsEntry.id, PointsLot.id, PointsLot.remaining)
-        .join(account, account.c.member_id == PointsLot.member_id)
-        .join(PointsEntry, PointsEntry.idempotency_key == key).where(*due)))
-    db.session.execute(  # a multi-table UPDATE (UPDATE … FROM on SQLite)
+        select(PointsEntry.id, chunk.c.id, chunk.c.remaining)
+        .join(account, account.c.member_id == chunk.c.member_id)
+        .join(PointsEntry, PointsEntry.idempotency_key == key)))
+    # multi-table UPDATEs (UPDATE … FROM on SQLite)
+    db.session.execute(
         update(account).where(account.c.member_id == totals.c.member_id)
         .values(balance=account.c.balance - totals.c.total, version=account.c.version + 1))
-    expired = db.session.execute(update(PointsLot).where(*due).values(remaining=0)
-                                 .execution_options(synchronize_session=False)).rowcount
+    expired = db.session.execute(update(PointsLot.__table__)
+                                 .where(PointsLot.__table__.c.id == chunk.c.id)
+                                 .values(remaining=0)).rowcount
     _count_points("expire", -int(points))  # SUM is DECIMAL on MySQL
     return expired
+
+
+def _empty_chunk_table() -> Table:
+    db.session.execute(CreateTable(_sweep_chunk, if_not_exists=True))
+    db.session.execute(delete(_sweep_chunk))
+    return _sweep_chunk
 
 
 def _ints(values):
