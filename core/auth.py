@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 from functools import wraps
+from types import SimpleNamespace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,7 +15,7 @@ from cryptography.fernet import Fernet
 from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from core import clock
+from core import clock, config_cache
 from core.db import db
 from core.errors import Forbidden, RateLimited, Unauthenticated
 from core.redis import get_redis, rkey
@@ -181,9 +182,7 @@ def _path_with_query():
 
 
 def verify_pos_request():
-    """Check the POS headers (API.md) and return the API key's store."""
-    from stores.models import ApiKey
-
+    """Check the POS headers (API.md) and return the API key's store (plain data)."""
     h = request.headers
     key_id, ts, nonce, signature = (h.get("X-Api-Key"), h.get("X-Timestamp"),
                                     h.get("X-Nonce"), h.get("X-Signature"))
@@ -193,11 +192,11 @@ def verify_pos_request():
         raise Unauthenticated("X-Nonce must be 16 to 64 characters.")
     if not ts.isdigit() or abs(clock.now().timestamp() - int(ts)) > current_app.config["POS_TIMESTAMP_WINDOW"]:
         raise Unauthenticated("X-Timestamp is more than 300 seconds away from our clock.")
-    api_key = db.session.query(ApiKey).filter_by(key_id=key_id, active=True).one_or_none()
-    if api_key is None or not api_key.store.active:
+    api_key = _active_key(key_id)
+    if api_key is None:
         raise Unauthenticated("Unknown or revoked API key.")
     message = signing_message(request.method, _path_with_query(), ts, nonce, request.get_data())
-    if not hmac.compare_digest(sign(decrypt_secret(api_key.secret_encrypted), message), signature):
+    if not hmac.compare_digest(sign(api_key.secret, message), signature):
         raise Unauthenticated("The signature does not match.")
     nonce_key = rkey("pos-nonce", key_id, nonce)
     if request.environ.get("jifen.pos_nonce") == nonce_key:  # run again after a deadlock
@@ -206,6 +205,25 @@ def verify_pos_request():
         raise Unauthenticated("This nonce was already used.")
     request.environ["jifen.pos_nonce"] = nonce_key
     return api_key.store
+
+
+def _active_key(key_id: str):
+    """The active key's secret and its (active) store as plain data, or None. Cached in the
+    process until a key or store changes (core.config_cache): no query, no decryption."""
+    from stores.models import ApiKey
+
+    def load():
+        key = db.session.query(ApiKey).filter_by(key_id=key_id, active=True).one_or_none()
+        if key is None or not key.store.active:
+            return None
+        return SimpleNamespace(secret=decrypt_secret(key.secret_encrypted),
+                               store=config_cache.snapshot(key.store, STORE_FIELDS))
+
+    return config_cache.cached(f"pos-key:{key_id}", load)
+
+
+#: what a POS request knows of its store (g.pos_store)
+STORE_FIELDS = ("id", "code", "name", "brand", "active")
 
 
 def pos_required(view):

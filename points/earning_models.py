@@ -3,8 +3,9 @@ deductions, and the rules marketers configure (category earn rules, promotions).
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.config_cache import cached_model
 from core.db import Base, BigId, UTCDateTime
 
 
@@ -37,6 +38,7 @@ class Order(Base):
     refunded_fen: Mapped[int] = mapped_column(default=0)
     points_reversed: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    member = relationship("Member")
 
 
 class OrderRefund(Base):
@@ -73,6 +75,7 @@ class Deduction(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+@cached_model
 class EarnRule(Base):
     """A category earns `multiplier_percent` of the base rate (e.g. 200 = double points)."""
 
@@ -87,6 +90,7 @@ class EarnRule(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+@cached_model
 class Promotion(Base):
     """A time-boxed promotion: a multiplier or bonus points, for some stores, weekdays,
     categories, above a minimum amount."""

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.config_cache import cached_model
 from core.db import Base, BigId, UTCDateTime
 from stores.models import Store
 
@@ -95,6 +96,7 @@ class PointsAllocation(Base):
     amount: Mapped[int]
 
 
+@cached_model
 class ProgrammeSetting(Base):
     """One row per section of /admin/settings (earn, expiry, deduction, ...)."""
 
@@ -105,6 +107,7 @@ class ProgrammeSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+@cached_model
 class Tier(Base):
     __tablename__ = "tiers"
 

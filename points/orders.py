@@ -6,14 +6,15 @@ content is 422 idempotency_mismatch. Under a storm of identical reports the firs
 the others wait on its key, fail, and read the winner's row with a locking read.
 
 LOCK ORDER: points account → member row → order row (new orders: the account lock serialises
-a member's orders, so "first order" is decided once); order row → points account (refunds lock
-an existing order; no new order waits for it).
+a member's orders, so "first order" is decided once, by a guarded UPDATE of the member row);
+order row → points account (refunds lock an existing order; no new order waits for it).
 """
 import hashlib
 import json
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import clock, events
 from core.db import db
@@ -32,9 +33,9 @@ def fingerprint(payload: dict) -> str:
 
 def answer(order: Order) -> dict:
     """The body of the order's response, the same on every replay."""
-    member_no = db.session.get(Member, order.member_id).member_no  # (in the identity map)
-    return {"order_no": order.order_no, "member_no": member_no, "points_earned": order.points_earned,
-            "balance": order.balance_after, "breakdown": order.breakdown}
+    return {"order_no": order.order_no, "member_no": order.member.member_no,
+            "points_earned": order.points_earned, "balance": order.balance_after,
+            "breakdown": order.breakdown}
 
 
 def _existing(store_id, order_no, model=Order, *, lock=None):
@@ -61,12 +62,11 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     member, registered = till.find_member(data, store, register=True)
     account = points_service.lock_account(member.id)
     paid_at = data.get("paid_at") or clock.now()
-    member = db.session.get(Member, member.id, with_for_update=True, populate_existing=True)
-    first = member.first_order_at is None
+    first = member.first_order_at is None and _claim_first_order(member, paid_at)
     breakdown = _breakdown(store, member, data, paid_at, first)
     try:
         with db.session.begin_nested():
-            order = Order(store_id=store.id, order_no=data["order_no"], member_id=member.id,
+            order = Order(store_id=store.id, order_no=data["order_no"], member=member,
                           amount_fen=data["amount_fen"], items=data.get("items") or [],
                           paid_at=paid_at, request_hash=request_hash, source=source,
                           points_earned=earn_rules.total(breakdown), breakdown=breakdown,
@@ -75,11 +75,20 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
             db.session.flush()
     except IntegrityError:  # the same order_no, recorded a moment ago by a concurrent request
         return _replayed(_existing(store.id, data["order_no"], lock="share"), request_hash), False
-    if first:
-        member.first_order_at = paid_at
-    _credit(order, member, store, registered)
+    _credit(order, account, store, registered)
     events.emit("order.recorded", member=member, order=order, first=first)
     return order, True
+
+
+def _claim_first_order(member, paid_at) -> bool:
+    """Whether this is the member's first order, decided under the account lock by a guarded
+    UPDATE (the member read before the lock may be a moment old; a set date never unsets)."""
+    claimed = db.session.execute(
+        update(Member).where(Member.id == member.id, Member.first_order_at.is_(None))
+        .values(first_order_at=paid_at).execution_options(synchronize_session=False)).rowcount
+    if claimed:
+        set_committed_value(member, "first_order_at", paid_at)
+    return bool(claimed)
 
 
 def _breakdown(store, member, data, paid_at, first) -> list[dict]:
@@ -93,17 +102,19 @@ def _breakdown(store, member, data, paid_at, first) -> list[dict]:
                                 settings["earn"]["points_per_yuan"], multipliers, bonuses)
 
 
-def _credit(order, member, store, registered) -> None:
-    if order.points_earned > 0:
-        entry = points_service.credit(member.id, order.points_earned, kind="earn",
+def _credit(order, account, store, registered) -> None:
+    if order.points_earned > 0:  # the key names the order row just inserted: no replay to look up
+        entry = points_service.credit(account.member_id, order.points_earned, kind="earn",
                                       key=f"order:{order.id}", store_id=store.id,
-                                      ref=("order", order.id), details={"order_no": order.order_no})
+                                      ref=("order", order.id), details={"order_no": order.order_no},
+                                      locked=account, new_key=True)
         order.entry_id = entry.id
     bonus = get_settings()["registration_bonus"]
     if registered and bonus:
-        points_service.credit(member.id, bonus, kind="bonus", key=f"registration:{member.id}",
-                              store_id=store.id, reason="registration bonus")
-    order.balance_after = db.session.get(PointsAccount, member.id).balance
+        points_service.credit(account.member_id, bonus, kind="bonus", store_id=store.id,
+                              key=f"registration:{account.member_id}", locked=account,
+                              reason="registration bonus")
+    order.balance_after = account.balance
     db.session.flush()
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from core import audit, clock
+from core import audit, clock, config_cache
 from core.crud import Crud
 from core.db import db
 from core.errors import NotFound, ValidationFailed
@@ -78,20 +78,33 @@ def _for_store(store_codes, store_code) -> bool:
     return not store_codes or store_code in store_codes
 
 
+def _active_rules() -> list:
+    return config_cache.cached("earn_rules", lambda: [
+        config_cache.snapshot(r, ("id", *RULE_FIELDS))
+        for r in db.session.scalars(select(EarnRule).filter_by(active=True))])
+
+
+def _active_promotions() -> list:
+    """Active promotions, past ones included (the moment of each order picks)."""
+    return config_cache.cached("promotions", lambda: [
+        config_cache.snapshot(p, ("id", *PROMOTION_FIELDS))
+        for p in db.session.scalars(select(Promotion).filter_by(active=True))])
+
+
 def applicable(store_code: str, paid_at: datetime, lines, tier_code):
     """(multipliers, bonuses) for an order at this store, paid at this moment."""
     multipliers = [Multiplier(f"category:{r.category}", f"{r.category} ×{r.multiplier_percent / 100:g}",
                               r.multiplier_percent, frozenset([r.category]))
-                   for r in db.session.scalars(select(EarnRule).filter_by(active=True))
-                   if _for_store(r.store_codes, store_code)]
+                   for r in _active_rules() if _for_store(r.store_codes, store_code)]
     tier = tiers.tier_by_code(tier_code)
     if tier is not None and tier.multiplier_percent > 100:
         multipliers.append(Multiplier(f"tier:{tier.code}", f"{tier.name} ×{tier.multiplier_percent / 100:g}",
                                       tier.multiplier_percent))
     bonuses = []
     weekday = paid_at.astimezone(clock.business_tz()).isoweekday()
-    for p in db.session.scalars(select(Promotion).where(
-            Promotion.active.is_(True), Promotion.starts_at <= paid_at, Promotion.ends_at > paid_at)):
+    for p in _active_promotions():
+        if not p.starts_at <= paid_at < p.ends_at:
+            continue
         if not _for_store(p.store_codes, store_code) or (p.weekdays and weekday not in p.weekdays):
             continue
         categories = frozenset(p.categories or [])

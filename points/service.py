@@ -100,12 +100,16 @@ def _count_points(kind, delta) -> None:
 # --- credit ---------------------------------------------------------------------------------
 
 def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, ref=None,
-           reason=None, operator_id=None, details=None, expires_at=_UNSET) -> PointsEntry:
+           reason=None, operator_id=None, details=None, expires_at=_UNSET, locked=None,
+           new_key=False) -> PointsEntry:
     """Add `amount` points as a new lot expiring by the programme's policy (or `expires_at`).
 
     Outstanding debt is repaid first. Earning kinds count towards lifetime_earned and tiers.
+    `locked`: the member's account, when the caller already holds its lock (lock_account).
+    `new_key`: the key names a row the caller has just inserted (an order), so no entry can
+    hold it yet and the replay lookup is skipped (the unique key still guards).
     """
-    account, replayed, now = _begin(member_id, amount, key)
+    account, replayed, now = _begin(member_id, amount, key, locked=locked, new_key=new_key)
     if replayed is not None:
         return replayed
     expiry_policy = get_settings()["expiry"]
@@ -127,12 +131,14 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
     return entry
 
 
-def _begin(member_id, amount, key):
+def _begin(member_id, amount, key, *, locked=None, new_key=False):
     """Every change starts alike: lock the account, replay a repeated key, expire what is due.
     Returns (account, the earlier entry for this key or None, now)."""
     _check_amount(amount)
-    account = lock_account(member_id)
-    if (entry := _replay(key, member_id)) is not None:
+    if locked is not None and locked.member_id != member_id:
+        raise ValueError(f"account {locked.member_id} given for member {member_id}")
+    account = locked if locked is not None else lock_account(member_id)
+    if not new_key and (entry := _replay(key, member_id)) is not None:
         return account, entry, None
     now = clock.now()
     expire_member_due(account, now)

@@ -5,7 +5,9 @@ Out of the box: 1 point per whole yuan, points never expire, no deduction, no bo
 from flask import g, has_app_context, has_request_context
 from sqlalchemy import select
 
-from core import audit, clock
+import copy
+
+from core import audit, clock, config_cache
 from core.db import db
 from points.models import ProgrammeSetting
 
@@ -26,7 +28,8 @@ def get_settings() -> dict:
     cached = g.get("_programme_settings") if has_request_context() else None
     if cached is not None:
         return cached
-    stored = {row.section: row.value for row in db.session.scalars(select(ProgrammeSetting))}
+    stored = copy.deepcopy(config_cache.cached("settings", lambda: {
+        row.section: row.value for row in db.session.scalars(select(ProgrammeSetting))}))
     merged = {}
     for section, default in DEFAULTS.items():
         value = stored.get(section, default)

@@ -2,10 +2,12 @@
 up at once on the credit that crosses a threshold, and down only at the periodic review."""
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, clock
+from core import audit, clock, config_cache
 from core.db import db
 from core.errors import Conflict, NotFound
 from points.models import EarnedMonth, Tier
@@ -13,16 +15,22 @@ from points.models import EarnedMonth, Tier
 TIER_FIELDS = ("code", "name", "threshold_points", "multiplier_percent", "active")
 
 
-def active_tiers() -> list[Tier]:
+def _all_tiers() -> list:
+    """Every tier as plain data, lowest threshold first (cached: see core.config_cache)."""
+    return config_cache.cached("tiers", lambda: [
+        config_cache.snapshot(t, ("id", *TIER_FIELDS)) for t in db.session.scalars(
+            select(Tier).order_by(Tier.threshold_points, Tier.id))])
+
+
+def active_tiers() -> list:
     """Active tiers, lowest threshold first."""
-    return list(db.session.scalars(select(Tier).filter_by(active=True)
-                                   .order_by(Tier.threshold_points, Tier.id)))
+    return [t for t in _all_tiers() if t.active]
 
 
-def tier_by_code(code: str | None) -> Tier | None:
+def tier_by_code(code: str | None):
     if code is None:
         return None
-    return db.session.scalars(select(Tier).filter_by(code=code)).one_or_none()
+    return next((t for t in _all_tiers() if t.code == code), None)
 
 
 def _month(moment: datetime) -> int:
@@ -41,14 +49,17 @@ def _first_month_of_window(now: datetime) -> int:
 
 
 def record_earned(member_id: int, now: datetime, points: int) -> None:
-    """Add (or, for a refund, subtract) points earned this month. Call under the account lock."""
-    month = _month(now)
-    changed = db.session.execute(
-        update(EarnedMonth).where(EarnedMonth.member_id == member_id, EarnedMonth.month == month)
-        .values(points=EarnedMonth.points + points).execution_options(synchronize_session=False))
-    if changed.rowcount == 0:
-        db.session.add(EarnedMonth(member_id=member_id, month=month, points=points))
-        db.session.flush()
+    """Add (or, for a refund, subtract) points earned this month. Call under the account lock.
+    One statement: an insert that adds to the month's row when there is one."""
+    row = {"member_id": member_id, "month": _month(now), "points": points}
+    if db.session.get_bind().dialect.name == "mysql":
+        stmt = mysql_insert(EarnedMonth).values(row)
+        stmt = stmt.on_duplicate_key_update(points=EarnedMonth.points + stmt.inserted.points)
+    else:
+        stmt = sqlite_insert(EarnedMonth).values(row)
+        stmt = stmt.on_conflict_do_update(index_elements=["member_id", "month"],
+                                          set_={"points": EarnedMonth.points + points})
+    db.session.execute(stmt)
 
 
 def earned_in_window(member_id: int, now: datetime) -> int:
@@ -129,7 +140,7 @@ def create_tier(code, name, threshold_points, multiplier_percent) -> Tier:
 
 
 def get_tier(code) -> Tier:
-    tier = tier_by_code(code)
+    tier = db.session.scalars(select(Tier).filter_by(code=code)).one_or_none()
     if tier is None:
         raise NotFound(f"No tier {code}.")
     return tier

@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Column, ForeignKey, LargeBinary, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.config_cache import cached_model
 from core.db import Base, BigId, UTCDateTime
 
 ROLES = ("hq_admin", "marketer", "store_manager", "cashier")
@@ -16,6 +17,7 @@ staff_stores = Table(
 )
 
 
+@cached_model
 class Store(Base):
     __tablename__ = "stores"
 
@@ -53,6 +55,7 @@ class Staff(Base):
         return self.is_hq or any(s.id == store.id for s in self.stores)
 
 
+@cached_model
 class ApiKey(Base):
     """A POS key: the secret is stored encrypted (HMAC needs it) and shown only at creation."""
 

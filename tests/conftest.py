@@ -5,7 +5,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete
 
-from core import clock
+from core import clock, config_cache
 from core.db import Base, db
 from core.redis import get_redis
 from tests import backends
@@ -74,6 +74,7 @@ def _isolation(request, app):
                 outer.rollback()
                 connection.close()
         get_redis().flushdb()
+        config_cache.clear()  # what a rolled-back test wrote must not outlive it
         clock.set(None)
 
 

@@ -1,0 +1,105 @@
+"""Read-mostly programme configuration (settings, earn rules, promotions, tiers, POS keys),
+cached in each process and checked against one generation number in Redis, read once a request.
+
+Writes need no call: the session's flush notices a new, changed or deleted row of a registered
+model. The writing transaction then reads the database directly, the process drops its cache,
+and once the transaction commits the generation goes up, so every other process reloads on its
+next request. A rolled-back write leaves the generation alone (and the cache reloads what is
+committed). Cached values are plain data, never ORM rows: they outlive the session.
+"""
+import threading
+import time
+from types import SimpleNamespace
+
+from flask import current_app, has_app_context, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from core.db import after_commit, db, on_rollback
+from core.redis import get_redis, rkey
+
+#: reload at least this often, even if a generation bump was lost (Redis down at commit)
+MAX_AGE_SECONDS = 60
+
+_models: set[type] = set()
+_lock = threading.Lock()
+_CHANGED = "config_changed"
+_GENERATION = "jifen.config_generation"
+
+
+def _cache() -> dict:
+    """This app's cache (one per app: a process may hold apps on different databases)."""
+    return current_app.extensions.setdefault(
+        "jifen_config_cache", {"generation": None, "values": {}, "loaded_at": 0.0})
+
+
+def cached_model(cls):
+    """Class decorator: writes to this model change the configuration."""
+    _models.add(cls)
+    return cls
+
+
+def cached(name: str, load):
+    """`load()`'s result, computed once per configuration generation in this process. None
+    is not kept (a lookup of something that does not exist asks the database each time)."""
+    if not has_app_context() or db.session().info.get(_CHANGED):
+        return load()
+    generation, cache = _generation(), _cache()
+    with _lock:
+        fresh = time.monotonic() - cache["loaded_at"] < MAX_AGE_SECONDS
+        if cache["generation"] == generation and fresh and name in cache["values"]:
+            return cache["values"][name]
+    value = load()
+    with _lock:
+        if cache["generation"] != generation or not fresh:
+            cache.update(generation=generation, values={}, loaded_at=time.monotonic())
+        if value is not None:
+            cache["values"][name] = value
+    return value
+
+
+def snapshot(row, fields) -> SimpleNamespace:
+    """A plain copy of a row's fields, safe to keep after its session is gone."""
+    return SimpleNamespace(**{name: getattr(row, name) for name in fields})
+
+
+def clear() -> None:
+    """Forget everything this app has cached in this process."""
+    if has_app_context():
+        with _lock:
+            _cache().update(generation=None, values={}, loaded_at=0.0)
+
+
+def _generation():
+    """The generation this request works with: read from Redis once per request (a job or
+    command asks each time)."""
+    if not has_request_context():
+        return get_redis().get(rkey("config-generation"))
+    if _GENERATION not in request.environ:
+        request.environ[_GENERATION] = get_redis().get(rkey("config-generation"))
+    return request.environ[_GENERATION]
+
+
+def _committed():
+    db.session().info.pop(_CHANGED, None)
+    get_redis().incr(rkey("config-generation"))
+
+
+def _rolled_back():
+    db.session().info.pop(_CHANGED, None)
+
+
+def mark_changed(session: Session) -> None:
+    """This transaction wrote configuration: it reads the database directly from now on, and
+    every process is told once it commits."""
+    if not session.info.get(_CHANGED):
+        session.info[_CHANGED] = True
+        after_commit(_committed)
+        on_rollback(_rolled_back)
+    clear()
+
+
+@event.listens_for(Session, "before_flush")
+def _notice_writes(session, _flush_context, _instances):
+    if any(type(obj) in _models for obj in (*session.new, *session.dirty, *session.deleted)):
+        mark_changed(session)
