@@ -1,5 +1,6 @@
 """Tiers follow the points earned (not the balance) in the trailing 12 months: a member moves
 up at once on the credit that crosses a threshold, and down only at the periodic review."""
+import functools
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -51,15 +52,20 @@ def _first_month_of_window(now: datetime) -> int:
 def record_earned(member_id: int, now: datetime, points: int) -> None:
     """Add (or, for a refund, subtract) points earned this month. Call under the account lock.
     One statement: an insert that adds to the month's row when there is one."""
-    row = {"member_id": member_id, "month": _month(now), "points": points}
-    if db.session.get_bind().dialect.name == "mysql":
-        stmt = mysql_insert(EarnedMonth).values(row)
-        stmt = stmt.on_duplicate_key_update(points=EarnedMonth.points + stmt.inserted.points)
-    else:
-        stmt = sqlite_insert(EarnedMonth).values(row)
-        stmt = stmt.on_conflict_do_update(index_elements=["member_id", "month"],
-                                          set_={"points": EarnedMonth.points + points})
-    db.session.execute(stmt)
+    db.session.execute(_earned_upsert(db.session.get_bind().dialect.name),
+                       {"member_id": member_id, "month": _month(now), "points": points})
+
+
+@functools.cache
+def _earned_upsert(dialect: str):
+    """INSERT … ON DUPLICATE KEY UPDATE (MySQL) / ON CONFLICT DO UPDATE (SQLite), built once."""
+    table = EarnedMonth.__table__
+    if dialect == "mysql":
+        stmt = mysql_insert(table)
+        return stmt.on_duplicate_key_update(points=table.c.points + stmt.inserted.points)
+    stmt = sqlite_insert(table)
+    return stmt.on_conflict_do_update(index_elements=["member_id", "month"],
+                                      set_={"points": table.c.points + stmt.excluded.points})
 
 
 def earned_in_window(member_id: int, now: datetime) -> int:
