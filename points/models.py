@@ -30,7 +30,6 @@ class PointsLot(Base):
     __table_args__ = (
         #: a member's live lots (remaining > 0) in expiry order, read from the index alone
         Index("ix_points_lots_member_live", "member_id", "remaining", "expires_at"),
-        Index("ix_points_lots_expiry_remaining", "expires_at", "remaining"),
         #: the expiry sweep's chunks, in (expires_at, id) order, read from the index alone:
         #: without it every chunk sorted all due lots (a sweep quadratic in the table)
         Index("ix_points_lots_expiry_order", "expires_at", "id", "remaining", "member_id"),
