@@ -143,6 +143,22 @@ def test_promotions_by_store_weekday_and_window_over_the_api(shop, factory, staf
     assert [p["source"] for p in on_thu["breakdown"]] == ["earn_rate", "category:tea"]
 
 
+def test_a_promotion_started_between_two_orders_applies_to_the_second(shop, factory, staff_client):
+    _store, pos = shop
+    member, paid_at = factory.member(), datetime(2026, 11, 25, 12, tzinfo=SH).isoformat()
+    first = pos.post("/pos/orders", order(member_no=member.member_no, amount_fen=3000,
+                                          paid_at=paid_at)).get_json()
+    assert first["points_earned"] == 30  # the till has read (and cached) the configuration
+    marketer = staff_client("marketer")
+    assert marketer.post("/admin/promotions", {
+        "name": "double now", "multiplier": 2, "store_codes": [],
+        "starts_at": "2026-01-01T00:00:00+08:00", "ends_at": "2027-12-31T00:00:00+08:00"},
+    ).status_code == 201
+    second = pos.post("/pos/orders", order(order_no="A-2", member_no=member.member_no,
+                                           amount_fen=3000, paid_at=paid_at)).get_json()
+    assert second["points_earned"] == 60
+
+
 def test_promotion_validation(staff_client):
     marketer = staff_client("marketer")
     base = {"name": "x", "starts_at": "2026-01-02T00:00:00+08:00",

@@ -2,7 +2,7 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core import clock
 from core.db import db
@@ -273,6 +273,21 @@ def test_sweep_expires_due_lots_in_chunks_and_reruns_safely(factory):
     assert total == 6
     assert service.expire_chunk(as_of, None, limit=4) == (0, None)  # rerun: nothing twice
     assert [balance(m) for m in members] == [5, 5, 5]
+    assert_ledger_consistent()
+
+
+@pytest.mark.mariadb
+def test_the_sweep_finds_every_member_when_the_server_cuts_its_member_list_short(factory):
+    clock.set(at(2026, 1, 1, 12))
+    members = [factory.member() for _ in range(6)]
+    for n, m in enumerate(members):
+        credit(m, 10, f"due-{n}", expires_at=at(2026, 1, 15))
+    db.session.execute(text("SET SESSION group_concat_max_len = 4"))  # "12,1" of "12,13,…"
+    try:
+        assert service.expire_chunk(at(2026, 1, 31), None, limit=100) == (6, None)
+    finally:
+        db.session.execute(text("SET SESSION group_concat_max_len = DEFAULT"))
+    assert [balance(m) for m in members] == [0] * 6
     assert_ledger_consistent()
 
 
