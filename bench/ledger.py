@@ -10,8 +10,8 @@ for a member with a long history.
     entry per member, an allocation per lot, lots zeroed, balances and versions updated) on an
     identical copy, in the same run. Goal: sweep ≥ 25% of raw; 1M lots in under 2 minutes. Then
     the same sweep over `--small` lots: the time per lot should not grow with the table (goal:
-    10× the lots ≤ 11× the time). Before each timed sweep MariaDB is left to write out the
-    pages the load (or the other sweep) dirtied, so neither sweep pays for the other's writes.
+    10× the lots ≤ 11× the time). Before each timed part MariaDB is left to write out the
+    pages the load (or the other sweep) dirtied, so neither pays for the other's writes.
 (b) GET /me/points in-process (Flask test client) for a member with `--entries` journal
     entries, p50/p99 next to GET /healthz. Goal: p99 ≤ 10 ms.
 
@@ -157,7 +157,8 @@ def check_swept(database, lots):
 
 
 def settle(timeout=300):
-    """Wait until InnoDB has written out its dirty pages (flushing at full speed meanwhile)."""
+    """Wait until InnoDB has written out its dirty pages (flushing at full speed meanwhile) and
+    purged the old row versions, so the next timed part shares the machine with neither."""
     knobs = ("innodb_max_dirty_pages_pct", "innodb_io_capacity_max", "innodb_io_capacity")
     with connect("mysql") as conn, conn.cursor() as cur:
         cur.execute("SELECT " + ", ".join(f"@@{k}" for k in knobs))
@@ -167,8 +168,9 @@ def settle(timeout=300):
         try:
             deadline = time.time() + timeout
             while time.time() < deadline:
-                cur.execute("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'")
-                if int(cur.fetchone()[1]) < 500:
+                cur.execute("SHOW GLOBAL STATUS WHERE variable_name IN "
+                            "('Innodb_buffer_pool_pages_dirty', 'Innodb_history_list_length')")
+                if all(int(value) < 500 for _name, value in cur.fetchall()):
                     return
                 time.sleep(1)
         finally:
@@ -270,7 +272,7 @@ def main():
     for label, lots in (("large", args.lots), ("small", args.small)):
         results[label] = fresh_run(lambda app_factory, res: sweep_pair(app_factory, res, lots, args.chunk))
     health, points = fresh_run(lambda app_factory, res: (
-        long_history(res.database, args.entries), me_points_latency(app_factory()))[1])
+        long_history(res.database, args.entries), settle(), me_points_latency(app_factory()))[2])
     report(args, results, health, points)
 
 
