@@ -7,7 +7,7 @@ import base64
 import hashlib
 import hmac
 from functools import wraps
-from types import SimpleNamespace
+from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -216,14 +216,19 @@ def _active_key(key_id: str):
         key = db.session.query(ApiKey).filter_by(key_id=key_id, active=True).one_or_none()
         if key is None or not key.store.active:
             return None
-        return SimpleNamespace(secret=decrypt_secret(key.secret_encrypted),
-                               store=config_cache.snapshot(key.store, STORE_FIELDS))
+        return PosKey(decrypt_secret(key.secret_encrypted),
+                      config_cache.snapshot(key.store, STORE_FIELDS))
 
     return config_cache.cached(f"pos-key:{key_id}", load)
 
 
 #: what a POS request knows of its store (g.pos_store)
 STORE_FIELDS = ("id", "code", "name", "brand", "active")
+
+
+class PosKey(NamedTuple):
+    secret: str
+    store: object  #: a config_cache.snapshot of the key's store
 
 
 def pos_required(view):

@@ -5,18 +5,29 @@ Writes need no call: the session's flush notices a new, changed or deleted row o
 model. The writing transaction then reads the database directly, the process drops its cache,
 and once the transaction commits the generation goes up, so every other process reloads on its
 next request. A rolled-back write leaves the generation alone (and the cache reloads what is
-committed). Cached values are plain data, never ORM rows: they outlive the session.
+committed). Cached values are frozen plain data, never ORM rows: they outlive the session
+and are shared by every request of the process.
+
+Only ORM writes are noticed: a Core UPDATE or a hand-made SQL fix to these tables reaches every
+process within MAX_AGE_SECONDS, or at once after `redis-cli INCR jifen:config-generation`
+(REDIS_KEY_PREFIX + "config-generation"). While Redis does not answer, the configuration is
+read from the database on every use.
 """
+import dataclasses
+import functools
+import logging
 import threading
 import time
-from types import SimpleNamespace
 
 from flask import current_app, has_app_context, has_request_context, request
+from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core.db import after_commit, db, on_rollback
 from core.redis import get_redis, rkey
+
+log = logging.getLogger(__name__)
 
 #: reload at least this often, even if a generation bump was lost (Redis down at commit)
 MAX_AGE_SECONDS = 60
@@ -42,9 +53,13 @@ def cached_model(cls):
 def cached(name: str, load):
     """`load()`'s result, computed once per configuration generation in this process. None
     is not kept (a lookup of something that does not exist asks the database each time)."""
-    if not has_app_context() or db.session().info.get(_CHANGED):
+    session = db.session() if has_app_context() else None
+    if session is None or session.info.get(_CHANGED):
         return load()
+    session.flush()  # a pending write to these tables is noticed before anything is read
     generation, cache = _generation(), _cache()
+    if generation is _UNKNOWN or session.info.get(_CHANGED):
+        return load()
     with _lock:
         fresh = time.monotonic() - cache["loaded_at"] < MAX_AGE_SECONDS
         if cache["generation"] == generation and fresh and name in cache["values"]:
@@ -58,9 +73,15 @@ def cached(name: str, load):
     return value
 
 
-def snapshot(row, fields) -> SimpleNamespace:
-    """A plain copy of a row's fields, safe to keep after its session is gone."""
-    return SimpleNamespace(**{name: getattr(row, name) for name in fields})
+def snapshot(row, fields):
+    """A frozen copy of a row's fields (lists become tuples), safe to keep and share."""
+    return _frozen_type(tuple(fields))(**{
+        name: tuple(v) if isinstance(v := getattr(row, name), list) else v for name in fields})
+
+
+@functools.cache
+def _frozen_type(fields: tuple):
+    return dataclasses.make_dataclass("Snapshot", fields, frozen=True)
 
 
 def clear() -> None:
@@ -70,14 +91,23 @@ def clear() -> None:
             _cache().update(generation=None, values={}, loaded_at=0.0)
 
 
+#: Redis did not answer: nothing can be trusted from the cache
+_UNKNOWN = object()
+
+
 def _generation():
     """The generation this request works with: read from Redis once per request (a job or
     command asks each time)."""
-    if not has_request_context():
-        return get_redis().get(rkey("config-generation"))
-    if _GENERATION not in request.environ:
-        request.environ[_GENERATION] = get_redis().get(rkey("config-generation"))
-    return request.environ[_GENERATION]
+    if has_request_context() and _GENERATION in request.environ:
+        return request.environ[_GENERATION]
+    try:
+        generation = get_redis().get(rkey("config-generation"))
+    except RedisError as exc:  # the database still answers; the cache cannot be checked
+        log.warning("configuration cache bypassed: %s", exc)
+        generation = _UNKNOWN
+    if has_request_context():
+        request.environ[_GENERATION] = generation
+    return generation
 
 
 def _committed():
@@ -87,6 +117,7 @@ def _committed():
 
 def _rolled_back():
     db.session().info.pop(_CHANGED, None)
+    clear()
 
 
 def mark_changed(session: Session) -> None:

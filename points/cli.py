@@ -19,9 +19,7 @@ def _as_of(value: str | None) -> datetime:
     return clock.end_of_business_day(date.fromisoformat(value)) if value else clock.now()
 
 
-#: lots per sweep transaction: each holds its members' accounts for a fraction of a second
-#: (about 0.4 s for 5,000 on the 2-core bench machine); smaller chunks cost more per lot
-DEFAULT_CHUNK = 5000
+DEFAULT_CHUNK = service.SWEEP_CHUNK
 
 
 def run_expiry_sweep(as_of: datetime, chunk: int = DEFAULT_CHUNK) -> int:

@@ -38,7 +38,7 @@ class Order(Base):
     refunded_fen: Mapped[int] = mapped_column(default=0)
     points_reversed: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    member = relationship("Member")
+    member: Mapped["Member"] = relationship()  # noqa: F821 (members.models)
 
 
 class OrderRefund(Base):

@@ -61,6 +61,7 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
         return _replayed(order, request_hash), False
     member, registered = till.find_member(data, store, register=True)
     account = points_service.lock_account(member.id)
+    db.session.refresh(member, ["tier_code", "first_order_at"])  # as they are under the lock
     paid_at = data.get("paid_at") or clock.now()
     first = member.first_order_at is None and _claim_first_order(member, paid_at)
     breakdown = _breakdown(store, member, data, paid_at, first)
@@ -81,8 +82,7 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
 
 
 def _claim_first_order(member, paid_at) -> bool:
-    """Whether this is the member's first order, decided under the account lock by a guarded
-    UPDATE (the member read before the lock may be a moment old; a set date never unsets)."""
+    """Record the member's first order: a guarded UPDATE, under the account lock."""
     claimed = db.session.execute(
         update(Member).where(Member.id == member.id, Member.first_order_at.is_(None))
         .values(first_order_at=paid_at).execution_options(synchronize_session=False)).rowcount

@@ -352,7 +352,12 @@ def expire_member_due(account, now, *, reason=None) -> int:
     return len(lots)
 
 
-def expire_chunk(as_of: datetime, after=None, limit: int = 1000):
+#: lots per sweep transaction: each holds its members' accounts for a fraction of a second
+#: (about 0.5 s for 5,000 on the 2-core bench machine); smaller chunks cost more per lot
+SWEEP_CHUNK = 5000
+
+
+def expire_chunk(as_of: datetime, after=None, limit: int = SWEEP_CHUNK):
     """Expire up to `limit` due lots (expires_at ≤ as_of), set-based; one transaction's work.
 
     Returns (lots expired, cursor for the next chunk or None when done). Idempotent: a lot is
@@ -379,7 +384,7 @@ _sweep_chunk = Table("sweep_chunk", MetaData(),
                      Column("id", BigInteger, primary_key=True, autoincrement=False),
                      Column("member_id", BigInteger, nullable=False),
                      Column("remaining", Integer, nullable=False),
-                     prefixes=["TEMPORARY"], mysql_engine="MEMORY")
+                     prefixes=["TEMPORARY"])
 
 
 def _expire_lots(due) -> int:
@@ -431,10 +436,10 @@ def _members_with(due) -> list[int]:
     member (the driver decodes rows one by one in Python) — unless the server cut it short
     (MySQL's group_concat_max_len), which the count shows."""
     member = PointsLot.member_id.distinct()
-    count, ids = db.session.execute(
-        select(func.count(member), func.group_concat(member)).where(*due)).one()
+    count, total, ids = db.session.execute(
+        select(func.count(member), func.sum(member), func.group_concat(member)).where(*due)).one()
     found = {int(i) for i in ids.split(",") if i} if ids else set()
-    if len(found) != count:
+    if len(found) != count or sum(found) != (total or 0):  # (a cut inside the last id)
         found = set(db.session.scalars(select(member).where(*due)))
     return sorted(found)
 

@@ -2,10 +2,10 @@
 
 Out of the box: 1 point per whole yuan, points never expire, no deduction, no bonuses.
 """
+import copy
+
 from flask import g, has_app_context, has_request_context
 from sqlalchemy import select
-
-import copy
 
 from core import audit, clock, config_cache
 from core.db import db

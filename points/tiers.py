@@ -60,9 +60,11 @@ def record_earned(member_id: int, now: datetime, points: int) -> None:
 def _earned_upsert(dialect: str):
     """INSERT … ON DUPLICATE KEY UPDATE (MySQL) / ON CONFLICT DO UPDATE (SQLite), built once."""
     table = EarnedMonth.__table__
-    if dialect == "mysql":
+    if dialect in ("mysql", "mariadb"):
         stmt = mysql_insert(table)
         return stmt.on_duplicate_key_update(points=table.c.points + stmt.inserted.points)
+    if dialect != "sqlite":
+        raise NotImplementedError(f"no upsert for {dialect}")
     stmt = sqlite_insert(table)
     return stmt.on_conflict_do_update(index_elements=["member_id", "month"],
                                       set_={"points": table.c.points + stmt.excluded.points})
@@ -77,7 +79,7 @@ def earned_in_window(member_id: int, now: datetime) -> int:
     return max(int(total), 0)
 
 
-def tier_for_points(points: int, tiers=None) -> Tier | None:
+def tier_for_points(points: int, tiers=None):
     reached = [t for t in (tiers if tiers is not None else active_tiers())
                if t.threshold_points <= points]
     return reached[-1] if reached else None

@@ -3,6 +3,7 @@ this process and (through the generation in Redis) in every other one."""
 from contextlib import contextmanager
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import update
 
 from core import config_cache
@@ -87,3 +88,17 @@ def test_a_rolled_back_change_is_never_served(app):
             run_in_transaction(change_then_fail)
     with _fresh_request(app):
         assert _earn_rate() == 2
+
+
+def test_while_redis_is_down_the_configuration_comes_from_the_database(app, monkeypatch):
+    run_in_transaction(lambda: settings.update_settings({"earn": {"points_per_yuan": 2}}))
+    with _fresh_request(app):
+        assert _earn_rate() == 2
+    _set_rate_elsewhere(4, announce=False)
+
+    def down(*_args, **_kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(get_redis(), "get", down)
+    with _fresh_request(app):
+        assert _earn_rate() == 4  # the cache cannot be checked, so it is not trusted
