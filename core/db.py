@@ -9,8 +9,9 @@ Redis reservation taken before the commit) only when it rolls back.
 import logging
 import time as _time
 from datetime import timezone
+from pathlib import Path
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
@@ -80,6 +81,7 @@ class Database:
 
 def make_engine(url: str):
     if url.startswith("sqlite"):
+        _make_sqlite_directory(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _serialize_sqlite_writers(engine)
         return engine
@@ -88,6 +90,13 @@ def make_engine(url: str):
         isolation_level="READ COMMITTED",
         connect_args={"charset": "utf8mb4"} if url.startswith("mysql") else {},
     )
+
+
+def _make_sqlite_directory(url: str) -> None:
+    """A fresh clone has no instance/ folder: SQLite creates the file, not its folder."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _serialize_sqlite_writers(engine):

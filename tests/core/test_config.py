@@ -34,3 +34,17 @@ def test_create_app_refuses_production_defaults(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app()
+
+
+def test_a_fresh_clone_without_a_database_folder_gets_one(tmp_path):
+    """`make run` on a new machine: the SQLite file's folder (instance/) is not in git."""
+    from core.db import make_engine
+
+    database = tmp_path / "instance" / "jifen.sqlite3"
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    finally:
+        engine.dispose()
+    assert database.exists()
