@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.flash_sale import Resources, mysql_parts  # noqa: E402
-from points.cli import DEFAULT_CHUNK  # noqa: E402
+from points.service import SWEEP_CHUNK  # noqa: E402
 
 LOTS_PER_MEMBER, POINTS = 5, 10
 AS_OF = datetime(2026, 6, 30, 16, 0, tzinfo=timezone.utc)
@@ -253,7 +253,7 @@ def main():
     parser.add_argument("--lots", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument("--entries", type=int, default=100_000)
-    parser.add_argument("--chunk", type=int, default=DEFAULT_CHUNK,
+    parser.add_argument("--chunk", type=int, default=SWEEP_CHUNK,
                         help="lots per transaction, for the sweep and the raw SQL alike")
     parser.add_argument("--quick", action="store_true", help="a tenth of everything")
     parser.add_argument("--buffer-pool-mb", type=int, default=2048,

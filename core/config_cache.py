@@ -73,6 +73,11 @@ def cached(name: str, load):
     return value
 
 
+def cached_rows(name: str, query, fields) -> list:
+    """The rows `query()` selects, as snapshots of `fields`, cached like `cached`."""
+    return cached(name, lambda: [snapshot(row, fields) for row in db.session.scalars(query())])
+
+
 def snapshot(row, fields):
     """A frozen copy of a row's fields (lists become tuples), safe to keep and share."""
     return _frozen_type(tuple(fields))(**{

@@ -19,10 +19,7 @@ def _as_of(value: str | None) -> datetime:
     return clock.end_of_business_day(date.fromisoformat(value)) if value else clock.now()
 
 
-DEFAULT_CHUNK = service.SWEEP_CHUNK
-
-
-def run_expiry_sweep(as_of: datetime, chunk: int = DEFAULT_CHUNK) -> int:
+def run_expiry_sweep(as_of: datetime, chunk: int = service.SWEEP_CHUNK) -> int:
     """Expire every due lot, one transaction per chunk; safe to kill and rerun."""
     total, cursor = 0, None
     while True:
@@ -53,7 +50,8 @@ def run_tier_review(now: datetime, chunk: int = 1000) -> int:
 
 @points_cli.command("expire")
 @click.option("--as-of", help="YYYY-MM-DD: expire what is due by the end of that business day")
-@click.option("--chunk", default=DEFAULT_CHUNK, show_default=True, help="lots per transaction")
+@click.option("--chunk", default=service.SWEEP_CHUNK, show_default=True,
+              help="lots per transaction")
 def expire_command(as_of, chunk):
     """Run the expiry sweep (idempotent, resumable)."""
     count = run_expiry_sweep(_as_of(as_of), chunk)

@@ -79,16 +79,15 @@ def _for_store(store_codes, store_code) -> bool:
 
 
 def _active_rules() -> list:
-    return config_cache.cached("earn_rules", lambda: [
-        config_cache.snapshot(r, ("id", *RULE_FIELDS))
-        for r in db.session.scalars(select(EarnRule).filter_by(active=True))])
+    return config_cache.cached_rows("earn_rules", lambda: select(EarnRule).filter_by(active=True),
+                                    ("id", *RULE_FIELDS))
 
 
 def _active_promotions() -> list:
     """Active promotions, past ones included (the moment of each order picks)."""
-    return config_cache.cached("promotions", lambda: [
-        config_cache.snapshot(p, ("id", *PROMOTION_FIELDS))
-        for p in db.session.scalars(select(Promotion).filter_by(active=True))])
+    return config_cache.cached_rows("promotions",
+                                    lambda: select(Promotion).filter_by(active=True),
+                                    ("id", *PROMOTION_FIELDS))
 
 
 def applicable(store_code: str, paid_at: datetime, lines, tier_code):

@@ -18,9 +18,8 @@ TIER_FIELDS = ("code", "name", "threshold_points", "multiplier_percent", "active
 
 def _all_tiers() -> list:
     """Every tier as plain data, lowest threshold first (cached: see core.config_cache)."""
-    return config_cache.cached("tiers", lambda: [
-        config_cache.snapshot(t, ("id", *TIER_FIELDS)) for t in db.session.scalars(
-            select(Tier).order_by(Tier.threshold_points, Tier.id))])
+    return config_cache.cached_rows(
+        "tiers", lambda: select(Tier).order_by(Tier.threshold_points, Tier.id), ("id", *TIER_FIELDS))
 
 
 def active_tiers() -> list:
