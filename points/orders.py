@@ -12,12 +12,11 @@ order row → points account (refunds lock an existing order; no new order waits
 import hashlib
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from core import clock, events
-from core.db import db
+from core.db import db, insert_row, mark_written
 from core.errors import Conflict, NotFound
 from core.idempotency import IdempotencyMismatch
 from points import earn_rules, promotions, service as points_service, till
@@ -57,28 +56,33 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     """Record a paid order and credit its points: (order, created). See the module doc."""
     request_hash = fingerprint({k: data.get(k) for k in
                                 ("order_no", "amount_fen", "items", "paid_at", *till.MEMBER_KEYS)})
-    if (order := _existing(store.id, data["order_no"])) is not None:
+    if (order := _recorded(store.id, data["order_no"])) is not None:
         return _replayed(order, request_hash), False
     member, registered = till.find_member(data, store, register=True)
-    account = points_service.lock_account(member.id)
-    db.session.refresh(member, ["tier_code", "first_order_at"])  # as they are under the lock
-    paid_at = data.get("paid_at") or clock.now()
-    first = member.first_order_at is None and _claim_first_order(member, paid_at)
-    breakdown = _breakdown(store, member, data, paid_at, first)
-    try:
-        with db.session.begin_nested():
-            order = Order(store_id=store.id, order_no=data["order_no"], member=member,
-                          amount_fen=data["amount_fen"], items=data.get("items") or [],
-                          paid_at=paid_at, request_hash=request_hash, source=source,
-                          points_earned=earn_rules.total(breakdown), breakdown=breakdown,
-                          balance_after=account.balance, created_at=clock.now())
-            db.session.add(order)
-            db.session.flush()
+    now = clock.now()
+    held = points_service.hold_account(member.id, now)  # the member's tier etc. as of the lock
+    paid_at = data.get("paid_at") or now
+    first = held.first_order_at is None and _claim_first_order(member, paid_at)
+    breakdown = _breakdown(store, held.tier_code, data, paid_at, first)
+    order = Order(store_id=store.id, order_no=data["order_no"], member_id=member.id,
+                  member=member, amount_fen=data["amount_fen"], items=data.get("items") or [],
+                  paid_at=paid_at, request_hash=request_hash, source=source,
+                  points_earned=earn_rules.total(breakdown), breakdown=breakdown, entry_id=None,
+                  balance_after=held.balance, refunded_fen=0, points_reversed=0, created_at=now)
+    try:  # a failed INSERT undoes only itself (MariaDB, SQLite): no savepoint needed
+        insert_row(order)
     except IntegrityError:  # the same order_no, recorded a moment ago by a concurrent request
         return _replayed(_existing(store.id, data["order_no"], lock="share"), request_hash), False
-    _credit(order, account, store, registered)
+    _credit(order, held, store, registered)
     events.emit("order.recorded", member=member, order=order, first=first)
     return order, True
+
+
+def _recorded(store_id, order_no) -> Order | None:
+    """The order already recorded under this order_no, if any (a new order, the usual case,
+    costs one narrow read)."""
+    found = db.session.scalar(select(Order.id).filter_by(store_id=store_id, order_no=order_no))
+    return None if found is None else db.session.get(Order, found)
 
 
 def _claim_first_order(member, paid_at) -> bool:
@@ -87,14 +91,14 @@ def _claim_first_order(member, paid_at) -> bool:
         update(Member).where(Member.id == member.id, Member.first_order_at.is_(None))
         .values(first_order_at=paid_at).execution_options(synchronize_session=False)).rowcount
     if claimed:
-        set_committed_value(member, "first_order_at", paid_at)
+        mark_written(member, first_order_at=paid_at)
     return bool(claimed)
 
 
-def _breakdown(store, member, data, paid_at, first) -> list[dict]:
+def _breakdown(store, tier_code, data, paid_at, first) -> list[dict]:
     settings = get_settings()
     lines = earn_rules.order_lines(data["amount_fen"], data.get("items") or [])
-    multipliers, bonuses = promotions.applicable(store.code, paid_at, lines, member.tier_code)
+    multipliers, bonuses = promotions.applicable(store.code, paid_at, lines, tier_code)
     if first and settings["first_order_bonus"]:
         bonuses.append(earn_rules.Bonus("first_order", "first order bonus",
                                         settings["first_order_bonus"]))
@@ -102,20 +106,26 @@ def _breakdown(store, member, data, paid_at, first) -> list[dict]:
                                 settings["earn"]["points_per_yuan"], multipliers, bonuses)
 
 
-def _credit(order, account, store, registered) -> None:
+def _credit(order, held, store, registered) -> None:
+    entry_id = None
     if order.points_earned > 0:  # the key names the order row just inserted: no replay to look up
-        entry = points_service.credit(account.member_id, order.points_earned, kind="earn",
-                                      key=f"order:{order.id}", store_id=store.id,
-                                      ref=("order", order.id), details={"order_no": order.order_no},
-                                      locked=account, new_key=True)
-        order.entry_id = entry.id
+        entry_id = points_service.credit(held.member_id, order.points_earned, kind="earn",
+                                         key=f"order:{order.id}", store_id=store.id,
+                                         ref=("order", order.id), held=held, new_key=True,
+                                         details={"order_no": order.order_no}).id
     bonus = get_settings()["registration_bonus"]
     if registered and bonus:
-        points_service.credit(account.member_id, bonus, kind="bonus", store_id=store.id,
-                              key=f"registration:{account.member_id}", locked=account,
+        points_service.credit(held.member_id, bonus, kind="bonus", store_id=store.id,
+                              key=f"registration:{held.member_id}", held=held,
                               reason="registration bonus")
-    order.balance_after = account.balance
-    db.session.flush()
+    if held.balance != order.balance_after or entry_id is not None:
+        db.session.execute(_order_credited, {"order": order.id, "entry": entry_id,
+                                             "balance": held.balance})
+        mark_written(order, entry_id=entry_id, balance_after=held.balance)
+
+
+_order_credited = (update(Order.__table__).where(Order.__table__.c.id == bindparam("order"))
+                   .values(entry_id=bindparam("entry"), balance_after=bindparam("balance")))
 
 
 def refund(store, order_no: str, refund_no: str, amount_fen: int) -> tuple[OrderRefund, bool]:

@@ -8,18 +8,21 @@ repeated with the same key returns the first call's entry and changes nothing.
 Debt: a clawback that finds too few points leaves the balance negative (balance = −debt); the
 next credits repay it first. While there is debt, no lot has points remaining.
 """
-from datetime import datetime
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, bindparam, cast,
-                        delete, func, insert, literal, or_, select, update)
+                        delete, exists, func, insert, literal, or_, select, update)
 from sqlalchemy.schema import CreateTable
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, metrics
-from core.db import UTCDateTime, db
+from core.db import UTCDateTime, db, insert_row, loaded, mark_written
 from core.errors import Conflict, NotFound
 from points import policy, tiers
-from points.models import (EARNING_KINDS, PointsAccount, PointsAllocation, PointsEntry, PointsLot)
+from points.models import (EARNING_KINDS, EarnedMonth, PointsAccount, PointsAllocation,
+                           PointsEntry, PointsLot)
 from points.settings import get_settings
 
 _UNSET = object()
@@ -56,6 +59,63 @@ def lock_account(member_id: int) -> PointsAccount:
     return account
 
 
+@dataclass
+class Held:
+    """A member's account under this transaction's lock, with what a credit decides on (the
+    member's tier, birthday and first order, the points earned in the tiers' window, whether
+    lots are due to expire), all read by the statement that takes the lock: hold_account."""
+    member_id: int
+    balance: int
+    lifetime_earned: int
+    version: int
+    tier_code: str | None
+    first_order_at: datetime | None
+    birthday: date | None
+    earned_in_window: int
+
+
+def hold_account(member_id: int, now: datetime) -> Held:
+    """Lock the member's account (opened if missing), read it with one statement, and expire
+    its lots that are due, as every balance change does first.
+
+    The extra columns are correlated subqueries: they read without locking the member's row
+    (a locking join would), and MariaDB evaluates them after the account lock is granted, so
+    under READ COMMITTED they see what the transaction we waited for committed.
+    """
+    db.session.flush()  # pending ORM changes first: this reads and writes with Core statements
+    params = {"member_id": member_id, "now": now, "first_month": tiers.first_month_of_window(now)}
+    row = db.session.execute(_hold_statement(), params).first()
+    if row is None:
+        open_account(member_id)
+        row = db.session.execute(_hold_statement(), params).one()
+    held = Held(member_id, *row[:6], max(int(row.earned), 0))
+    if row.has_due:
+        expire_member_due(held, now)
+    return held
+
+
+@functools.cache
+def _hold_statement():
+    from members.models import Member
+
+    account, member = PointsAccount.__table__, Member.__table__
+    lot, earned = PointsLot.__table__, EarnedMonth.__table__
+
+    def of_member(column):
+        return select(column).where(member.c.id == account.c.member_id).scalar_subquery()
+
+    return (select(account.c.balance, account.c.lifetime_earned, account.c.version,
+                   of_member(member.c.tier_code), of_member(member.c.first_order_at),
+                   of_member(member.c.birthday),
+                   select(func.coalesce(func.sum(earned.c.points), 0))
+                   .where(earned.c.member_id == account.c.member_id,
+                          earned.c.month >= bindparam("first_month"))
+                   .scalar_subquery().label("earned"),
+                   exists().where(lot.c.member_id == account.c.member_id, lot.c.remaining > 0,
+                                  lot.c.expires_at <= bindparam("now")).label("has_due"))
+            .where(account.c.member_id == bindparam("member_id")).with_for_update())
+
+
 def _find_entry(key: str) -> PointsEntry | None:
     return db.session.scalars(select(PointsEntry).filter_by(idempotency_key=key)).one_or_none()
 
@@ -67,20 +127,38 @@ def _replay(key: str, member_id: int) -> PointsEntry | None:
     return entry
 
 
-def _append(account, kind, delta, key, *, debt_change=0, store_id=None, ref=None, reason=None,
-            operator_id=None, details=None, now=None) -> PointsEntry:
-    account.balance += delta
-    account.version += 1
+def _append(account, kind, delta, key, *, debt_change=0, earned=0, store_id=None, ref=None,
+            reason=None, operator_id=None, details=None, now=None) -> PointsEntry:
+    """Journal one change and write the account's new balance (`earned`: the change of
+    lifetime_earned). `account` is the locked PointsAccount or a Held; both stay in step."""
+    balance, version = account.balance + delta, account.version + 1
+    lifetime = max(account.lifetime_earned + earned, 0)
     ref_type, ref_id = ref or (None, None)
-    entry = PointsEntry(
-        member_id=account.member_id, kind=kind, delta=delta, balance_after=account.balance,
+    entry = insert_row(PointsEntry(
+        member_id=account.member_id, kind=kind, delta=delta, balance_after=balance,
         debt_change=debt_change, store_id=store_id, ref_type=ref_type,
         ref_id=None if ref_id is None else str(ref_id), idempotency_key=key,
-        operator_id=operator_id, reason=reason, details=details, created_at=now or clock.now())
-    db.session.add(entry)
-    db.session.flush()
+        operator_id=operator_id, reason=reason, details=details, created_at=now or clock.now()))
+    _write_account(account, balance=balance, version=version, lifetime_earned=lifetime)
     _count_points(kind, delta)
     return entry
+
+
+_account_update = (update(PointsAccount.__table__)
+                   .where(PointsAccount.__table__.c.member_id == bindparam("account"))
+                   .values(balance=bindparam("new_balance"), version=bindparam("new_version"),
+                           lifetime_earned=bindparam("new_lifetime_earned")))
+
+
+def _write_account(account, **values) -> None:
+    db.session.execute(_account_update, {"account": account.member_id,
+                                         **{f"new_{k}": v for k, v in values.items()}})
+    orm = account if isinstance(account, PointsAccount) else loaded(PointsAccount, account.member_id)
+    if orm is not None:
+        mark_written(orm, **values)
+    if orm is not account:
+        for name, value in values.items():
+            setattr(account, name, value)
 
 
 #: entry kinds counted as points spent in the metrics
@@ -100,54 +178,63 @@ def _count_points(kind, delta) -> None:
 # --- credit ---------------------------------------------------------------------------------
 
 def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, ref=None,
-           reason=None, operator_id=None, details=None, expires_at=_UNSET, locked=None,
+           reason=None, operator_id=None, details=None, expires_at=_UNSET, held=None,
            new_key=False) -> PointsEntry:
     """Add `amount` points as a new lot expiring by the programme's policy (or `expires_at`).
 
     Outstanding debt is repaid first. Earning kinds count towards lifetime_earned and tiers.
-    `locked`: the member's account, when the caller already holds its lock (lock_account).
+    `held`: the member's account when the caller already holds its lock (hold_account).
     `new_key`: the key names a row the caller has just inserted (an order), so no entry can
     hold it yet and the replay lookup is skipped (the unique key still guards).
     """
-    account, replayed, now = _begin(member_id, amount, key, locked=locked, new_key=new_key)
-    if replayed is not None:
-        return replayed
+    _check_amount(amount)
+    if held is not None and held.member_id != member_id:
+        raise ValueError(f"account {held.member_id} given for member {member_id}")
+    now = clock.now()
+    held = held or hold_account(member_id, now)
+    if not new_key and (entry := _replay(key, member_id)) is not None:
+        return entry
     expiry_policy = get_settings()["expiry"]
     extended = False
     if expires_at is _UNSET:
-        expires_at, extended = _policy_expiry(now, expiry_policy, member_id)
-    repaid = min(amount, max(-account.balance, 0))
-    if kind in EARNING_KINDS:  # before _append's flush: one UPDATE of the account, not two
-        account.lifetime_earned += amount
-    entry = _append(account, kind, amount, key, debt_change=-repaid, store_id=store_id, ref=ref,
-                    reason=reason, operator_id=operator_id, details=details, now=now)
-    db.session.add(PointsLot(member_id=member_id, amount=amount, remaining=amount - repaid,
-                             expires_at=expires_at, store_id=store_id, entry_id=entry.id,
-                             created_at=now, birthday_extended=extended))
-    if kind in EARNING_KINDS:
+        expires_at, extended = _policy_expiry(now, expiry_policy, held.birthday)
+    repaid = min(amount, max(-held.balance, 0))
+    earning = kind in EARNING_KINDS
+    entry = _append(held, kind, amount, key, debt_change=-repaid, earned=amount if earning else 0,
+                    store_id=store_id, ref=ref, reason=reason, operator_id=operator_id,
+                    details=details, now=now)
+    db.session.execute(_insert(PointsLot), dict(
+        member_id=member_id, amount=amount, remaining=amount - repaid, expires_at=expires_at,
+        store_id=store_id, entry_id=entry.id, created_at=now, birthday_extended=extended))
+    if earning:
         tiers.record_earned(member_id, now, amount)
-    _after_activity(member_id, now, expiry_policy, earned=kind in EARNING_KINDS)
-    db.session.flush()
+        held.earned_in_window += amount
+        held.tier_code = tiers.upgrade(member_id, held.tier_code, held.earned_in_window)
+    if expiry_policy.get("mode") == "rolling_days":
+        touch_rolling(member_id, now, expiry_policy, held.birthday)
     return entry
 
 
-def _begin(member_id, amount, key, *, locked=None, new_key=False):
-    """Every change starts alike: lock the account, replay a repeated key, expire what is due.
-    Returns (account, the earlier entry for this key or None, now)."""
-    _check_amount(amount)
-    if locked is not None and locked.member_id != member_id:
-        raise ValueError(f"account {locked.member_id} given for member {member_id}")
-    account = locked if locked is not None else lock_account(member_id)
-    if not new_key and (entry := _replay(key, member_id)) is not None:
-        return account, entry, None
-    now = clock.now()
-    expire_member_due(account, now)
-    return account, None, now
+@functools.cache
+def _insert(model):
+    return insert(model.__table__)
 
 
 def _check_amount(amount):
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValueError(f"points must be a positive integer, got {amount!r}")
+
+
+def _begin(member_id, amount, key):
+    """Every debit starts alike: lock the account, replay a repeated key, expire what is due.
+    Returns (account, the earlier entry for this key or None, now)."""
+    _check_amount(amount)
+    account = lock_account(member_id)
+    if (entry := _replay(key, member_id)) is not None:
+        return account, entry, None
+    now = clock.now()
+    expire_member_due(account, now)
+    return account, None, now
 
 
 def _birthday(member_id):
@@ -156,23 +243,19 @@ def _birthday(member_id):
     return db.session.scalar(select(Member.birthday).where(Member.id == member_id))
 
 
-def _policy_expiry(now, expiry_policy, member_id):
+def _policy_expiry(now, expiry_policy, birthday):
     """(when a lot earned now expires, whether that includes the birthday extension)."""
-    birthday = _birthday(member_id) if expiry_policy.get("birthday_extension_days") else None
+    if not expiry_policy.get("birthday_extension_days"):
+        birthday = None
     expires_at = policy.expiry_for(now, expiry_policy, birthday)
     return expires_at, expires_at != policy.expiry_for(now, expiry_policy, None)
 
 
-def _after_activity(member_id, now, expiry_policy, *, earned=False):
-    if expiry_policy.get("mode") == "rolling_days":
-        touch_rolling(member_id, now, expiry_policy)
-    if earned:
-        tiers.upgrade_if_earned(member_id, now)
-
-
-def touch_rolling(member_id: int, now: datetime, expiry_policy: dict) -> None:
+def touch_rolling(member_id: int, now: datetime, expiry_policy: dict, birthday=_UNSET) -> None:
     """rolling_days: move every live lot of the member to N days after this activity."""
-    new_expiry, extended = _policy_expiry(now, expiry_policy, member_id)
+    if birthday is _UNSET:
+        birthday = _birthday(member_id) if expiry_policy.get("birthday_extension_days") else None
+    new_expiry, extended = _policy_expiry(now, expiry_policy, birthday)
     db.session.execute(
         update(PointsLot)
         .where(PointsLot.member_id == member_id, PointsLot.remaining > 0,
@@ -197,7 +280,9 @@ def debit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, re
     entry = _append(account, kind, -amount, key, store_id=store_id, ref=ref, reason=reason,
                     operator_id=operator_id, details=details, now=now)
     _apply(plan, entry)
-    _after_activity(member_id, now, get_settings()["expiry"])
+    expiry_policy = get_settings()["expiry"]
+    if expiry_policy.get("mode") == "rolling_days":
+        touch_rolling(member_id, now, expiry_policy)
     return entry
 
 
@@ -213,10 +298,10 @@ def clawback(member_id: int, amount: int, *, key: str, store_id=None, ref=None, 
     plan = _plan_consumption(member_id, amount, now, prefer_lot_id=prefer_lot_id)
     shortfall = amount - sum(take for _lot, take in plan)
     entry = _append(account, kind, -amount, key, debt_change=shortfall, store_id=store_id,
-                    ref=ref, reason=reason, details=details, now=now)
+                    ref=ref, reason=reason, details=details, now=now,
+                    earned=-amount if kind == "clawback" else 0)
     _apply(plan, entry)
     if kind == "clawback":
-        account.lifetime_earned = max(account.lifetime_earned - amount, 0)
         tiers.record_earned(member_id, now, -amount)
     return entry
 

@@ -3,13 +3,13 @@ up at once on the credit that crosses a threshold, and down only at the periodic
 import functools
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock, config_cache
-from core.db import db
+from core.db import db, loaded, mark_written
 from core.errors import Conflict, NotFound
 from points.models import EarnedMonth, Tier
 
@@ -38,7 +38,7 @@ def _month(moment: datetime) -> int:
     return day.year * 100 + day.month
 
 
-def _first_month_of_window(now: datetime) -> int:
+def first_month_of_window(now: datetime) -> int:
     """The trailing 12 months: this business month and the 11 before it."""
     month = _month(now)
     year, mon = divmod(month, 100)
@@ -74,7 +74,7 @@ def earned_in_window(member_id: int, now: datetime) -> int:
     total = db.session.scalar(
         select(func.coalesce(func.sum(EarnedMonth.points), 0))
         .where(EarnedMonth.member_id == member_id,
-               EarnedMonth.month >= _first_month_of_window(now)))
+               EarnedMonth.month >= first_month_of_window(now)))
     return max(int(total), 0)
 
 
@@ -84,19 +84,23 @@ def tier_for_points(points: int, tiers=None):
     return reached[-1] if reached else None
 
 
-def upgrade_if_earned(member_id: int, now: datetime) -> None:
-    """Raise the member's tier if the points earned now reach a higher one (never lowers)."""
+def upgrade(member_id: int, tier_code: str | None, earned: int) -> str | None:
+    """The member's tier once `earned` (the trailing 12 months, this credit included) counts:
+    raised at once if that reaches a higher tier, never lowered here. Call under the account
+    lock; returns the tier's code."""
     from members.models import Member
 
     tiers = active_tiers()
-    if not tiers:
-        return
-    reached = tier_for_points(earned_in_window(member_id, now), tiers)
-    member = db.session.get(Member, member_id)
-    current = next((t for t in tiers if t.code == member.tier_code), None)
-    if reached and (current is None or reached.threshold_points > current.threshold_points):
-        member.tier_code = reached.code
-        db.session.flush()
+    reached = tier_for_points(earned, tiers)
+    current = next((t for t in tiers if t.code == tier_code), None)
+    if reached is None or (current is not None
+                           and reached.threshold_points <= current.threshold_points):
+        return tier_code
+    db.session.execute(update(Member.__table__).where(Member.__table__.c.id == member_id)
+                       .values(tier_code=reached.code))
+    if (member := loaded(Member, member_id)) is not None:
+        mark_written(member, tier_code=reached.code)
+    return reached.code
 
 
 def review_chunk(now: datetime, after_member_id: int = 0, limit: int = 1000):
@@ -112,7 +116,7 @@ def review_chunk(now: datetime, after_member_id: int = 0, limit: int = 1000):
     earned = dict(db.session.execute(
         select(EarnedMonth.member_id, func.sum(EarnedMonth.points))
         .where(EarnedMonth.member_id.in_([m.id for m in members]),
-               EarnedMonth.month >= _first_month_of_window(now))
+               EarnedMonth.month >= first_month_of_window(now))
         .group_by(EarnedMonth.member_id)).all())
     changed = 0
     for member in members:

@@ -310,3 +310,18 @@ def test_a_lot_can_expire_again_after_points_are_returned_to_it(factory):
     assert kinds == ["earn", "spend", "expire", "reverse", "expire", "reverse", "expire"]
     assert balance(m) == 0
     assert_ledger_consistent()
+
+
+def test_an_account_already_loaded_shows_what_the_ledger_wrote(factory):
+    """Credits write the account with Core statements; a copy the session holds follows them
+    and never writes its old balance back."""
+    m = factory.member(points=10)
+    account = db.session.get(PointsAccount, m.id)
+    service.credit(m.id, 5, kind="earn", key="loaded:1")
+    assert (account.balance, account.lifetime_earned) == (15, 15)
+    service.debit(m.id, 3, kind="spend", key="loaded:2")
+    assert account.balance == 12
+    db.session.flush()
+    db.session.expire_all()
+    assert db.session.get(PointsAccount, m.id).balance == 12
+    assert_ledger_consistent()

@@ -1,0 +1,50 @@
+"""An order waiting for the member's account lock decides with what the transaction it waited
+for committed: the member's tier (read in the statement that takes the lock), not the tier the
+member had when the order arrived."""
+import threading
+import time
+
+import pytest
+
+from core.db import db, run_in_transaction
+from members.models import Member
+from points import service, tiers
+from tests.helpers import PosClient
+
+pytestmark = [pytest.mark.mariadb, pytest.mark.committing]
+
+
+def test_an_order_behind_a_tier_upgrade_earns_at_the_new_tier(app, factory):
+    store = factory.store(code="SH001")
+    key_id, secret = factory.api_key(store)
+    tiers.create_tier("gold", "金卡", 100, 200)
+    member = factory.member()
+    db.session.commit()
+    locked, answer = threading.Event(), {}
+
+    def upgrade_while_holding_the_lock():
+        with app.app_context():
+            def work():
+                service.lock_account(member.id)
+                db.session.get(Member, member.id).tier_code = "gold"
+                db.session.flush()
+                locked.set()
+                time.sleep(0.5)  # the order below arrives now and waits for this lock
+            run_in_transaction(work)
+
+    def order():
+        locked.wait(5)
+        with app.app_context():
+            answer["response"] = PosClient(app.test_client(), key_id, secret).post(
+                "/pos/orders", {"store_code": "SH001", "order_no": "AFTER-UPGRADE",
+                                "amount_fen": 5000, "member_no": member.member_no})
+
+    threads = [threading.Thread(target=upgrade_while_holding_the_lock), threading.Thread(target=order)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    body = answer["response"].get_json()
+    assert answer["response"].status_code == 201, body
+    assert body["points_earned"] == 100  # 50 yuan at gold ×2, not 50 at no tier
+    assert [line["source"] for line in body["breakdown"] if line["kind"] == "multiplier"] == ["tier:gold"]
