@@ -1,6 +1,6 @@
 """Finding members: the caller of a member request, a member by number (following merges)."""
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.db import db
 from core.errors import NotFound, Unauthenticated
@@ -24,10 +24,12 @@ def follow_merges(member: Member | None) -> Member | None:
     return member
 
 
+_by_no = select(Member).where(Member.member_no == bindparam("member_no"))  # built once: the till
+
+
 def member_by_no(member_no: str) -> Member:
     """The member with this number; a merged member's number resolves to the one it joined."""
-    member = follow_merges(db.session.scalars(select(Member).filter_by(member_no=member_no))
-                           .one_or_none())
+    member = follow_merges(db.session.scalars(_by_no, {"member_no": member_no}).one_or_none())
     if member is None:
         raise NotFound(f"No member {member_no}.")
     return member

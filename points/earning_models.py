@@ -32,8 +32,8 @@ class Order(Base):
     points_earned: Mapped[int]
     #: what the cashier can read out: each contribution to points_earned
     breakdown: Mapped[list] = mapped_column(JSON)
-    #: the ledger entry of the order's points (null when it earned none)
-    entry_id: Mapped[int | None] = mapped_column(ForeignKey("points_entries.id"))
+    #: the member's balance once the order's points (and a till registration's bonus) were in;
+    #: the order's ledger entry is the one keyed order:<id> (points.orders.credit_key)
     balance_after: Mapped[int]
     refunded_fen: Mapped[int] = mapped_column(default=0)
     points_reversed: Mapped[int] = mapped_column(default=0)

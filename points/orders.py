@@ -64,16 +64,17 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     paid_at = data.get("paid_at") or now
     first = held.first_order_at is None and _claim_first_order(member, paid_at)
     breakdown = _breakdown(store, held.tier_code, data, paid_at, first)
+    points, bonus = earn_rules.total(breakdown), registered and get_settings()["registration_bonus"]
     order = Order(store_id=store.id, order_no=data["order_no"], member_id=member.id,
                   member=member, amount_fen=data["amount_fen"], items=data.get("items") or [],
                   paid_at=paid_at, request_hash=request_hash, source=source,
-                  points_earned=earn_rules.total(breakdown), breakdown=breakdown, entry_id=None,
-                  balance_after=held.balance, refunded_fen=0, points_reversed=0, created_at=now)
+                  points_earned=points, breakdown=breakdown, refunded_fen=0, points_reversed=0,
+                  balance_after=held.balance + points + (bonus or 0), created_at=now)
     try:  # a failed INSERT undoes only itself (MariaDB, SQLite): no savepoint needed
         insert_row(order)
     except IntegrityError:  # the same order_no, recorded a moment ago by a concurrent request
         return _replayed(_existing(store.id, data["order_no"], lock="share"), request_hash), False
-    _credit(order, held, store, registered)
+    _credit(order, held, store, bonus)
     events.emit("order.recorded", member=member, order=order, first=first)
     return order, True
 
@@ -81,15 +82,24 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
 def _recorded(store_id, order_no) -> Order | None:
     """The order already recorded under this order_no, if any (a new order, the usual case,
     costs one narrow read)."""
-    found = db.session.scalar(select(Order.id).filter_by(store_id=store_id, order_no=order_no))
+    found = db.session.scalar(_order_id, {"store": store_id, "order_no": order_no})
     return None if found is None else db.session.get(Order, found)
+
+
+# the till's statements, built once (building one costs about as much as running it)
+_orders, _members = Order.__table__, Member.__table__
+_order_id = select(_orders.c.id).where(_orders.c.store_id == bindparam("store"),
+                                       _orders.c.order_no == bindparam("order_no"))
+_first_order = (update(_members).where(_members.c.id == bindparam("member"),
+                                       _members.c.first_order_at.is_(None))
+                .values(first_order_at=bindparam("paid_at")))
+_order_balance = (update(_orders).where(_orders.c.id == bindparam("order"))
+                  .values(balance_after=bindparam("balance")))
 
 
 def _claim_first_order(member, paid_at) -> bool:
     """Record the member's first order: a guarded UPDATE, under the account lock."""
-    claimed = db.session.execute(
-        update(Member).where(Member.id == member.id, Member.first_order_at.is_(None))
-        .values(first_order_at=paid_at).execution_options(synchronize_session=False)).rowcount
+    claimed = db.session.execute(_first_order, {"member": member.id, "paid_at": paid_at}).rowcount
     if claimed:
         mark_written(member, first_order_at=paid_at)
     return bool(claimed)
@@ -106,26 +116,25 @@ def _breakdown(store, tier_code, data, paid_at, first) -> list[dict]:
                                 settings["earn"]["points_per_yuan"], multipliers, bonuses)
 
 
-def _credit(order, held, store, registered) -> None:
-    entry_id = None
+def credit_key(order) -> str:
+    """The idempotency key of the ledger entry that credited the order's points."""
+    return f"order:{order.id}"
+
+
+def _credit(order, held, store, bonus) -> None:
+    """The order's points, then a till registration's bonus. The order row already holds the
+    balance they make: under the account lock nothing else moves it."""
     if order.points_earned > 0:  # the key names the order row just inserted: no replay to look up
-        entry_id = points_service.credit(held.member_id, order.points_earned, kind="earn",
-                                         key=f"order:{order.id}", store_id=store.id,
-                                         ref=("order", order.id), held=held, new_key=True,
-                                         details={"order_no": order.order_no}).id
-    bonus = get_settings()["registration_bonus"]
-    if registered and bonus:
+        points_service.credit(held.member_id, order.points_earned, kind="earn",
+                              key=credit_key(order), store_id=store.id, ref=("order", order.id),
+                              held=held, new_key=True, details={"order_no": order.order_no})
+    if bonus:
         points_service.credit(held.member_id, bonus, kind="bonus", store_id=store.id,
                               key=f"registration:{held.member_id}", held=held,
                               reason="registration bonus")
-    if held.balance != order.balance_after or entry_id is not None:
-        db.session.execute(_order_credited, {"order": order.id, "entry": entry_id,
-                                             "balance": held.balance})
-        mark_written(order, entry_id=entry_id, balance_after=held.balance)
-
-
-_order_credited = (update(Order.__table__).where(Order.__table__.c.id == bindparam("order"))
-                   .values(entry_id=bindparam("entry"), balance_after=bindparam("balance")))
+    if held.balance != order.balance_after:  # a registration bonus paid before: no second one
+        db.session.execute(_order_balance, {"order": order.id, "balance": held.balance})
+        mark_written(order, balance_after=held.balance)
 
 
 def refund(store, order_no: str, refund_no: str, amount_fen: int) -> tuple[OrderRefund, bool]:
@@ -162,8 +171,9 @@ def _share(points, order) -> int:
 
 def _take_back_points(order, refund_no) -> int:
     due = _share(order.points_earned, order) - order.points_reversed
-    if due > 0 and order.entry_id:
-        points_service.reverse(order.entry_id, key=f"refund:{order.id}:{refund_no}", amount=due,
+    entry = points_service.entry_by_key(credit_key(order)) if due > 0 else None
+    if entry is not None:
+        points_service.reverse(entry.id, key=f"refund:{order.id}:{refund_no}", amount=due,
                                reason=f"refund {refund_no} of order {order.order_no}")
         order.points_reversed += due
         return due

@@ -116,12 +116,13 @@ def _hold_statement():
             .where(account.c.member_id == bindparam("member_id")).with_for_update())
 
 
-def _find_entry(key: str) -> PointsEntry | None:
+def entry_by_key(key: str) -> PointsEntry | None:
+    """The entry an event's idempotency key made, if any."""
     return db.session.scalars(select(PointsEntry).filter_by(idempotency_key=key)).one_or_none()
 
 
 def _replay(key: str, member_id: int) -> PointsEntry | None:
-    entry = _find_entry(key)
+    entry = entry_by_key(key)
     if entry is not None and entry.member_id != member_id:
         raise Conflict(f"Idempotency key {key} belongs to another member.", code="invalid_state")
     return entry
@@ -593,7 +594,7 @@ def merge_accounts(source_member_id: int, target_member_id: int, *, key: str) ->
     first, second = sorted([source_member_id, target_member_id])
     lock_account(first), lock_account(second)  # fixed order: no deadlock with a reverse merge
     source, target = lock_account(source_member_id), lock_account(target_member_id)
-    if _find_entry(f"{key}:out") is not None:
+    if entry_by_key(f"{key}:out") is not None:
         return
     now = clock.now()
     expire_member_due(source, now)
