@@ -8,7 +8,7 @@ import click
 from core import clock
 from core.db import run_in_transaction
 from core.logs import log_event
-from points import backfill, reconcile, service, tiers
+from points import backfill, reconcile, sweep, tiers
 
 log = logging.getLogger(__name__)
 points_cli = click.Group("points", help="The points ledger: expiry, reconciliation, tiers.")
@@ -19,11 +19,11 @@ def _as_of(value: str | None) -> datetime:
     return clock.end_of_business_day(date.fromisoformat(value)) if value else clock.now()
 
 
-def run_expiry_sweep(as_of: datetime, chunk: int = service.SWEEP_CHUNK) -> int:
+def run_expiry_sweep(as_of: datetime, chunk: int = sweep.SWEEP_CHUNK) -> int:
     """Expire every due lot, one transaction per chunk; safe to kill and rerun."""
     total, cursor = 0, None
     while True:
-        expired, cursor = run_in_transaction(lambda c=cursor: service.expire_chunk(as_of, c, chunk))
+        expired, cursor = run_in_transaction(lambda c=cursor: sweep.expire_chunk(as_of, c, chunk))
         total += expired
         if cursor is None:
             return total
@@ -50,7 +50,7 @@ def run_tier_review(now: datetime, chunk: int = 1000) -> int:
 
 @points_cli.command("expire")
 @click.option("--as-of", help="YYYY-MM-DD: expire what is due by the end of that business day")
-@click.option("--chunk", default=service.SWEEP_CHUNK, show_default=True,
+@click.option("--chunk", default=sweep.SWEEP_CHUNK, show_default=True,
               help="lots per transaction")
 def expire_command(as_of, chunk):
     """Run the expiry sweep (idempotent, resumable)."""

@@ -6,7 +6,7 @@ from sqlalchemy import select, text
 
 from core import clock
 from core.db import db
-from points import service
+from points import service, sweep
 from points.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
 from points.settings import update_settings
 from tests.points.ledger_checks import assert_ledger_consistent
@@ -264,14 +264,14 @@ def test_sweep_expires_due_lots_in_chunks_and_reruns_safely(factory):
         credit(m, 7, f"due2-{n}", expires_at=at(2026, 1, 15))
         credit(m, 5, f"later-{n}", expires_at=at(2026, 2, 2))
     as_of = clock.end_of_business_day(date(2026, 1, 31))
-    expired, cursor = service.expire_chunk(as_of, None, limit=4)
+    expired, cursor = sweep.expire_chunk(as_of, None, limit=4)
     assert expired == 4
     total = expired
     while cursor is not None:
-        n, cursor = service.expire_chunk(as_of, cursor, limit=4)
+        n, cursor = sweep.expire_chunk(as_of, cursor, limit=4)
         total += n
     assert total == 6
-    assert service.expire_chunk(as_of, None, limit=4) == (0, None)  # rerun: nothing twice
+    assert sweep.expire_chunk(as_of, None, limit=4) == (0, None)  # rerun: nothing twice
     assert [balance(m) for m in members] == [5, 5, 5]
     assert_ledger_consistent()
 
@@ -288,7 +288,7 @@ def test_the_sweep_finds_every_member_when_the_server_cuts_its_member_list_short
     width = len(str(members[0].id))  # "12,1" of "12,13,…": the first id, a comma, one digit
     db.session.execute(text(f"SET SESSION group_concat_max_len = {width + 2}"))
     try:
-        assert service.expire_chunk(at(2026, 1, 31), None, limit=100) == (n, None)
+        assert sweep.expire_chunk(at(2026, 1, 31), None, limit=100) == (n, None)
     finally:
         db.session.execute(text("SET SESSION group_concat_max_len = DEFAULT"))
     assert [balance(m) for m in members] == [0] * n
@@ -302,7 +302,7 @@ def test_a_lot_can_expire_again_after_points_are_returned_to_it(factory):
     credit(m, 30, "a", expires_at=at(2026, 2, 1))
     spend = service.debit(m.id, 20, kind="spend", key="redeem:9")
     clock.set(at(2026, 3, 1, 12))
-    assert service.expire_chunk(clock.now(), None)[0] == 1
+    assert sweep.expire_chunk(clock.now(), None)[0] == 1
     service.reverse(spend.id, key="cancel:9a", amount=5)
     service.reverse(spend.id, key="cancel:9b", amount=15)
     kinds = [e.kind for e in db.session.scalars(select(PointsEntry).filter_by(member_id=m.id)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.db import db
-from points import service
+from points import service, sweep
 from points.models import PointsAccount, PointsEntry
 from tests.concurrency import race
 from tests.points.ledger_checks import assert_ledger_consistent
@@ -51,7 +51,7 @@ def test_credit_debit_expire_and_merge_interleaved_keep_the_invariants(app, fact
             return service.debit(m.id, 20, kind="spend", key=f"s:{m.id}:{i}")
         if op == "clawback":
             return service.clawback(m.id, 25, key=f"k:{m.id}:{i}")
-        return service.expire_chunk(clock.now(), None, limit=2)
+        return sweep.expire_chunk(clock.now(), None, limit=2)
 
     results = race(app, work, len(plan))
     leaked = [r for r in results if isinstance(r, Exception)

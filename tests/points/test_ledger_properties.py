@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from core import clock
 from core.db import db
 from core.errors import Conflict
-from points import reconcile, service
+from points import reconcile, service, sweep
 from points.models import PointsAccount, PointsLot
 
 EXAMPLES = 1000 if os.environ.get("CI") else 150
@@ -84,7 +84,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def sweep(self):
         cursor = None
         while True:
-            _n, cursor = service.expire_chunk(clock.now(), cursor, limit=3)
+            _n, cursor = sweep.expire_chunk(clock.now(), cursor, limit=3)
             if cursor is None:
                 break
         due = db.session.scalar(select(func.count()).select_from(PointsLot).where(

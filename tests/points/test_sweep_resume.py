@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.db import db
-from points import service
+from points import sweep
 from points.cli import run_expiry_sweep
 from points.models import PointsAllocation, PointsEntry, PointsLot
 from tests.points.ledger_checks import assert_ledger_consistent
@@ -32,7 +32,7 @@ def test_a_sweep_killed_after_k_chunks_and_rerun_expires_each_lot_once(factory, 
         factory.credit(member, 7, expires_at=later)
     clock.set(datetime(2026, 2, 1, 1, tzinfo=SH))
 
-    real, calls = service.expire_chunk, Counter()
+    real, calls = sweep.expire_chunk, Counter()
 
     def dies_in_chunk_k_plus_1(*args, **kwargs):
         calls["n"] += 1
@@ -41,10 +41,10 @@ def test_a_sweep_killed_after_k_chunks_and_rerun_expires_each_lot_once(factory, 
             raise Killed()  # after its writes, before its commit: this chunk is rolled back
         return result
 
-    monkeypatch.setattr(service, "expire_chunk", dies_in_chunk_k_plus_1)
+    monkeypatch.setattr(sweep, "expire_chunk", dies_in_chunk_k_plus_1)
     with pytest.raises(Killed):
         run_expiry_sweep(clock.now(), chunk=7)
-    monkeypatch.setattr(service, "expire_chunk", real)
+    monkeypatch.setattr(sweep, "expire_chunk", real)
     assert run_expiry_sweep(clock.now(), chunk=7) == 60 - 7 * k
 
     db.session.expire_all()
