@@ -8,6 +8,7 @@ Redis reservation taken before the commit) only when it rolls back.
 """
 import logging
 import time as _time
+import weakref
 from datetime import timezone
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from sqlalchemy import (BigInteger, DateTime, Integer, MetaData, create_engine, 
                         inspect, make_url)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import (DeclarativeBase, make_transient_to_detached, scoped_session,
-                            sessionmaker)
+from sqlalchemy.orm import (DeclarativeBase, Session, make_transient_to_detached,
+                            scoped_session, sessionmaker)
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import TypeDecorator
@@ -134,6 +135,7 @@ def insert_row(obj):
         setattr(obj, mapper.get_property_by_column(column).key, value)
     make_transient_to_detached(obj)
     db.session.add(obj)
+    _remember(obj, inserted=True)
     return obj
 
 
@@ -151,11 +153,55 @@ def loaded(model, ident):
     return db.session.identity_map.get(identity_key(model, ident))
 
 
+def expire_loaded(*models) -> None:
+    """Set-based Core statements changed rows of these models: every loaded copy reloads."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, models):
+            db.session.expire(obj)
+
+
 def mark_written(obj, **values) -> None:
     """Tell a loaded ORM object the values a Core statement has just written to its row, so
     it neither shows old ones nor writes them back."""
     for name, value in values.items():
         set_committed_value(obj, name, value)
+    _remember(obj, inserted=False)
+
+
+def _remember(obj, *, inserted: bool) -> None:
+    """The unit of work would undo its writes in the session on a rollback; these need telling."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    # weakly: holding them would keep every object a long transaction wrote in the session
+    session.info.setdefault("core_writes", []).append((transaction, weakref.ref(obj), inserted))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _undo_core_writes(session, rolled_back):
+    """A rolled-back savepoint or transaction takes the rows its Core statements wrote with it:
+    objects insert_row made persistent leave the session, objects mark_written changed reload."""
+    kept = []
+    for transaction, ref, inserted in session.info.pop("core_writes", ()):
+        if not _within(transaction, rolled_back):
+            kept.append((transaction, ref, inserted))
+        elif (obj := ref()) is not None and obj in session:
+            session.expunge(obj) if inserted else session.expire(obj)
+    if kept:
+        session.info["core_writes"] = kept
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_core_writes(session, transaction):
+    if transaction.parent is None:  # the whole transaction is over, committed or not
+        session.info.pop("core_writes", None)
+
+
+def _within(transaction, outer) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def after_commit(callback) -> None:

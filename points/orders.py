@@ -61,6 +61,7 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     member, registered = till.find_member(data, store, register=True)
     now = clock.now()
     held = points_service.hold_account(member.id, now)  # the member's tier etc. as of the lock
+    mark_written(member, tier_code=held.tier_code, first_order_at=held.first_order_at)
     paid_at = data.get("paid_at") or now
     first = held.first_order_at is None and _claim_first_order(member, paid_at)
     breakdown = _breakdown(store, held.tier_code, data, paid_at, first)
@@ -122,8 +123,10 @@ def credit_key(order) -> str:
 
 
 def _credit(order, held, store, bonus) -> None:
-    """The order's points, then a till registration's bonus. The order row already holds the
-    balance they make: under the account lock nothing else moves it."""
+    """Expire what is due, then the order's points and a till registration's bonus. The order
+    row already holds the balance they make, unless lots were due or the bonus was paid before:
+    under the account lock nothing else moves it."""
+    points_service.expire_due(held, order.created_at)
     if order.points_earned > 0:  # the key names the order row just inserted: no replay to look up
         points_service.credit(held.member_id, order.points_earned, kind="earn",
                               key=credit_key(order), store_id=store.id, ref=("order", order.id),
@@ -132,7 +135,7 @@ def _credit(order, held, store, bonus) -> None:
         points_service.credit(held.member_id, bonus, kind="bonus", store_id=store.id,
                               key=f"registration:{held.member_id}", held=held,
                               reason="registration bonus")
-    if held.balance != order.balance_after:  # a registration bonus paid before: no second one
+    if held.balance != order.balance_after:
         db.session.execute(_order_balance, {"order": order.id, "balance": held.balance})
         mark_written(order, balance_after=held.balance)
 

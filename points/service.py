@@ -70,15 +70,17 @@ class Held:
     first_order_at: datetime | None
     birthday: date | None
     earned_in_window: int
+    has_due: bool
 
 
 def hold_account(member_id: int, now: datetime) -> Held:
-    """Lock the member's account (opened if missing), read it with one statement, and expire
-    its lots that are due, as every balance change does first.
+    """Lock the member's account (opened if missing) and read it with one statement.
 
     The extra columns are correlated subqueries: they read without locking the member's row
     (a locking join would), and MariaDB evaluates them after the account lock is granted, so
-    under READ COMMITTED they see what the transaction we waited for committed.
+    under READ COMMITTED they see what the transaction we waited for committed (shown by
+    tests/earning/test_order_waits_for_tier.py; an engine that read them first would give an
+    order the tier its member had before; tiers.upgrade never lowers a tier even then).
     """
     db.session.flush()  # pending ORM changes first: this reads and writes with Core statements
     params = {"member_id": member_id, "now": now, "first_month": tiers.first_month_of_window(now)}
@@ -86,10 +88,14 @@ def hold_account(member_id: int, now: datetime) -> Held:
     if row is None:
         open_account(member_id)
         row = db.session.execute(_hold_statement(), params).one()
-    held = Held(member_id, *row[:6], max(int(row.earned), 0))
-    if row.has_due:
+    return Held(member_id, *row[:6], max(int(row.earned), 0), bool(row.has_due))
+
+
+def expire_due(held: Held, now: datetime) -> None:
+    """Expire the held account's lots whose time has come, as every balance change does first."""
+    if held.has_due:
         expire_member_due(held, now)
-    return held
+        held.has_due = False
 
 
 @functools.cache
@@ -192,7 +198,8 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
     now = clock.now()
     held = held or hold_account(member_id, now)
     if not new_key and (entry := _replay(key, member_id)) is not None:
-        return entry
+        return entry  # a repeated key changes nothing, not even what was due
+    expire_due(held, now)
     expiry_policy = get_settings()["expiry"]
     extended = False
     if expires_at is _UNSET:

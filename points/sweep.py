@@ -12,7 +12,7 @@ from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, bi
 from sqlalchemy.schema import CreateTable
 
 from core import clock
-from core.db import UTCDateTime, db
+from core.db import UTCDateTime, db, expire_loaded
 from points.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
 from points.service import count_points
 
@@ -94,6 +94,7 @@ def _expire_lots(due) -> int:
     expired = db.session.execute(update(PointsLot.__table__)
                                  .where(PointsLot.__table__.c.id == chunk.c.id)
                                  .values(remaining=0)).rowcount
+    expire_loaded(PointsAccount, PointsLot)  # copies the session holds are stale now
     count_points("expire", -int(points))  # SUM is DECIMAL on MySQL
     return expired
 

@@ -3,7 +3,7 @@ up at once on the credit that crosses a threshold, and down only at the periodic
 import functools
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock, config_cache
@@ -98,8 +98,15 @@ def upgrade(member_id: int, tier_code: str | None, earned: int) -> str | None:
     if reached is None or (current is not None
                            and reached.threshold_points <= current.threshold_points):
         return tier_code
-    db.session.execute(update(Member.__table__).where(Member.__table__.c.id == member_id)
-                       .values(tier_code=reached.code))
+    members = Member.__table__
+    at_or_above = [t.code for t in tiers if t.threshold_points >= reached.threshold_points]
+    raised = db.session.execute(  # guarded: never over a tier as high (see hold_account)
+        update(members).where(members.c.id == member_id,
+                              or_(members.c.tier_code.is_(None),
+                                  members.c.tier_code.not_in(at_or_above)))
+        .values(tier_code=reached.code)).rowcount
+    if not raised:
+        return tier_code
     if (member := loaded(Member, member_id)) is not None:
         mark_written(member, tier_code=reached.code)
     return reached.code

@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import text
 
 from core.db import db, run_in_transaction
 from members.models import Member
@@ -29,7 +30,7 @@ def test_an_order_behind_a_tier_upgrade_earns_at_the_new_tier(app, factory):
                 db.session.get(Member, member.id).tier_code = "gold"
                 db.session.flush()
                 locked.set()
-                time.sleep(0.5)  # the order below arrives now and waits for this lock
+                _until_the_order_waits_for_the_account()
             run_in_transaction(work)
 
     def order():
@@ -48,3 +49,18 @@ def test_an_order_behind_a_tier_upgrade_earns_at_the_new_tier(app, factory):
     assert answer["response"].status_code == 201, body
     assert body["points_earned"] == 100  # 50 yuan at gold ×2, not 50 at no tier
     assert [line["source"] for line in body["breakdown"] if line["kind"] == "multiplier"] == ["tier:gold"]
+
+
+def _until_the_order_waits_for_the_account():
+    """The order's account lock statement is running (waiting: it takes microseconds otherwise;
+    MariaDB waits for the row while optimising, so information_schema.innodb_trx shows no wait)."""
+    deadline = time.monotonic() + 10
+    with db.engine.connect() as conn:
+        while time.monotonic() < deadline:
+            if conn.scalar(text("SELECT COUNT(*) FROM information_schema.processlist "
+                                "WHERE command = 'Query' AND info LIKE :hold"),
+                           {"hold": "SELECT points_accounts.balance%FOR UPDATE"}):
+                return
+            conn.rollback()
+            time.sleep(0.01)
+    raise AssertionError("the order never waited for the account lock")

@@ -325,3 +325,48 @@ def test_an_account_already_loaded_shows_what_the_ledger_wrote(factory):
     db.session.expire_all()
     assert db.session.get(PointsAccount, m.id).balance == 12
     assert_ledger_consistent()
+
+
+def test_a_repeated_credit_changes_nothing_not_even_what_has_come_due(factory):
+    m = factory.member()
+    clock.set(at(2026, 3, 1, 12))
+    service.credit(m.id, 30, kind="checkin", key="repeat:1", expires_at=at(2026, 3, 2, 12))
+    clock.set(at(2026, 3, 5, 12))  # the lot is due, the sweep has not run
+    version = db.session.get(PointsAccount, m.id).version
+    again = service.credit(m.id, 30, kind="checkin", key="repeat:1")
+    assert again.delta == 30 and db.session.get(PointsAccount, m.id).version == version
+    kinds = db.session.scalars(select(PointsEntry.kind).where(PointsEntry.member_id == m.id))
+    assert list(kinds) == ["checkin"]
+
+
+def test_a_savepoint_rolled_back_after_a_debit_leaves_no_trace_in_the_session(factory):
+    """A failure after the ledger call inside a savepoint (e.g. a redemption that then finds
+    the product sold out) must not leave the debit's balance or entry behind in the session."""
+    m = factory.member(points=50)
+    account = db.session.get(PointsAccount, m.id)
+    with pytest.raises(RuntimeError):
+        with db.session.begin_nested():
+            spent = service.debit(m.id, 20, kind="spend", key="savepoint:1")
+            assert account.balance == 30
+            raise RuntimeError("sold out after all")
+    assert account.balance == 50 and spent not in db.session
+    again = service.debit(m.id, 20, kind="spend", key="savepoint:1")  # the key is free again
+    assert again.balance_after == 30 and account.balance == 30
+    assert_ledger_consistent()
+
+
+def test_a_tier_upgrade_never_lowers_a_tier_it_did_not_see(factory):
+    """tiers.upgrade decides from the tier read with the account lock; should that read ever be
+    older than the member row, the guarded UPDATE still never replaces a tier as high."""
+    from members.models import Member
+    from points import tiers
+
+    tiers.create_tier("silver", "银卡", 100, 100)
+    tiers.create_tier("gold", "金卡", 500, 150)
+    m = factory.member()
+    db.session.get(Member, m.id).tier_code = "gold"
+    db.session.flush()
+    assert tiers.upgrade(m.id, None, 150) is None  # silver reached, gold unseen
+    db.session.expire_all()
+    assert db.session.get(Member, m.id).tier_code == "gold"
+    assert tiers.upgrade(m.id, "gold", 600) == "gold"
