@@ -2,12 +2,14 @@
 
 Exactly once is decided by the database: the order row's unique (store_id, order_no). A
 retried report (same content) gets the first answer again (200); the same order_no with other
-content is 422 idempotency_mismatch. Under a storm of identical reports the first insert wins;
-the others wait on its key, fail, and read the winner's row with a locking read.
+content is 422 idempotency_mismatch. A report is not looked up first (a new order, the usual
+case, would pay for it): its INSERT meets the first one's key, fails, and the first row is read
+with a locking read, which also settles a storm of identical reports. Only a report whose
+member can no longer be found (an expired member code) is looked up.
 
-LOCK ORDER: points account → member row → order row (new orders: the account lock serialises
-a member's orders, so "first order" is decided once, by a guarded UPDATE of the member row);
-order row → points account (refunds lock an existing order; no new order waits for it).
+LOCK ORDER, for new orders and refunds alike: points account → member row → order row. The
+account lock serialises a member's orders, so "first order" is decided once, by a guarded
+UPDATE of the member row; a refund locks the order's account before the order row.
 """
 import hashlib
 import json
@@ -17,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import clock, events
 from core.db import db, insert_row, mark_written
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, Gone, NotFound
 from core.idempotency import IdempotencyMismatch
 from points import earn_rules, promotions, service as points_service, till
 from members.models import Member
@@ -39,10 +41,12 @@ def answer(order: Order) -> dict:
 
 def _existing(store_id, order_no, model=Order, *, lock=None):
     """The row of this order_no. `lock`: "update" (to change it), "share" (to read what a
-    concurrent transaction just committed: a plain read would see our older snapshot)."""
+    concurrent transaction just committed: a plain read would see our older snapshot); a
+    locked row is read afresh even when the session already holds it."""
     query = select(model).filter_by(store_id=store_id, order_no=order_no)
     if lock:
-        query = query.with_for_update(read=lock == "share")
+        query = (query.with_for_update(read=lock == "share")
+                 .execution_options(populate_existing=True))
     return db.session.scalars(query).first()
 
 
@@ -56,9 +60,12 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     """Record a paid order and credit its points: (order, created). See the module doc."""
     request_hash = fingerprint({k: data.get(k) for k in
                                 ("order_no", "amount_fen", "items", "paid_at", *till.MEMBER_KEYS)})
-    if (order := _recorded(store.id, data["order_no"])) is not None:
-        return _replayed(order, request_hash), False
-    member, registered = till.find_member(data, store, register=True)
+    try:
+        member, registered = till.find_member(data, store, register=True)
+    except (NotFound, Gone):  # a retry after the member code expired still gets its answer
+        if (order := _recorded(store.id, data["order_no"])) is not None:
+            return _replayed(order, request_hash), False
+        raise
     now = clock.now()
     held = points_service.hold_account(member.id, now)  # the member's tier etc. as of the lock
     mark_written(member, tier_code=held.tier_code, first_order_at=held.first_order_at)
@@ -144,9 +151,10 @@ def refund(store, order_no: str, refund_no: str, amount_fen: int) -> tuple[Order
     """Take back the points of the refunded share of the order (cumulative, so refunds adding
     up to the whole order take back all of them; points already spent become debt), and return
     the same share of the order's cash deduction. Idempotent on refund_no."""
-    order = _existing(store.id, order_no, lock="update")
-    if order is None:
+    if (order := _existing(store.id, order_no)) is None:
         raise NotFound(f"No order {order_no} at store {store.code}.")
+    points_service.lock_account(order.member_id)  # the lock order: the account, then the order
+    order = _existing(store.id, order_no, lock="update")
     earlier = db.session.scalars(select(OrderRefund).filter_by(order_id=order.id, refund_no=refund_no)).first()
     if earlier is not None:
         if earlier.amount_fen != amount_fen:
@@ -155,7 +163,6 @@ def refund(store, order_no: str, refund_no: str, amount_fen: int) -> tuple[Order
     if order.refunded_fen + amount_fen > order.amount_fen:
         raise Conflict("Refunds cannot exceed the order's amount.", code="invalid_state",
                        details={"refundable_fen": order.amount_fen - order.refunded_fen})
-    points_service.lock_account(order.member_id)
     order.refunded_fen += amount_fen
     reversed_now = _take_back_points(order, refund_no)
     returned = _return_deduction(store, order, refund_no)

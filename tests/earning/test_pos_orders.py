@@ -40,6 +40,18 @@ def test_an_order_by_scanned_member_code(shop, factory):
     assert stale.status_code == 410
 
 
+def test_a_retry_after_the_member_code_expired_still_gets_the_first_answer(shop, factory):
+    _store, pos = shop
+    member = factory.member()
+    code, _expires, _refresh = codes.issue_code(member)
+    first = pos.post("/pos/orders", order(member_code=code))
+    clock.set(clock.now() + timedelta(seconds=120))  # the till retries after the code expired
+    again = pos.post("/pos/orders", order(member_code=code))
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    other = pos.post("/pos/orders", order(member_code=code, amount_fen=1))
+    assert other.status_code == 422 and other.get_json()["error"]["code"] == "idempotency_mismatch"
+
+
 def test_an_unknown_phone_registers_a_customer_at_this_store(shop, settings):
     store, pos = shop
     settings(registration_bonus=100)
