@@ -6,6 +6,7 @@ timeouts a bounded number of times, and runs the after-commit callbacks (RQ enqu
 WeChat calls) only once the commit has succeeded, and the on-rollback callbacks (undoing a
 Redis reservation taken before the commit) only when it rolls back.
 """
+import functools
 import logging
 import time as _time
 import weakref
@@ -130,7 +131,7 @@ def insert_row(obj):
     mapper = inspect(obj).mapper
     values = {prop.key: obj.__dict__[prop.key] for prop in mapper.column_attrs
               if prop.key in obj.__dict__}
-    result = db.session.execute(_insert(mapper.local_table), values)
+    result = insert_values(mapper.local_table, values)
     for column, value in zip(mapper.primary_key, result.inserted_primary_key):
         setattr(obj, mapper.get_property_by_column(column).key, value)
     make_transient_to_detached(obj)
@@ -139,13 +140,14 @@ def insert_row(obj):
     return obj
 
 
-_inserts = {}
+def insert_values(table, values: dict):
+    """One Core INSERT of `values` into `table`, with no ORM object (its statement built once)."""
+    return db.session.execute(_insert(table), values)
 
 
+@functools.cache
 def _insert(table):
-    if table not in _inserts:
-        _inserts[table] = insert(table)
-    return _inserts[table]
+    return insert(table)
 
 
 def loaded(model, ident):

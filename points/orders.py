@@ -63,7 +63,7 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     try:
         member, registered = till.find_member(data, store, register=True)
     except (NotFound, Gone):  # a retry after the member code expired still gets its answer
-        if (order := _recorded(store.id, data["order_no"])) is not None:
+        if (order := _existing(store.id, data["order_no"])) is not None:
             return _replayed(order, request_hash), False
         raise
     now = clock.now()
@@ -72,12 +72,13 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     paid_at = data.get("paid_at") or now
     first = held.first_order_at is None and _claim_first_order(member, paid_at)
     breakdown = _breakdown(store, held.tier_code, data, paid_at, first)
-    points, bonus = earn_rules.total(breakdown), registered and get_settings()["registration_bonus"]
+    points = earn_rules.total(breakdown)
+    bonus = get_settings()["registration_bonus"] if registered else 0
     order = Order(store_id=store.id, order_no=data["order_no"], member_id=member.id,
                   member=member, amount_fen=data["amount_fen"], items=data.get("items") or [],
                   paid_at=paid_at, request_hash=request_hash, source=source,
                   points_earned=points, breakdown=breakdown, refunded_fen=0, points_reversed=0,
-                  balance_after=held.balance + points + (bonus or 0), created_at=now)
+                  balance_after=held.balance + points + bonus, created_at=now)
     try:  # a failed INSERT undoes only itself (MariaDB, SQLite): no savepoint needed
         insert_row(order)
     except IntegrityError:  # the same order_no, recorded a moment ago by a concurrent request
@@ -87,17 +88,8 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     return order, True
 
 
-def _recorded(store_id, order_no) -> Order | None:
-    """The order already recorded under this order_no, if any (a new order, the usual case,
-    costs one narrow read)."""
-    found = db.session.scalar(_order_id, {"store": store_id, "order_no": order_no})
-    return None if found is None else db.session.get(Order, found)
-
-
 # the till's statements, built once (building one costs about as much as running it)
 _orders, _members = Order.__table__, Member.__table__
-_order_id = select(_orders.c.id).where(_orders.c.store_id == bindparam("store"),
-                                       _orders.c.order_no == bindparam("order_no"))
 _first_order = (update(_members).where(_members.c.id == bindparam("member"),
                                        _members.c.first_order_at.is_(None))
                 .values(first_order_at=bindparam("paid_at")))

@@ -12,11 +12,11 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, metrics
-from core.db import db, insert_row, loaded, mark_written
+from core.db import db, insert_row, insert_values, loaded, mark_written
 from core.errors import Conflict, NotFound
 from points import policy, tiers
 from points.models import (EARNING_KINDS, EarnedMonth, PointsAccount, PointsAllocation,
@@ -209,7 +209,7 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
     entry = _append(held, kind, amount, key, debt_change=-repaid, earned=amount if earning else 0,
                     store_id=store_id, ref=ref, reason=reason, operator_id=operator_id,
                     details=details, now=now)
-    db.session.execute(_insert(PointsLot), dict(
+    insert_values(PointsLot.__table__, dict(
         member_id=member_id, amount=amount, remaining=amount - repaid, expires_at=expires_at,
         store_id=store_id, entry_id=entry.id, created_at=now, birthday_extended=extended))
     if earning:
@@ -219,11 +219,6 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
     if expiry_policy.get("mode") == "rolling_days":
         touch_rolling(member_id, now, expiry_policy, held.birthday)
     return entry
-
-
-@functools.cache
-def _insert(model):
-    return insert(model.__table__)
 
 
 def _check_amount(amount):
