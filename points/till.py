@@ -14,6 +14,11 @@ from points import service as points_service
 
 MEMBER_KEYS = ("member_code", "member_no", "phone")
 
+#: what recording an order reads of its member; any other column loads if something touches it
+#: (the whole row's 18 columns cost a till order a third more in that look-up)
+ORDER_FIELDS = ("id", "member_no", "status", "merged_into_id", "invited_by_id", "tier_code",
+                "first_order_at")
+
 
 def member_reference(data: dict) -> tuple[str, str]:
     """The one way the request names the member: (key, value); 422 for none or several."""
@@ -28,9 +33,9 @@ def find_member(data: dict, store, *, register: bool = False) -> tuple[Member, b
     """(member, created): `created` when an unknown phone registered a customer here."""
     key, value = member_reference(data)
     if key == "member_code":
-        return codes.member_by_code(value), False
+        return codes.member_by_code(value, fields=ORDER_FIELDS), False
     if key == "member_no":
-        return member_by_no(value), False
+        return member_by_no(value, fields=ORDER_FIELDS), False
     member = member_with_phone(value)
     if member is not None:
         return member, False
