@@ -27,6 +27,9 @@ class Config:
     IDEMPOTENCY_KEEP_HOURS = 48
     #: deadlocks / lock-wait timeouts are retried this many times at the request/job boundary
     TX_RETRIES = 3
+    #: a web process adds its points counts to the shared metrics at most this often (0: at
+    #: once, after every request)
+    METRICS_FLUSH_SECONDS = float(os.environ.get("METRICS_FLUSH_SECONDS", "1"))
     #: argon2 cost; tests lower it
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

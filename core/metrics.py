@@ -10,18 +10,26 @@ Two kinds:
   aggregate them with max(), not sum(), across app servers.
 
 Counts that belong to a transaction (points) are added only after it commits
-(`count_after_commit`); a rolled-back request counts nothing.
+(`count_after_commit`); a rolled-back request counts nothing. A web process gathers them for
+up to METRICS_FLUSH_SECONDS (1 s) and adds them in one round trip (a till order paid one for
+its counts alone); its own /metrics and its exit add them at once, a job adds its own at once.
+A worker killed outright (SIGKILL) loses at most that last second's counts.
 """
+import atexit
 import json
+import logging
 import os
+import threading
 
-from flask import Blueprint, Response, has_app_context
+from flask import Blueprint, Response, current_app, has_app_context, has_request_context
 from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram,
                                generate_latest)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from core.db import after_commit, db
 from core.redis import get_redis, rkey
+
+log = logging.getLogger(__name__)
 
 HTTP_REQUESTS = Counter("jifen_http_requests_total", "HTTP requests answered",
                         ["method", "route", "status"])
@@ -61,16 +69,74 @@ def set_gauge(name: str, value: float, **labels) -> None:
 
 
 class _PendingCounts:
-    """Counts of one transaction, added to Redis in one round trip once it has committed."""
+    """Counts of one transaction, handed on once it has committed: to this process's
+    _Gathered counts in a request, straight to Redis otherwise."""
 
     def __init__(self):
         self.counts: dict[tuple, float] = {}
 
     def __call__(self):
-        pipe = get_redis().pipeline(transaction=False)
-        for (name, field), amount in self.counts.items():
-            pipe.hincrbyfloat(rkey("metrics", name), field, amount)
+        counts = {(rkey("metrics", name), field): amount
+                  for (name, field), amount in self.counts.items()}
+        delay = current_app.config["METRICS_FLUSH_SECONDS"] if has_request_context() else 0
+        if delay > 0:
+            _gathered().add(counts, delay)
+        else:
+            _add_to_redis(get_redis(), counts)
+
+
+def _add_to_redis(redis, counts: dict) -> None:
+    if counts:
+        pipe = redis.pipeline(transaction=False)
+        for (key, field), amount in counts.items():
+            pipe.hincrbyfloat(key, field, amount)
         pipe.execute()
+
+
+class _Gathered:
+    """A web process's committed counts not yet in Redis; a timer adds them `delay` seconds
+    after the first one arrived."""
+
+    def __init__(self, redis):
+        self.redis, self.pid = redis, os.getpid()
+        self._lock = threading.Lock()
+        self._counts: dict[tuple, float] = {}
+        self._timer = None
+        atexit.register(self.flush)
+
+    def add(self, counts: dict, delay: float) -> None:
+        with self._lock:
+            for key, amount in counts.items():
+                self._counts[key] = self._counts.get(key, 0) + amount
+            if self._timer is None:
+                self._timer = threading.Timer(delay, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        with self._lock:
+            counts, self._counts = self._counts, {}
+            timer, self._timer = self._timer, None
+        if timer is not None and timer is not threading.current_thread():
+            timer.cancel()
+        try:
+            _add_to_redis(self.redis, counts)
+        except Exception:  # the counted work stands; the operator sees the lost counts here
+            log.exception("could not add %d metric counts to Redis", len(counts))
+
+
+def _gathered() -> _Gathered:
+    """This app's gathered counts in this process (a forked child starts its own)."""
+    gathered = current_app.extensions.get("jifen_metrics_gathered")
+    if gathered is None or gathered.pid != os.getpid():
+        gathered = current_app.extensions["jifen_metrics_gathered"] = _Gathered(get_redis())
+    return gathered
+
+
+def flush_gathered() -> None:
+    """Add this process's gathered counts to Redis now."""
+    if (gathered := current_app.extensions.get("jifen_metrics_gathered")) is not None:
+        gathered.flush()
 
 
 def count_after_commit(name: str, amount: float = 1, **labels) -> None:
@@ -92,6 +158,7 @@ class SharedCollector:
     def collect(self):
         if not has_app_context():
             return
+        flush_gathered()  # this process's last second, so a scrape here shows all it did
         pipe = get_redis().pipeline(transaction=False)
         for name in SHARED:
             pipe.hgetall(rkey("metrics", name))

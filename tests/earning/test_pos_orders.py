@@ -1,10 +1,13 @@
 """POST /pos/orders and /staff/orders: finding the member, earning, exactly once."""
+import json
+import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
 from core import clock, events
 from core.db import db
+from core.redis import get_redis, rkey
 from members import codes
 from members.models import ORIGIN_STORE, Member
 from points.earning_models import Order
@@ -179,3 +182,34 @@ def test_promotion_validation(staff_client):
     both = {**base, "ends_at": "2026-02-01T00:00:00+08:00", "bonus_points": 5}
     assert marketer.post("/admin/promotions", both).status_code == 422
     assert staff_client("cashier").post("/admin/promotions", base).status_code == 403
+
+
+def _points_issued(kind):
+    value = get_redis().hget(rkey("metrics", "jifen_points_issued_total"), json.dumps({"kind": kind}))
+    return None if value is None else float(value)
+
+
+def test_an_order_s_points_reach_the_shared_metrics_within_the_flush_interval(shop, factory, app,
+                                                                                monkeypatch):
+    _store, pos = shop
+    monkeypatch.setitem(app.config, "METRICS_FLUSH_SECONDS", 0.2)
+    member = factory.member()
+    assert pos.post("/pos/orders", order(member_no=member.member_no)).status_code == 201
+    assert pos.post("/pos/orders", order(order_no="A-2", member_no=member.member_no,
+                                         amount_fen=1000)).status_code == 201
+    deadline = time.monotonic() + 5
+    while _points_issued("earn") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _points_issued("earn") == 133  # both orders, though nothing scraped /metrics
+
+
+def test_a_scrape_shows_the_counts_its_process_has_not_added_yet(shop, factory, app,
+                                                                  monkeypatch):
+    _store, pos = shop
+    monkeypatch.setitem(app.config, "METRICS_FLUSH_SECONDS", 3600)
+    member = factory.member()
+    assert pos.post("/pos/orders", order(member_no=member.member_no)).status_code == 201
+    assert _points_issued("earn") is None  # gathered in this process, one round trip later
+    scraped = app.test_client().get("/metrics").get_data(as_text=True)
+    assert 'jifen_points_issued_total{kind="earn"} 123.0' in scraped
+    assert _points_issued("earn") == 123
