@@ -18,6 +18,7 @@ import functools
 import logging
 import threading
 import time
+from typing import NamedTuple
 
 from flask import current_app, has_app_context, has_request_context, request
 from redis.exceptions import RedisError
@@ -73,6 +74,35 @@ def cached(name: str, load):
     return value
 
 
+class Peeked(NamedTuple):
+    value: object
+    generation: object  #: the generation it was loaded at
+
+
+def peek(name: str) -> Peeked | None:
+    """What this process holds for `name`, and its generation, without asking Redis — for a
+    caller that reads the generation itself, together with something else (core.auth), and
+    then hands it to `use_generation`. None when nothing fresh is held."""
+    if not has_app_context() or db.session().info.get(_CHANGED):
+        return None
+    cache = _cache()
+    with _lock:
+        if name in cache["values"] and time.monotonic() - cache["loaded_at"] < MAX_AGE_SECONDS:
+            return Peeked(cache["values"][name], cache["generation"])
+    return None
+
+
+def use_generation(generation) -> None:
+    """The generation this request works with, as its caller read it from Redis (the raw GET
+    of generation_key(); `cached` asks no more in this request)."""
+    if has_request_context():
+        request.environ[_GENERATION] = generation
+
+
+def generation_key() -> str:
+    return rkey("config-generation")
+
+
 def cached_rows(name: str, query, fields) -> list:
     """The rows `query()` selects, as snapshots of `fields`, cached like `cached`."""
     return cached(name, lambda: [snapshot(row, fields) for row in db.session.scalars(query())])
@@ -106,7 +136,7 @@ def _generation():
     if has_request_context() and _GENERATION in request.environ:
         return request.environ[_GENERATION]
     try:
-        generation = get_redis().get(rkey("config-generation"))
+        generation = get_redis().get(generation_key())
     except RedisError as exc:  # the database still answers; the cache cannot be checked
         log.warning("configuration cache bypassed: %s", exc)
         generation = _UNKNOWN
@@ -117,7 +147,7 @@ def _generation():
 
 def _committed():
     db.session().info.pop(_CHANGED, None)
-    get_redis().incr(rkey("config-generation"))
+    get_redis().incr(generation_key())
 
 
 def _rolled_back():

@@ -1,5 +1,6 @@
 """Programme configuration is cached in each process; a change is seen by the next request, in
 this process and (through the generation in Redis) in every other one."""
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -19,6 +20,14 @@ pytestmark = pytest.mark.committing
 @pytest.fixture
 def pos(factory, pos_client):
     return pos_client(factory.store("CFG01"))
+
+
+def _key_cached(pos):
+    """Requests until this process holds the key (the first one follows the key's creation,
+    which that transaction reads from the database), as a busy till's requests find it."""
+    for _ in range(2):
+        assert pos.post("/pos/ping", {"store_code": "CFG01"}).status_code == 200
+    assert config_cache.peek(f"pos-key:{pos.key_id}") is not None
 
 
 def _earn_rate():
@@ -42,16 +51,36 @@ def _fresh_request(app):
 
 
 def test_a_key_revoked_after_use_is_refused_by_the_next_request(pos, staff_client):
-    assert pos.post("/pos/ping", {"store_code": "CFG01"}).status_code == 200  # now cached
+    _key_cached(pos)
     admin = staff_client("hq_admin")
     assert admin.delete(f"/admin/stores/CFG01/api-keys/{pos.key_id}").status_code == 200
     assert_error(pos.post("/pos/ping", {"store_code": "CFG01"}), 401, "unauthenticated")
 
 
 def test_a_deactivated_store_s_key_is_refused_by_the_next_request(pos, staff_client):
-    assert pos.post("/pos/ping", {"store_code": "CFG01"}).status_code == 200
+    _key_cached(pos)
     assert staff_client("hq_admin").delete("/admin/stores/CFG01").status_code in (200, 204)
     assert_error(pos.post("/pos/ping", {"store_code": "CFG01"}), 401, "unauthenticated")
+
+
+def test_a_key_another_process_revoked_is_refused_by_the_next_request(pos):
+    from stores.models import ApiKey
+
+    _key_cached(pos)
+    with db.engine.begin() as conn:  # what the admin's request did on another app server
+        conn.execute(update(ApiKey).where(ApiKey.key_id == pos.key_id).values(active=False))
+    get_redis().incr(rkey("config-generation"))
+    error = assert_error(pos.post("/pos/ping", {"store_code": "CFG01"}), 401, "unauthenticated")
+    assert "revoked" in error["message"]
+
+
+def test_a_refused_signature_does_not_use_up_its_nonce(pos):
+    _key_cached(pos)
+    nonce = uuid.uuid4().hex
+    assert_error(pos.post("/pos/ping", {"store_code": "CFG01"}, nonce=nonce, secret="wrong"),
+                 401, "unauthenticated")
+    assert pos.post("/pos/ping", {"store_code": "CFG01"}, nonce=nonce).status_code == 200
+    assert_error(pos.post("/pos/ping", {"store_code": "CFG01"}, nonce=nonce), 401, "unauthenticated")
 
 
 def test_another_process_s_change_is_seen_once_it_bumps_the_generation(app):
