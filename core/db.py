@@ -150,6 +150,19 @@ def _insert(table):
     return insert(table)
 
 
+def adopt(model, values: dict):
+    """The session's object for a row a Core statement has just read: the one it holds
+    already, or a new persistent one with `values` (its other columns load if touched)."""
+    mapper = inspect(model)
+    ident = tuple(values[mapper.get_property_by_column(c).key] for c in mapper.primary_key)
+    obj = db.session.identity_map.get(identity_key(model, ident))
+    if obj is None:
+        obj = model(**values)
+        make_transient_to_detached(obj)
+        db.session.add(obj)
+    return obj
+
+
 def loaded(model, ident):
     """The session's object for this primary key if it is loaded, else None (no query)."""
     return db.session.identity_map.get(identity_key(model, ident))

@@ -10,8 +10,6 @@ A scan is one Redis GET (and one primary-key read of the member).
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy.orm import load_only
-
 from core import clock
 from core.db import db
 from core.errors import Gone, NotFound
@@ -62,10 +60,18 @@ def looks_like_code(value: str) -> bool:
     return len(value) == LENGTH and value.isdigit() and value.startswith(PREFIX)
 
 
-def member_by_code(code: str, *, fields: tuple[str, ...] | None = None) -> Member:
+def member_by_code(code: str) -> Member:
     """The member who showed this code (following merges): 410 code_expired when it was
-    issued more than VALIDITY seconds ago, 404 when it was never issued. `fields`: read only
-    these columns (the others load if touched), as the till does."""
+    issued more than VALIDITY seconds ago, 404 when it was never issued."""
+    member = follow_merges(db.session.get(Member, member_id_by_code(code)))
+    if member is None:
+        raise NotFound("This member no longer exists.")
+    return member
+
+
+def member_id_by_code(code: str) -> int:
+    """The id the code was issued to (a merge not followed), from Redis alone; 410 and 404
+    as member_by_code."""
     code = (code or "").strip()
     stored = get_redis().get(_code_key(code)) if looks_like_code(code) else None
     if stored is None:
@@ -76,8 +82,4 @@ def member_by_code(code: str, *, fields: tuple[str, ...] | None = None) -> Membe
         raise Gone("This member code has expired; ask the customer to refresh it.",
                    details={"expired_at": (datetime.fromtimestamp(float(issued), tz=timezone.utc)
                                            + timedelta(seconds=VALIDITY)).isoformat()})
-    options = [load_only(*(getattr(Member, f) for f in fields))] if fields else None
-    member = follow_merges(db.session.get(Member, int(member_id), options=options))
-    if member is None:
-        raise NotFound("This member no longer exists.")
-    return member
+    return int(member_id)

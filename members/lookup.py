@@ -1,9 +1,6 @@
 """Finding members: the caller of a member request, a member by number (following merges)."""
-import functools
-
 from flask import g
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import load_only
 
 from core.db import db
 from core.errors import NotFound, Unauthenticated
@@ -27,18 +24,20 @@ def follow_merges(member: Member | None) -> Member | None:
     return member
 
 
-@functools.cache
-def _by_no(fields: tuple[str, ...] | None):
-    """The look-up by number, built once (the till runs it for every order)."""
-    query = select(Member).where(Member.member_no == bindparam("member_no"))
-    return query.options(load_only(*(getattr(Member, f) for f in fields))) if fields else query
+_by_no = select(Member).where(Member.member_no == bindparam("member_no"))  # built once: the till
 
 
-def member_by_no(member_no: str, *, fields: tuple[str, ...] | None = None) -> Member:
-    """The member with this number; a merged member's number resolves to the one it joined.
-    `fields`: read only these columns (the others load if touched), as the till does."""
-    member = db.session.scalars(_by_no(fields), {"member_no": member_no}).one_or_none()
-    member = follow_merges(member)
+_id_by_no = select(Member.id).where(Member.member_no == bindparam("member_no"))
+
+
+def member_id_by_no(member_no: str) -> int | None:
+    """The id of the member with this number (a merge not followed), or None."""
+    return db.session.scalar(_id_by_no, {"member_no": member_no})
+
+
+def member_by_no(member_no: str) -> Member:
+    """The member with this number; a merged member's number resolves to the one it joined."""
+    member = follow_merges(db.session.scalars(_by_no, {"member_no": member_no}).one_or_none())
     if member is None:
         raise NotFound(f"No member {member_no}.")
     return member

@@ -18,11 +18,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, events
-from core.db import db, insert_row, mark_written
+from core.db import adopt, db, insert_row, mark_written
 from core.errors import Conflict, Gone, NotFound
 from core.idempotency import IdempotencyMismatch
 from points import earn_rules, promotions, service as points_service, till
-from members.models import Member
+from members.models import STATUS_MERGED, Member
 from points.earning_models import Deduction, Order, OrderRefund
 from points.models import PointsAccount
 from points.settings import get_settings
@@ -60,14 +60,13 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     """Record a paid order and credit its points: (order, created). See the module doc."""
     request_hash = fingerprint({k: data.get(k) for k in
                                 ("order_no", "amount_fen", "items", "paid_at", *till.MEMBER_KEYS)})
+    now = clock.now()
     try:
-        member, registered = till.find_member(data, store, register=True)
+        member, registered, held = _payer(data, store, now)
     except (NotFound, Gone):  # a retry after the member code expired still gets its answer
         if (order := _existing(store.id, data["order_no"])) is not None:
             return _replayed(order, request_hash), False
         raise
-    now = clock.now()
-    held = points_service.hold_account(member.id, now)  # the member's tier etc. as of the lock
     mark_written(member, tier_code=held.tier_code, first_order_at=held.first_order_at)
     paid_at = data.get("paid_at") or now
     first = held.first_order_at is None and _claim_first_order(member, paid_at)
@@ -86,6 +85,19 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     _credit(order, held, store, bonus)
     events.emit("order.recorded", member=member, order=order, first=first)
     return order, True
+
+
+def _payer(data, store, now):
+    """(member, registered at this till, their account held — with the tier etc. as of the
+    lock). A member named by code or number is read by the statement that locks the account;
+    anyone else (a phone, a merged member, one with no account yet) is looked up, then held."""
+    member_id = till.named_member_id(data)
+    found = member_id and points_service.hold_account_with_member(member_id, now, till.ORDER_FIELDS)
+    if found and found[1]["status"] != STATUS_MERGED:
+        held, columns = found
+        return adopt(Member, {"id": member_id, **columns}), False, held
+    member, registered = till.find_member(data, store, register=True)
+    return member, registered, points_service.hold_account(member.id, now)
 
 
 # the till's statements, built once (building one costs about as much as running it)

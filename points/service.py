@@ -82,12 +82,31 @@ def hold_account(member_id: int, now: datetime) -> Held:
     tests/earning/test_order_waits_for_tier.py; an engine that read them first would give an
     order the tier its member had before; tiers.upgrade never lowers a tier even then).
     """
-    db.session.flush()  # pending ORM changes first: this reads and writes with Core statements
-    params = {"member_id": member_id, "now": now, "first_month": tiers.first_month_of_window(now)}
-    row = db.session.execute(_hold_statement(), params).first()
+    row = _hold_row(_hold_statement(), {"member_id": member_id}, now)
     if row is None:
         open_account(member_id)
-        row = db.session.execute(_hold_statement(), params).one()
+        row = _hold_row(_hold_statement(), {"member_id": member_id}, now)
+    return _held(member_id, row)
+
+
+def hold_account_with_member(member_id: int, now: datetime,
+                             member_fields: tuple[str, ...]) -> tuple[Held, dict] | None:
+    """hold_account, and these columns of the member's row read by the same statement (a
+    till order's look-up and lock in one round trip). None when the member has no account yet:
+    the caller looks the member up as usual."""
+    row = _hold_row(_hold_statement(member_fields), {"member_id": member_id}, now)
+    if row is None:
+        return None
+    return _held(member_id, row), {field: row._mapping[f"member_{field}"] for field in member_fields}
+
+
+def _hold_row(statement, params: dict, now: datetime):
+    db.session.flush()  # pending ORM changes first: this reads and writes with Core statements
+    params.update(now=now, first_month=tiers.first_month_of_window(now))
+    return db.session.execute(statement, params).first()
+
+
+def _held(member_id, row) -> Held:
     return Held(member_id, *row[:6], max(int(row.earned), 0), bool(row.has_due))
 
 
@@ -99,7 +118,9 @@ def expire_due(held: Held, now: datetime) -> None:
 
 
 @functools.cache
-def _hold_statement():
+def _hold_statement(member_fields: tuple[str, ...] = ()):
+    """Lock the account, and read what a credit decides on; `member_fields`: those columns of
+    the member's row as well."""
     from members.models import Member
 
     account, member = PointsAccount.__table__, Member.__table__
@@ -116,7 +137,8 @@ def _hold_statement():
                           earned.c.month >= bindparam("first_month"))
                    .scalar_subquery().label("earned"),
                    exists().where(lot.c.member_id == account.c.member_id, lot.c.remaining > 0,
-                                  lot.c.expires_at <= bindparam("now")).label("has_due"))
+                                  lot.c.expires_at <= bindparam("now")).label("has_due"),
+                   *(of_member(member.c[f]).label(f"member_{f}") for f in member_fields))
             .where(account.c.member_id == bindparam("member_id")).with_for_update())
 
 

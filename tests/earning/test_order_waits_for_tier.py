@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from core.db import db, run_in_transaction
+from members import codes
 from members.models import Member
 from points import service, tiers
 from tests.helpers import PosClient
@@ -15,12 +16,14 @@ from tests.helpers import PosClient
 pytestmark = [pytest.mark.mariadb, pytest.mark.committing]
 
 
-def test_an_order_behind_a_tier_upgrade_earns_at_the_new_tier(app, factory):
+@pytest.mark.parametrize("named_by", ["member_no", "member_code"])
+def test_an_order_behind_a_tier_upgrade_earns_at_the_new_tier(app, factory, named_by):
     store = factory.store(code="SH001")
     key_id, secret = factory.api_key(store)
     tiers.create_tier("gold", "金卡", 100, 200)
     member = factory.member()
     db.session.commit()
+    name = member.member_no if named_by == "member_no" else codes.issue_code(member)[0]
     locked, answer = threading.Event(), {}
 
     def upgrade_while_holding_the_lock():
@@ -38,7 +41,7 @@ def test_an_order_behind_a_tier_upgrade_earns_at_the_new_tier(app, factory):
         with app.app_context():
             answer["response"] = PosClient(app.test_client(), key_id, secret).post(
                 "/pos/orders", {"store_code": "SH001", "order_no": "AFTER-UPGRADE",
-                                "amount_fen": 5000, "member_no": member.member_no})
+                                "amount_fen": 5000, named_by: name})
 
     threads = [threading.Thread(target=upgrade_while_holding_the_lock), threading.Thread(target=order)]
     for t in threads:

@@ -213,3 +213,20 @@ def test_a_scrape_shows_the_counts_its_process_has_not_added_yet(shop, factory, 
     scraped = app.test_client().get("/metrics").get_data(as_text=True)
     assert 'jifen_points_issued_total{kind="earn"} 123.0' in scraped
     assert _points_issued("earn") == 123
+
+
+def test_an_order_naming_a_merged_member_earns_in_the_account_it_joined(shop, factory):
+    from members.service import _merge  # what binding the phone in the mini-program does
+
+    _store, pos = shop
+    registered_at_till, joined = factory.member(points=10), factory.member()
+    code, _expires, _refresh = codes.issue_code(registered_at_till)
+    _merge(registered_at_till, joined)
+    by_number = pos.post("/pos/orders", order(member_no=registered_at_till.member_no))
+    by_code = pos.post("/pos/orders", order(order_no="A-2", member_code=code, amount_fen=1000))
+    assert by_number.status_code == 201 and by_code.status_code == 201
+    assert by_number.get_json()["member_no"] == joined.member_no
+    assert by_code.get_json()["balance"] == 10 + 123 + 10
+    earned = db.session.scalars(select(PointsEntry.delta).filter_by(member_id=joined.id,
+                                                                     kind="earn")).all()
+    assert sorted(earned) == [10, 123]
