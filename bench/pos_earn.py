@@ -1,6 +1,7 @@
 """POS earning benchmark: POST /pos/orders under gunicorn (2 workers) on MariaDB + Redis.
 
     .venv/bin/python bench/pos_earn.py [--orders 3000] [--concurrency 32] [--members 2000]
+                                       [--member-by code|number]
 
 Builds its own database with the migrations and the demo seed (store SH001 and its POS key),
 adds members, starts gunicorn on loopback and drives it from a separate load process
@@ -8,6 +9,9 @@ adds members, starts gunicorn on loopback and drives it from a separate load pro
 run, at the same concurrency: GET /healthz requests/s; POS earn requests/s with p50/p99 and
 their ratio to /healthz (goal ≥ 0.25); then earn p50/p99 when sent at half the peak earn rate
 (open loop; goal p99 ≤ 50 ms); and checks every order credited exactly once.
+
+Orders name their member as a till does when the customer shows the mini-program's member code
+(--member-by code, fresh codes for every round), or by member number (--member-by number).
 
 Each round measures /healthz, then earning, for about as long each (the machine is shared: its
 speed drifts over a run); the ratio is the median of the rounds' own ratios, all of them shown.
@@ -59,12 +63,12 @@ def seed(app, members):
         return numbers
 
 
-def signed_order(member_no, order_no, amount_fen):
+def signed_order(member_no, order_no, amount_fen, named_by="member_no"):
     from core.auth import sign, signing_message
 
     path = "/api/v1/pos/orders"
     body = json.dumps({"store_code": STORE, "order_no": order_no, "amount_fen": amount_fen,
-                       "member_no": member_no,
+                       named_by: member_no,
                        "items": [{"sku": "MT-01", "category": "tea", "amount_fen": amount_fen // 2,
                                   "quantity": 1}]})
     ts, nonce = str(int(time.time())), uuid.uuid4().hex
@@ -74,9 +78,22 @@ def signed_order(member_no, order_no, amount_fen):
                         "X-Signature": signature}}
 
 
-def earn_plan(numbers, n, prefix):
-    return [signed_order(random.choice(numbers), f"{prefix}-{i}", random.randrange(500, 50000))
-            for i in range(n)]
+def earn_plan(names, n, prefix):
+    """`names`: (how, value) pairs, as member_names gives them."""
+    chosen = (random.choice(names) for _ in range(n))
+    return [signed_order(value, f"{prefix}-{i}", random.randrange(500, 50000), how)
+            for i, (how, value) in enumerate(chosen)]
+
+
+def member_names(app, numbers, by):
+    """How orders name the members: their numbers, or member codes issued now (valid 90 s)."""
+    if by == "number":
+        return [("member_no", n) for n in numbers]
+    from members import codes
+    from members.lookup import member_by_no
+
+    with app.app_context():
+        return [("member_code", codes.issue_code(member_by_no(n))[0]) for n in numbers]
 
 
 def latencies(results):
@@ -111,6 +128,7 @@ def main():
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--member-by", choices=("code", "number"), default="code")
     parser.add_argument("--port", type=int, default=19000 + os.getpid() % 1000)
     args = parser.parse_args()
     res, proc = Resources(), None
@@ -134,11 +152,12 @@ def main():
 
 def run(app, args, numbers):
     health = {"method": "GET", "path": "/healthz"}
-    load([health] * 500 + earn_plan(numbers, 200, "W"), args.port, args.concurrency)  # warm-up
+    names = lambda: member_names(app, numbers, args.member_by)  # noqa: E731 (fresh codes)
+    load([health] * 500 + earn_plan(names(), 200, "W"), args.port, args.concurrency)  # warm-up
     health_rates, earn_rates, earn_lat, sent = [], [], [], 200
     for r in range(args.rounds):  # /healthz runs about 4× faster: 4× the requests, as long
         health_rates.append(rate(load([health] * args.orders * 4, args.port, args.concurrency)))
-        results = load(earn_plan(numbers, args.orders, f"B{r}"), args.port, args.concurrency)
+        results = load(earn_plan(names(), args.orders, f"B{r}"), args.port, args.concurrency)
         bad = [x for x in results if x[0] != 201]
         assert not bad, f"earn requests failed: {bad[:5]}"
         earn_rates.append(rate(results))
@@ -147,12 +166,12 @@ def run(app, args, numbers):
     health_rps, earn_rps = statistics.median(health_rates), statistics.median(earn_rates)
     ratios = [e / h for e, h in zip(earn_rates, health_rates)]
     half = earn_rps / 2
-    paced = _paced(args, numbers, half)
+    paced = _paced(args, names(), half)
     orders, credits, problems = check(app, sent)
     p50, p99 = sorted(earn_lat)[len(earn_lat) // 2]
     print(f"\nPOS earning: {args.orders} signed orders per round, {args.rounds} rounds, "
-          f"concurrency {args.concurrency}; gunicorn 2 gthread workers × {args.threads} threads; "
-          f"MariaDB + Redis on loopback")
+          f"concurrency {args.concurrency}; member by {args.member_by}; gunicorn 2 gthread "
+          f"workers × {args.threads} threads; MariaDB + Redis on loopback")
     print(f"  GET /healthz {health_rps:.0f} req/s; POST /pos/orders {earn_rps:.0f} req/s "
           f"(p50 {p50:.1f} ms, p99 {p99:.1f} ms at full load)")
     print(f"  earn / healthz = {statistics.median(ratios):.3f} (goal ≥ 0.25; the rounds: "
@@ -166,9 +185,9 @@ def run(app, args, numbers):
         sys.exit(1)
 
 
-def _paced(args, numbers, per_second):
+def _paced(args, names, per_second):
     n = max(int(per_second * 10), 200)  # about ten seconds
-    results = _load_paced(earn_plan(numbers, n, "BP"), args.port, per_second)
+    results = _load_paced(earn_plan(names, n, "BP"), args.port, per_second)
     bad = [x for x in results if x[0] != 201]
     assert not bad, f"paced earn requests failed: {bad[:5]}"
     p50, p99 = latencies(results)
