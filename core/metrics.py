@@ -125,11 +125,18 @@ class _Gathered:
             log.exception("could not add %d metric counts to Redis", len(counts))
 
 
+_gathering = threading.Lock()
+
+
 def _gathered() -> _Gathered:
     """This app's gathered counts in this process (a forked child starts its own)."""
     gathered = current_app.extensions.get("jifen_metrics_gathered")
     if gathered is None or gathered.pid != os.getpid():
-        gathered = current_app.extensions["jifen_metrics_gathered"] = _Gathered(get_redis())
+        with _gathering:  # one per app, even when several threads ask at once
+            gathered = current_app.extensions.get("jifen_metrics_gathered")
+            if gathered is None or gathered.pid != os.getpid():
+                gathered = _Gathered(get_redis())
+                current_app.extensions["jifen_metrics_gathered"] = gathered
     return gathered
 
 
