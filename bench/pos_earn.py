@@ -86,14 +86,19 @@ def earn_plan(names, n, prefix):
 
 
 def member_names(app, numbers, by):
-    """How orders name the members: their numbers, or member codes issued now (valid 90 s)."""
+    """How orders name the members: their numbers, or member codes issued now, valid for 90 s
+    (a member's current code is forgotten first: asked again within 60 s, issue_code would
+    hand back the one it issued then, with less time left)."""
     if by == "number":
         return [("member_no", n) for n in numbers]
+    from core.redis import get_redis, rkey
     from members import codes
     from members.lookup import member_by_no
 
     with app.app_context():
-        return [("member_code", codes.issue_code(member_by_no(n))[0]) for n in numbers]
+        members = [member_by_no(n) for n in numbers]
+        get_redis().delete(*(rkey("mcode-of", m.id) for m in members))
+        return [("member_code", codes.issue_code(m)[0]) for m in members]
 
 
 def latencies(results):

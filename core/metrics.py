@@ -114,6 +114,8 @@ class _Gathered:
                 self._timer.start()
 
     def flush(self) -> None:
+        if os.getpid() != self.pid:  # a forked child's copy (at its exit): the parent adds them
+            return
         with self._lock:
             counts, self._counts = self._counts, {}
             timer, self._timer = self._timer, None

@@ -89,8 +89,10 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
 
 def _payer(data, store, now):
     """(member, registered at this till, their account held — with the tier etc. as of the
-    lock). A member named by code or number is read by the statement that locks the account;
-    anyone else (a phone, a merged member, one with no account yet) is looked up, then held."""
+    lock). A member named by code or number is read by the statement that locks the account; a
+    phone's member, or one with no account yet, is looked up, then held. A merged member's
+    (emptied) account stays locked until commit while the one it joined is held: a merged
+    account is never locked by a merge again, so this adds no cycle to merge_accounts' order."""
     member_id = till.named_member_id(data)
     found = member_id and points_service.hold_account_with_member(member_id, now, till.ORDER_FIELDS)
     if found and found[1]["status"] != STATUS_MERGED:

@@ -125,3 +125,21 @@ def test_an_operators_reconcile_updates_the_health_detail_too(app, client, facto
     factory.member(points=5)
     assert app.test_cli_runner().invoke(args=["points", "reconcile"]).exit_code == 0
     assert client.get("/healthz").get_json()["details"]["ledger"] == "ok"
+
+
+def test_a_forked_child_s_exit_does_not_add_its_parent_s_gathered_counts(app, monkeypatch):
+    import os
+
+    from core import metrics
+    from core.redis import get_redis, rkey
+
+    gathered = metrics._Gathered(get_redis())
+    key = (rkey("metrics", "jifen_points_issued_total"), '{"kind": "earn"}')
+    gathered.add({key: 7}, delay=3600)
+    parent = os.getpid()
+    monkeypatch.setattr(os, "getpid", lambda: parent + 1)  # the child's copy, at its exit
+    gathered.flush()
+    assert get_redis().hget(*key) is None
+    monkeypatch.setattr(os, "getpid", lambda: parent)
+    gathered.flush()  # the parent adds them, once
+    assert float(get_redis().hget(*key)) == 7
