@@ -154,8 +154,8 @@ def adopt(model, values: dict):
     """The session's object for a row a Core statement has just read: the one it holds
     already, or a new persistent one with `values` (its other columns load if touched)."""
     mapper = inspect(model)
-    ident = tuple(values[mapper.get_property_by_column(c).key] for c in mapper.primary_key)
-    obj = db.session.identity_map.get(identity_key(model, ident))
+    obj = loaded(model, tuple(values[mapper.get_property_by_column(c).key]
+                              for c in mapper.primary_key))
     if obj is None:
         obj = model(**values)
         make_transient_to_detached(obj)
