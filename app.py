@@ -60,13 +60,13 @@ def register_blueprints(app):
     from mall.admin_api import admin_blp as mall_admin_blp
     from members.api import auth_blp as member_auth_blp, me_blp, staff_blp as member_staff_blp
     from mall.api import mall_blp, me_blp as mall_me_blp, staff_blp as mall_staff_blp
-    from points.api import admin_blp as points_admin_blp, me_blp as points_me_blp
-    from points.api import staff_blp as points_staff_blp
-    from points.earning_api import admin_blp as earning_admin_blp, pos_blp as pos_points_blp
-    from points.earning_api import staff_blp as staff_orders_blp
+    from points.ledger.api import admin_blp as points_admin_blp, me_blp as points_me_blp
+    from points.ledger.api import staff_blp as points_staff_blp
+    from points.earning.api import admin_blp as earning_admin_blp, pos_blp as pos_points_blp
+    from points.earning.api import staff_blp as staff_orders_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp
     from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
-    from wx.template_api import blp as subscribe_templates_blp
+    from wx.api import blp as subscribe_templates_blp
 
     app.register_blueprint(health)
     app.register_blueprint(metrics_blp)

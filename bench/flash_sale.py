@@ -94,7 +94,7 @@ def seed(app, members: int, units: int, raw_units: int):
     from mall import catalog
     from mall.cli import run_gate_rebuild
     from members.models import Member
-    from points import service as points
+    from points.ledger import service as points
 
     def add_members(n):
         made = []
@@ -235,8 +235,8 @@ def check(app, sale_id, units, members):
 
     from core.db import db
     from mall.models import Product, Redemption
-    from points import reconcile
-    from points.models import PointsAccount, PointsEntry
+    from points.ledger import reconcile
+    from points.ledger.models import PointsAccount, PointsEntry
 
     with app.app_context():
         sold = db.session.scalar(select(func.count()).select_from(Redemption)

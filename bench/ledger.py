@@ -4,7 +4,7 @@ for a member with a long history.
     .venv/bin/python bench/ledger.py [--lots 1000000] [--small 100000] [--entries 100000]
     .venv/bin/python bench/ledger.py --quick          # 1/10 of everything, about a minute
 
-(a) The sweep (`points.sweep.expire_chunk`, `--chunk` lots a transaction, the default of
+(a) The sweep (`points.ledger.sweep.expire_chunk`, `--chunk` lots a transaction, the default of
     `flask points expire`) over `--lots` due lots, 5 per member, next to a raw chunked
     `INSERT … SELECT` + `UPDATE` in chunks of the same size doing the same writes (an expire
     entry per member, an allocation per lot, lots zeroed, balances and versions updated) on an
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.flash_sale import Resources, mysql_parts  # noqa: E402
-from points.sweep import SWEEP_CHUNK  # noqa: E402
+from points.ledger.sweep import SWEEP_CHUNK
 
 LOTS_PER_MEMBER, POINTS = 5, 10
 AS_OF = datetime(2026, 6, 30, 16, 0, tzinfo=timezone.utc)
@@ -83,7 +83,7 @@ def copy_database(source, target):
 
 def app_sweep(app, chunk) -> tuple[int, float]:
     from core.db import run_in_transaction
-    from points import sweep
+    from points.ledger import sweep
 
     with app.app_context():
         started, total, cursor = time.perf_counter(), 0, None

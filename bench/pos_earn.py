@@ -42,7 +42,7 @@ def seed(app, members):
     from core.cli import seed_demo_data
     from core.db import db, run_in_transaction
     from members.models import Member
-    from points import service as points
+    from points.ledger import service as points
 
     def add(n):
         made = []
@@ -110,9 +110,9 @@ def check(app, expected_orders):
     from sqlalchemy import func, select
 
     from core.db import db
-    from points.earning_models import Order
-    from points.models import PointsEntry
-    from points.reconcile import check_chunk
+    from points.earning.models import Order
+    from points.ledger.models import PointsEntry
+    from points.ledger.reconcile import check_chunk
 
     with app.app_context():
         orders = db.session.scalar(select(func.count()).select_from(Order)
@@ -215,7 +215,7 @@ def _demo_orders(app):
     from sqlalchemy import func, select
 
     from core.db import db
-    from points.earning_models import Order
+    from points.earning.models import Order
 
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Order)

@@ -59,7 +59,7 @@ def seed(n_batched, n_baseline):
     from flask import current_app
 
     from members.models import Member, SubscribeConsent, WechatIdentity
-    from points.models import PointsAccount, PointsEntry, PointsLot
+    from points.ledger.models import PointsAccount, PointsEntry, PointsLot
 
     day = AS_OF + timedelta(days=7)
     now = clock.now()
@@ -121,9 +121,9 @@ def bench(args, app, env, url):
     from core import clock
     from core.db import run_in_transaction
     from core.worker import enqueue
-    from points import reminders
+    from points.reminders import planning as reminders
     from points.cli import run_expiry_sweep
-    from points.jobs import plan_reminders
+    from points.ledger.jobs import plan_reminders
     from wx import templates
 
     run_in_transaction(lambda: templates.create_template({
@@ -137,7 +137,7 @@ def bench(args, app, env, url):
     # baseline: one RQ job per member (the same job, on a batch of one member)
     first = args.members + 1
     for m in range(first, first + args.baseline):
-        enqueue("points.jobs:send_reminder_batch", (AS_OF - timedelta(days=1)).isoformat(), [m])
+        enqueue("points.ledger.jobs:send_reminder_batch", (AS_OF - timedelta(days=1)).isoformat(), [m])
     baseline_s = run_workers(env, args.workers, "baseline")
     baseline_sent = len(messages(url))
     assert baseline_sent == args.baseline, baseline_sent
@@ -157,7 +157,7 @@ def bench(args, app, env, url):
     t = time.perf_counter()
     inline_lots = run_expiry_sweep(clock.end_of_business_day(day))
     inline_s = time.perf_counter() - t
-    job = enqueue("points.jobs:expiry_sweep", (day + timedelta(days=1)).isoformat())
+    job = enqueue("points.ledger.jobs:expiry_sweep", (day + timedelta(days=1)).isoformat())
     worker_sweep_s = run_workers(env, 1, "sweep")
     job.refresh()
     sweep_job_s = (job.ended_at - job.started_at).total_seconds()

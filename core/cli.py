@@ -10,10 +10,10 @@ DEMO_SEEDERS = [
     "stores.cli:seed_demo",
     "points.cli:seed_demo",
     "members.cli:seed_demo",
-    "points.earning_demo:seed_demo",
+    "points.earning.demo:seed_demo",
     "mall.cli:seed_demo",
     "tasks.cli:seed_demo",
-    "points.reminders:seed_demo",
+    "points.reminders.planning:seed_demo",
 ]
 
 

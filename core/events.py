@@ -20,7 +20,7 @@ EVENTS = {
 }
 
 #: modules that subscribe handlers when imported; create_app imports them all
-SUBSCRIBERS: list[str] = ["points.subscribers", "tasks.referrals"]
+SUBSCRIBERS: list[str] = ["points.ledger.subscribers", "tasks.referrals"]
 
 _handlers: dict[str, list] = defaultdict(list)
 

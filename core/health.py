@@ -11,7 +11,7 @@ health = Blueprint("health", __name__)
 #: details reported beside the checks; informative only, they never turn /healthz into a 503
 #: (e.g. "ledger": "ok" | "3 mismatches at <time>", from the nightly reconciliation)
 DETAILS = {
-    "ledger": "points.jobs:ledger_health",
+    "ledger": "points.ledger.jobs:ledger_health",
 }
 
 

@@ -22,16 +22,16 @@ class Schedule:
 
 
 SCHEDULE = (
-    Schedule("expiry-sweep", "5 0 * * *", "points.jobs:expiry_sweep",
+    Schedule("expiry-sweep", "5 0 * * *", "points.ledger.jobs:expiry_sweep",
              "expire every lot due by now, 1,000 lots per transaction (points expire --as-of)"),
-    Schedule("expiry-reminders", "0 * * * *", "points.jobs:expiry_reminders",
+    Schedule("expiry-reminders", "0 * * * *", "points.ledger.jobs:expiry_reminders",
              "hourly; from settings reminders.hour on, subscribe messages for points expiring "
              "in reminders.days_before days, ~1,000 members per job (points remind --as-of)"),
-    Schedule("ledger-reconciliation", "30 2 * * *", "points.jobs:reconciliation",
+    Schedule("ledger-reconciliation", "30 2 * * *", "points.ledger.jobs:reconciliation",
              "check the ledger invariants; mismatches → error log, metric, /healthz detail"),
-    Schedule("tier-review", "0 3 1 * *", "points.jobs:tier_review",
+    Schedule("tier-review", "0 3 1 * *", "points.ledger.jobs:tier_review",
              "monthly: every member's tier from the last 12 months' earnings"),
-    Schedule("birthday-extension", "0 4 1 * *", "points.jobs:birthday_extension",
+    Schedule("birthday-extension", "0 4 1 * *", "points.ledger.jobs:birthday_extension",
              "monthly, if expiry.birthday_extension_days > 0: extend lots expiring in next "
              "month for members born in next month"),
     Schedule("idempotency-key-purge", "20 * * * *", "core.idempotency:purge_job",

@@ -6,11 +6,12 @@ MODEL_MODULES = [
     "core.idempotency",
     "stores.models",
     "members.models",
-    "points.models",
-    "points.earning_models",
+    "points.ledger.models",
+    "points.programme.models",
+    "points.earning.models",
     "mall.models",
     "tasks.models",
-    "points.reminders",
+    "points.reminders.planning",
     "wx.templates",
 ]
 

@@ -11,7 +11,7 @@ from core.errors import Conflict
 from mall import stock_gate
 from mall.fulfilment import get_redemption
 from mall.models import CANCELLED, EXPIRED, PENDING, MemberProductCount, Product, Redemption
-from points import service as points_service
+from points.ledger import service as points_service
 
 
 def cancel(redemption_id: int, *, by: str, member_id=None, reason=None,

@@ -8,7 +8,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from core.pagination import paginate
 from mall import stock_gate
 from mall.models import MemberProductCount, Product, product_stores
-from points import tiers
+from points.programme import tiers
 from stores import service as stores_service
 
 PRODUCT_FIELDS = ("title", "kind", "points_price", "cash_price_fen", "stock_total", "stock_left",

@@ -6,7 +6,7 @@ redemptions, cancellations, pickups and the unpicked-gift sweep never deadlock:
     redemption row → points account → (the ledger's lots; the member row) → member counter
     row → product stock row
 
-- A redemption locks the member's points account first (points.service.lock_account; the
+- A redemption locks the member's points account first (points.ledger.service.lock_account; the
   debit that follows locks it again, already held), then inserts its new redemption row
   (nobody else can be waiting for it), debits (lots), bumps the member's counter, and takes
   the stock LAST: the product row is the one every buyer in a flash sale wants, so it is held
@@ -33,8 +33,9 @@ from core.db import db, on_rollback
 from core.errors import Conflict, NotFound, ValidationFailed
 from mall import stock_gate
 from mall.models import FULFILLED, PENDING, Coupon, MemberProductCount, Product, Redemption
-from points import service as points_service, tiers
-from points.models import PointsAccount
+from points.ledger import service as points_service
+from points.programme import tiers
+from points.ledger.models import PointsAccount
 from stores.models import Store
 
 MAX_QUANTITY = 10

@@ -10,7 +10,8 @@ from members.masking import mask_phone
 from members.schemas import (ConsentIn, ConsentOut, WxLoginIn, WxLoginOut, MeOut, MemberCodeImageArgs,
                              MemberCodeOut, PhoneArgs, PhoneIn, PhoneOut, ProfileIn, ScanIn,
                              ScanOut, StaffMemberOut)
-from points import balances, tiers
+from points.ledger import balances
+from points.programme import tiers
 
 auth_blp = blueprint("member_auth", __name__, prefix="/auth",
                      description="Members log in with WeChat.")

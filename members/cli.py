@@ -9,7 +9,7 @@ from core import clock
 from core.db import db
 from members import numbers
 from members.models import ORIGIN_STORE, ORIGIN_WECHAT, Member, SubscribeConsent, WechatIdentity
-from points import service as points_service
+from points.ledger import service as points_service
 from stores.models import Store
 
 DEMO_OPENID = "demo-member"

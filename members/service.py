@@ -15,7 +15,7 @@ from members import numbers
 from members.lookup import follow_merges
 from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_MERGED, Member,
                             SubscribeConsent, WechatIdentity)
-from points import service as points_service
+from points.ledger import service as points_service
 from stores.models import Store
 from wx import client as wx
 

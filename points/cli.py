@@ -8,7 +8,8 @@ import click
 from core import clock
 from core.db import run_in_transaction
 from core.logs import log_event
-from points import backfill, reconcile, sweep, tiers
+from points.ledger import backfill, reconcile, sweep
+from points.programme import tiers
 
 log = logging.getLogger(__name__)
 points_cli = click.Group("points", help="The points ledger: expiry, reconciliation, tiers.")
@@ -62,7 +63,7 @@ def expire_command(as_of, chunk):
 @click.option("--chunk", default=1000, show_default=True, help="members per transaction")
 def reconcile_command(chunk):
     """Check the ledger invariants for every member; exit 1 on any mismatch."""
-    from points.jobs import record_reconciliation
+    from points.ledger.jobs import record_reconciliation
 
     checked, problems = run_reconciliation(chunk)
     record_reconciliation(checked, problems)  # /healthz and the metrics show this check
@@ -86,7 +87,7 @@ def review_tiers_command(as_of):
 @click.option("--enqueue", is_flag=True, help="hand the batches to the workers instead")
 def remind_command(as_of, enqueue):
     """Send the expiry reminders due on a date (each member at most once per expiry date)."""
-    from points.jobs import plan_reminders
+    from points.ledger.jobs import plan_reminders
 
     day = date.fromisoformat(as_of) if as_of else clock.business_date()
     click.echo(json.dumps(plan_reminders(day, enqueue_batches=enqueue), ensure_ascii=False))
@@ -96,7 +97,7 @@ def remind_command(as_of, enqueue):
 @click.option("--month", help="YYYY-MM (default: next month)")
 def extend_birthdays_command(month):
     """Birthday extension for the members born in a month (idempotent)."""
-    from points.jobs import birthday_extension
+    from points.ledger.jobs import birthday_extension
 
     click.echo(json.dumps(birthday_extension(month), ensure_ascii=False))
 
@@ -129,11 +130,11 @@ DEMO_TIERS = [("silver", "银卡", 1000, 120), ("gold", "金卡", 5000, 150)]
 def seed_demo() -> list[str]:
     """Demo programme: points expire at the end of next year, 100 points = 1 yuan off (up to
     20% of an order), two tiers."""
-    from points.models import ProgrammeSetting
+    from points.programme.models import ProgrammeSetting
     from core.db import db
 
     if db.session.get(ProgrammeSetting, "expiry") is None:
-        from points.settings import update_settings
+        from points.programme.settings import update_settings
 
         update_settings({"expiry": {"mode": "year_end", "days": 365},
                          "deduction": {"points_per_yuan": 100, "max_ratio_percent": 20},

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.db import db
 from core.errors import Conflict
-from points import service as points_service
+from points.ledger import service as points_service
 from tasks.models import Task, TaskMemberTotal
 
 

@@ -20,7 +20,7 @@ from core import clock, events
 from core.db import db
 from members.masking import mask_member_no
 from members.models import STATUS_ACTIVE, Member
-from points import service as points_service
+from points.ledger import service as points_service
 from tasks import budget
 from tasks.models import CAPPED, PENDING, REFERRAL, REFUSED, REWARDED, Referral
 

@@ -12,7 +12,7 @@ from core.crud import Crud
 from core.db import db
 from core.errors import Conflict, NotFound
 from mall.models import Redemption
-from points import service as points_service
+from points.ledger import service as points_service
 from tasks import budget
 from tasks.checkins import reward_for
 from tasks.models import CHECKIN, ONE_OFF, REFERRAL, Task, TaskClaim, TaskMemberTotal

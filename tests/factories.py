@@ -45,7 +45,7 @@ class Factory:
                store=None):
         """A WeChat member with an open points account (and `points` earned, if given)."""
         from members.models import Member
-        from points import service as points_service
+        from points.ledger import service as points_service
 
         n = next(_seq)  # sequential, so a unique key never collides and ends a test run early
         member = Member(member_no=f"9{n:09d}", invite_code=f"T{n:07d}", nickname=nickname,
@@ -78,7 +78,7 @@ class Factory:
         db.session.commit()
 
     def credit(self, member, points, *, kind="earn", store=None, key=None, **kwargs):
-        from points import service as points_service
+        from points.ledger import service as points_service
 
         entry = points_service.credit(member.id, points, kind=kind,
                                       key=key or f"test:{secrets.token_hex(8)}",

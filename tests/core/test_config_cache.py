@@ -10,8 +10,8 @@ from sqlalchemy import update
 from core import config_cache
 from core.db import db, run_in_transaction
 from core.redis import get_redis, rkey
-from points import settings
-from points.models import ProgrammeSetting
+from points.programme import settings
+from points.programme.models import ProgrammeSetting
 from tests.core.test_errors import assert_error
 
 pytestmark = pytest.mark.committing

@@ -1,7 +1,7 @@
 import pytest
 
 from core.db import db
-from points.settings import update_settings
+from points.programme.settings import update_settings
 
 
 @pytest.fixture

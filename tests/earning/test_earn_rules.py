@@ -1,7 +1,7 @@
 """The combination rule, table-driven, on the pure calculator."""
 import pytest
 
-from points.earn_rules import Bonus, Line, Multiplier, calculate, order_lines, total
+from points.earning.earn_rules import Bonus, Line, Multiplier, calculate, order_lines, total
 
 TEA = Multiplier("category:tea", "tea ×2", 200, frozenset(["tea"]))
 GOLD = Multiplier("tier:gold", "gold ×1.5", 150)

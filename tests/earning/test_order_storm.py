@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db
-from points.earning_models import Order
-from points.models import PointsAccount, PointsEntry
+from points.earning.models import Order
+from points.ledger.models import PointsAccount, PointsEntry
 from tests.helpers import PosClient
 
 

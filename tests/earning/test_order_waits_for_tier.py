@@ -10,7 +10,8 @@ from sqlalchemy import text
 from core.db import db, run_in_transaction
 from members import codes
 from members.models import Member
-from points import service, tiers
+from points.ledger import service
+from points.programme import tiers
 from tests.helpers import PosClient
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.committing]

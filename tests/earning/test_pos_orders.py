@@ -10,8 +10,8 @@ from core.db import db
 from core.redis import get_redis, rkey
 from members import codes
 from members.models import ORIGIN_STORE, Member
-from points.earning_models import Order
-from points.models import PointsEntry
+from points.earning.models import Order
+from points.ledger.models import PointsEntry
 
 SH = timezone(timedelta(hours=8))
 

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from core import clock
-from points.reconcile import check_chunk
+from points.ledger.reconcile import check_chunk
 
 
 def order(member, **body):
@@ -56,7 +56,7 @@ def test_refunds_cannot_exceed_the_order(paid):
 
 def test_refund_after_the_points_were_spent_leaves_debt_that_later_earnings_repay(paid, factory):
     member, pos = paid
-    from points import service
+    from points.ledger import service
     from core.db import db
 
     service.debit(member.id, 80, kind="spend", key="test:spend")

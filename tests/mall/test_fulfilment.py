@@ -6,7 +6,7 @@ from sqlalchemy import select
 from core import clock
 from core.db import db
 from mall.models import MemberProductCount, Product
-from points.models import PointsLot
+from points.ledger.models import PointsLot
 from tests.core.test_errors import assert_error
 from tests.mall.conftest import redeem
 from tests.mall.test_redemption import balance, stock_left

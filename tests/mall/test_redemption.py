@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from core import clock, events
 from core.db import db
 from mall.models import Product, Redemption
-from points.models import PointsAccount, PointsEntry
+from points.ledger.models import PointsAccount, PointsEntry
 from tests.core.test_errors import assert_error
 from tests.mall.conftest import redeem
 from tests.points.ledger_checks import assert_ledger_consistent

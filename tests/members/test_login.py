@@ -8,7 +8,7 @@ from core import events
 from core.db import db
 from members.models import Member, WechatIdentity
 from members.numbers import is_valid_member_no
-from points.models import PointsAccount
+from points.ledger.models import PointsAccount
 
 
 def count(model):
@@ -114,7 +114,7 @@ def test_a_missing_code_is_a_validation_error(client, wechat):
 
 
 def test_a_new_member_gets_the_registration_bonus_once(login):
-    from points.settings import update_settings
+    from points.programme.settings import update_settings
 
     update_settings({"registration_bonus": 100})
     db.session.commit()

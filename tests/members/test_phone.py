@@ -9,10 +9,10 @@ from core.audit import AuditEntry
 from core.db import db
 from members.lookup import member_by_no
 from members.models import ORIGIN_STORE, STATUS_MERGED, Member
-from points.models import PointsEntry, PointsLot
+from points.ledger.models import PointsEntry, PointsLot
 from concurrent.futures import ThreadPoolExecutor
 
-from points.reconcile import check_chunk
+from points.ledger.reconcile import check_chunk
 
 
 def store_member(factory, phone, points_by_expiry):

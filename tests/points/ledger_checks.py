@@ -1,5 +1,5 @@
 """Invariant checks shared by the ledger tests (the same the nightly reconciliation runs)."""
-from points import reconcile
+from points.ledger import reconcile
 
 
 def assert_ledger_consistent():

@@ -1,7 +1,7 @@
 from datetime import date, datetime, timedelta, timezone
 
 from core import clock
-from points.settings import update_settings
+from points.programme.settings import update_settings
 from tests.core.test_errors import assert_error
 
 SH = timezone(timedelta(hours=8))
@@ -36,7 +36,7 @@ def test_expired_but_unswept_points_are_not_shown(member_client, factory):
 
 def test_a_member_in_debt_sees_a_negative_balance(member_client, factory):
     from core.db import db
-    from points import service
+    from points.ledger import service
 
     me = member_client()
     factory.credit(me.member, 30)
@@ -148,7 +148,7 @@ def test_tier_review_lowers_tiers_of_members_who_stopped_earning(staff_client, f
     m = factory.member(points=150)
     assert db.session.get(Member, m.id).tier_code == "vip"
     clock.set(datetime(2026, 12, 31, 12, tzinfo=SH))
-    from points.tiers import review_chunk
+    from points.programme.tiers import review_chunk
     review_chunk(clock.now())
     assert db.session.get(Member, m.id).tier_code == "vip"   # January is inside the window
     clock.set(datetime(2027, 1, 1, 12, tzinfo=SH))

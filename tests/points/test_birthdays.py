@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from core import clock
 from core.db import db
-from points import service
-from points.jobs import birthday_extension
-from points.models import PointsLot
-from points.settings import update_settings
+from points.ledger import service
+from points.ledger.jobs import birthday_extension
+from points.ledger.models import PointsLot
+from points.programme.settings import update_settings
 from tests.points.ledger_checks import assert_ledger_consistent
 
 SH = timezone(timedelta(hours=8))

@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from core import clock
 from core.db import db
-from points.models import PointsAccount
+from points.ledger.models import PointsAccount
 
 SH = timezone(timedelta(hours=8))
 pytestmark = pytest.mark.committing
@@ -39,8 +39,8 @@ def test_expire_as_of_a_date(app, factory):
 
 
 def test_backfill_re_dates_live_lots_by_the_new_policy(app, factory):
-    from points.models import PointsLot
-    from points.settings import update_settings
+    from points.ledger.models import PointsLot
+    from points.programme.settings import update_settings
     from sqlalchemy import select
 
     clock.set(datetime(2026, 1, 10, 12, tzinfo=SH))

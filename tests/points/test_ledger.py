@@ -6,9 +6,9 @@ from sqlalchemy import select, text
 
 from core import clock
 from core.db import db
-from points import service, sweep
-from points.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
-from points.settings import update_settings
+from points.ledger import service, sweep
+from points.ledger.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
+from points.programme.settings import update_settings
 from tests.points.ledger_checks import assert_ledger_consistent
 
 SH = timezone(timedelta(hours=8))
@@ -359,7 +359,7 @@ def test_a_tier_upgrade_never_lowers_a_tier_it_did_not_see(factory):
     """tiers.upgrade decides from the tier read with the account lock; should that read ever be
     older than the member row, the guarded UPDATE still never replaces a tier as high."""
     from members.models import Member
-    from points import tiers
+    from points.programme import tiers
 
     tiers.create_tier("silver", "银卡", 100, 100)
     tiers.create_tier("gold", "金卡", 500, 150)

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.db import db
-from points import service, sweep
-from points.models import PointsAccount, PointsEntry
+from points.ledger import service, sweep
+from points.ledger.models import PointsAccount, PointsEntry
 from tests.concurrency import race
 from tests.points.ledger_checks import assert_ledger_consistent
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from core import clock
 from core.db import db
 from core.errors import Conflict
-from points import reconcile, service, sweep
-from points.models import PointsAccount, PointsLot
+from points.ledger import reconcile, service, sweep
+from points.ledger.models import PointsAccount, PointsLot
 
 EXAMPLES = 1000 if os.environ.get("CI") else 150
 START = datetime(2026, 1, 1, 4, tzinfo=timezone.utc)

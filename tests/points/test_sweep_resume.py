@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.db import db
-from points import sweep
+from points.ledger import sweep
 from points.cli import run_expiry_sweep
-from points.models import PointsAllocation, PointsEntry, PointsLot
+from points.ledger.models import PointsAllocation, PointsEntry, PointsLot
 from tests.points.ledger_checks import assert_ledger_consistent
 
 SH = timezone(timedelta(hours=8))

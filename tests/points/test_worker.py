@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from core.db import db
 from core.redis import get_redis, rkey
 from core.worker import enqueue
-from points.jobs import plan_reminders
-from points.models import PointsLot
-from points.reminders import ExpiryReminder
+from points.ledger.jobs import plan_reminders
+from points.ledger.models import PointsLot
+from points.reminders.planning import ExpiryReminder
 from tests.points.ledger_checks import assert_ledger_consistent
 from tests.reminder_fixtures import (AS_OF, EXPIRY_DAY, expiring_member, fake_wechat, make_template,
                                      openid_of, reminder_clock)
@@ -82,7 +82,7 @@ def test_the_expiry_sweep_runs_under_the_worker(app, factory):
         factory.member(points=10)
     due = [expiring_member(factory, 7, day=EXPIRY_DAY, consent=0) for _ in range(20)]
 
-    enqueue("points.jobs:expiry_sweep", "2026-03-08")
+    enqueue("points.ledger.jobs:expiry_sweep", "2026-03-08")
     log = run_burst(app)
 
     [line] = job_lines(log)
@@ -96,7 +96,7 @@ def test_the_expiry_sweep_runs_under_the_worker(app, factory):
 
 
 def test_a_failing_job_is_logged_and_counted_as_failed(app):
-    enqueue("points.jobs:birthday_extension", "not-a-month")
+    enqueue("points.ledger.jobs:birthday_extension", "not-a-month")
     log = run_burst(app)
     [line] = job_lines(log)
     assert line["outcome"] == "failed" and "ValueError" in line["error"]

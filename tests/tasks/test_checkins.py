@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core import clock
 from core.auth import issue_member_token
 from core.db import db
-from points.models import PointsEntry
+from points.ledger.models import PointsEntry
 from tasks.models import CheckIn
 from tests.helpers import ApiClient
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core import events
 from core.db import db
 from members.models import Member
-from points.models import PointsAccount, PointsEntry
+from points.ledger.models import PointsAccount, PointsEntry
 from tasks.models import Referral
 
 

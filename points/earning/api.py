@@ -8,8 +8,8 @@ from flask import Response, g, request
 from core.api import blueprint, documents
 from core.crud import register_crud
 from core.auth import pos_required, require_pos_store, require_store_access, staff_required
-from points import deductions, orders, promotions, settlement
-from points.earning_schemas import (DeductionIn, DeductionOut, EarnRuleIn, EarnRuleOut,
+from points.earning import deductions, orders, promotions, settlement
+from points.earning.schemas import (DeductionIn, DeductionOut, EarnRuleIn, EarnRuleOut,
                                     EarnRulePatch, OrderIn, OrderOut, PosOrderIn, PromotionIn,
                                     PromotionOut, PromotionPatch, QuoteIn, QuoteOut, RefundIn,
                                     RefundOut, SettlementArgs, SettlementOut)

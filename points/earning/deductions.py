@@ -1,6 +1,6 @@
 """Points as cash at the till: `deduction.points_per_yuan` points are worth one yuan, up to
 `deduction.max_ratio_percent` of the order. Idempotent on (store, order_no); an order's refund
-returns its share of the points (points.orders.refund)."""
+returns its share of the points (points.earning.orders.refund)."""
 from math import gcd
 
 from sqlalchemy.exc import IntegrityError
@@ -8,11 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.db import db
 from core.errors import Conflict, ValidationFailed
-from points import balances, service as points_service, till
-from points.earning_models import Deduction
-from points.models import PointsAccount
-from points.orders import _existing, _replayed, fingerprint
-from points.settings import get_settings
+from points.ledger import balances, service as points_service
+from points.earning import till
+from points.earning.models import Deduction
+from points.ledger.models import PointsAccount
+from points.earning.orders import _existing, _replayed, fingerprint
+from points.programme.settings import get_settings
 
 
 def _rules():

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from core import clock
 from core.db import db
-from points import orders, promotions
-from points.earning_models import EarnRule, Order, Promotion
+from points.earning import orders, promotions
+from points.earning.models import EarnRule, Order, Promotion
 from stores.models import Store
 
 DEMO_ORDERS = [("SH001", "DEMO-SH-0001", 4800, [{"sku": "MT-01", "category": "tea",

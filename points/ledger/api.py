@@ -7,9 +7,10 @@ from core.api import blueprint, documents
 from core.auth import member_required, require_store_access, staff_required
 from core.errors import ValidationFailed
 from core.idempotency import idempotent
-from points import balances, service, settings, tiers
-from points.schemas import (AdjustmentIn, AdjustmentOut, EntriesArgs, EntryOut, MyPointsOut,
-                            SettingsSchema, TierIn, TierOut, TierPatch)
+from points.ledger import balances, service
+from points.programme import settings, tiers
+from points.ledger.schemas import (AdjustmentIn, AdjustmentOut, EntriesArgs, EntryOut, MyPointsOut,
+                                   SettingsSchema, TierIn, TierOut, TierPatch)
 from core.pagination import page_schema
 from members.lookup import current_member, member_by_no
 from stores import service as stores_service

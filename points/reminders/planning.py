@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core import clock
 from core.db import Base, BigId, UTCDateTime, db
-from points.models import PointsAccount, PointsLot
+from points.ledger.models import PointsAccount, PointsLot
 from wx import templates
 
 PURPOSE = "points_expiring"
@@ -113,7 +113,7 @@ def claim(due: list[tuple[int, int]], day: date, template, recipients) -> tuple[
 
 
 def record_outcomes(outcomes: list[tuple[Claimed, object]], template, recipients) -> dict:
-    """Write each reminder's outcome (a points.reminder_sender.Delivery); a refusal also sets
+    """Write each reminder's outcome (a wx.subscribe.Delivery); a refusal also sets
     the member's consent quota to zero. Returns counts by status."""
     groups: dict[tuple, list[int]] = {}
     for claimed, delivery in outcomes:

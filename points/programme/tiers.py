@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit, clock, config_cache
 from core.db import db, loaded, mark_written
 from core.errors import Conflict, NotFound
-from points.models import EarnedMonth, Tier
+from points.programme.models import EarnedMonth, Tier
 
 TIER_FIELDS = ("code", "name", "threshold_points", "multiplier_percent", "active")
 

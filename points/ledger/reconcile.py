@@ -8,7 +8,7 @@
 from sqlalchemy import func, select
 
 from core.db import db
-from points.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
+from points.ledger.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
 
 
 def _sums(column, group_column, where, member_ids):

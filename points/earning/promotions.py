@@ -8,9 +8,9 @@ from core import audit, clock, config_cache
 from core.crud import Crud
 from core.db import db
 from core.errors import NotFound, ValidationFailed
-from points import tiers
-from points.earn_rules import Bonus, Multiplier, _qualifying_fen
-from points.earning_models import EarnRule, Promotion
+from points.programme import tiers
+from points.earning.earn_rules import Bonus, Multiplier, _qualifying_fen
+from points.earning.models import EarnRule, Promotion
 
 RULE_FIELDS = ("category", "multiplier_percent", "store_codes", "active")
 PROMOTION_FIELDS = ("name", "multiplier_percent", "bonus_points", "store_codes", "starts_at",

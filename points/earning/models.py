@@ -33,7 +33,7 @@ class Order(Base):
     #: what the cashier can read out: each contribution to points_earned
     breakdown: Mapped[list] = mapped_column(JSON)
     #: the member's balance once the order's points (and a till registration's bonus) were in;
-    #: the order's ledger entry is the one keyed order:<id> (points.orders.credit_key)
+    #: the order's ledger entry is the one keyed order:<id> (points.earning.orders.credit_key)
     balance_after: Mapped[int]
     refunded_fen: Mapped[int] = mapped_column(default=0)
     points_reversed: Mapped[int] = mapped_column(default=0)

@@ -10,11 +10,11 @@ from core.errors import NotFound, ValidationFailed
 from members import codes, numbers
 from members.lookup import member_by_no, member_id_by_no, member_with_phone
 from members.models import ORIGIN_STORE, STATUS_ACTIVE, Member
-from points import service as points_service
+from points.ledger import service as points_service
 
 MEMBER_KEYS = ("member_code", "member_no", "phone")
 
-#: what recording an order reads of its member, with the account's lock (points.orders), beside
+#: what recording an order reads of its member, with the account's lock (points.earning.orders), beside
 #: the tier and first order that lock reads anyway; any other column loads if touched
 ORDER_FIELDS = ("member_no", "status", "merged_into_id", "invited_by_id")
 

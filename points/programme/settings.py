@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core import audit, clock, config_cache
 from core.db import db
-from points.models import ProgrammeSetting
+from points.programme.models import ProgrammeSetting
 
 DEFAULTS = {
     "earn": {"points_per_yuan": 1},

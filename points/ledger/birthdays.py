@@ -13,7 +13,7 @@ from sqlalchemy import extract, select, update
 from core import clock
 from core.db import db
 from members.models import STATUS_ACTIVE, Member
-from points.models import PointsAccount, PointsLot
+from points.ledger.models import PointsAccount, PointsLot
 
 
 def next_month(day: date) -> tuple[int, int]:

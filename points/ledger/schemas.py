@@ -88,7 +88,7 @@ class EntryOut(Schema):
     created_at = fields.DateTime()
 
     def _reason(self, entry):
-        from points.balances import entry_reason
+        from points.ledger.balances import entry_reason
 
         return entry_reason(entry)
 

@@ -2,8 +2,8 @@
 from core.api import blueprint, documents
 from core.auth import staff_required
 from wx import templates
-from wx.template_schemas import (SubscribeTemplateIn, SubscribeTemplateOut, SubscribeTemplatePatch,
-                                 TemplateListArgs)
+from wx.schemas import (SubscribeTemplateIn, SubscribeTemplateOut, SubscribeTemplatePatch,
+                        TemplateListArgs)
 
 blp = blueprint("subscribe_templates", __name__, prefix="/admin/subscribe-templates",
                 description="WeChat subscribe-message templates: which template a purpose "

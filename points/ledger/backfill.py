@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from core.db import db
 from members.models import Member
-from points import policy
-from points.models import PointsLot
-from points.settings import get_settings
+from points.ledger import policy
+from points.ledger.models import PointsLot
+from points.programme.settings import get_settings
 
 
 def backfill_chunk(after_lot_id: int = 0, limit: int = 1000, *, dry_run: bool = False):

@@ -10,8 +10,8 @@ from sqlalchemy.orm import aliased
 
 from core import clock
 from core.db import db
-from points.models import PointsAllocation, PointsEntry, PointsLot
-from points.settings import get_settings
+from points.ledger.models import PointsAllocation, PointsEntry, PointsLot
+from points.programme.settings import get_settings
 from stores.models import Store
 
 SPENDING = ("spend", "deduct")

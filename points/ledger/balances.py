@@ -11,8 +11,8 @@ from sqlalchemy import case, func, select
 from core import clock
 from core.db import db
 from core.pagination import paginate
-from points import tiers
-from points.models import PointsAccount, PointsEntry, PointsLot
+from points.programme import tiers
+from points.ledger.models import PointsAccount, PointsEntry, PointsLot
 
 #: how a member's history names each kind of entry, unless the entry has its own reason
 KIND_REASONS = {

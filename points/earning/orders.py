@@ -21,11 +21,12 @@ from core import clock, events
 from core.db import adopt, db, insert_row, mark_written
 from core.errors import Conflict, Gone, NotFound
 from core.idempotency import IdempotencyMismatch
-from points import earn_rules, promotions, service as points_service, till
+from points.earning import earn_rules, promotions, till
+from points.ledger import service as points_service
 from members.models import STATUS_MERGED, Member
-from points.earning_models import Deduction, Order, OrderRefund
-from points.models import PointsAccount
-from points.settings import get_settings
+from points.earning.models import Deduction, Order, OrderRefund
+from points.ledger.models import PointsAccount
+from points.programme.settings import get_settings
 
 
 def fingerprint(payload: dict) -> str:

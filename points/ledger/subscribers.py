@@ -1,13 +1,13 @@
 """The ledger's reactions to other domains' events."""
 from core import events
-from points import service as points_service
-from points.settings import get_settings
+from points.ledger import service as points_service
+from points.programme.settings import get_settings
 
 
 @events.subscribe("member.registered")
 def pay_registration_bonus(member, invite_code=None, store=None):
     """`registration_bonus` for a new WeChat member (a customer registered at a till gets it
-    with their first order: points.orders)."""
+    with their first order: points.earning.orders)."""
     bonus = get_settings()["registration_bonus"]
     if bonus:
         points_service.credit(member.id, bonus, kind="bonus", key=f"registration:{member.id}",

@@ -14,11 +14,12 @@ from core.db import run_in_transaction
 from core.logs import log_event
 from core.redis import get_redis, rkey
 from core.worker import enqueue
-from points import birthdays, reminders
+from points.ledger import birthdays
+from points.reminders import planning as reminders
 from points.cli import run_expiry_sweep, run_reconciliation, run_tier_review
-from points.reminder_recipients import recipients
-from points.reminder_sender import HttpSubscribeSender, deliver
-from points.settings import get_settings
+from points.reminders.recipients import recipients
+from wx.subscribe import HttpSubscribeSender, deliver
+from points.programme.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def plan_reminders(as_of: date, *, enqueue_batches: bool) -> dict:
         while len(pending) >= size or (cursor is None and pending):
             batch, pending = pending[:size], pending[size:]
             if enqueue_batches:
-                enqueue("points.jobs:send_reminder_batch", as_of.isoformat(), batch)
+                enqueue("points.ledger.jobs:send_reminder_batch", as_of.isoformat(), batch)
             else:
                 totals.update(send_reminder_batch(as_of.isoformat(), batch))
             totals["batches"] += 1

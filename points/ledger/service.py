@@ -18,10 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from core import clock, metrics
 from core.db import db, insert_row, insert_values, loaded, mark_written
 from core.errors import Conflict, NotFound
-from points import policy, tiers
-from points.models import (EARNING_KINDS, EarnedMonth, PointsAccount, PointsAllocation,
-                           PointsEntry, PointsLot)
-from points.settings import get_settings
+from points.ledger import policy
+from points.programme import tiers
+from points.ledger.models import (EARNING_KINDS, PointsAccount, PointsAllocation, PointsEntry,
+                                  PointsLot)
+from points.programme.models import EarnedMonth
+from points.programme.settings import get_settings
 
 _UNSET = object()
 
@@ -460,7 +462,7 @@ def expire_member_due(account, now, *, reason=None) -> int:
     return len(lots)
 
 
-def _expire_key(member_id: int, version: int) -> str:  # (points.sweep builds it in SQL)
+def _expire_key(member_id: int, version: int) -> str:  # (points.ledger.sweep builds it in SQL)
     """Unique per expiry: the account's version changes with every entry (the sweep's
     exactly-once comes from zeroing the lots under the account lock, not from this key)."""
     return f"expire:{member_id}:v{version}"
