@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from wx.fake_server import FakeWechatServer
+from wx.fake import FakeWechatServer
 
 APPID, SECRET = "wx_fake_app", "fake_secret"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -419,10 +419,20 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def test_runs_as_a_module():
+def test_old_module_name_still_imports():
+    # README, core/embedded.py and older tests name wx.fake_server; it must stay the same fake
+    import wx.fake
+    import wx.fake_server
+
+    assert wx.fake_server.FakeWechatServer is wx.fake.FakeWechatServer
+    assert wx.fake_server.create_fake_app is wx.fake.create_fake_app
+
+
+@pytest.mark.parametrize("module", ["wx.fake", "wx.fake_server"])
+def test_runs_as_a_module(module):
     port = free_port()
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen([sys.executable, "-m", "wx.fake_server", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", module, "--port", str(port)],
                             cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
