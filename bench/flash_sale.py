@@ -94,7 +94,7 @@ def seed(app, members: int, units: int, raw_units: int):
     from mall import catalog
     from mall.cli import run_gate_rebuild
     from members.models import Member
-    from points.ledger import service as points
+    from points import ledger as points
 
     def add_members(n):
         made = []

@@ -42,7 +42,7 @@ def seed(app, members):
     from core.cli import seed_demo_data
     from core.db import db, run_in_transaction
     from members.models import Member
-    from points.ledger import service as points
+    from points import ledger as points
 
     def add(n):
         made = []

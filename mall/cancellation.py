@@ -11,7 +11,7 @@ from core.errors import Conflict
 from mall import stock_gate
 from mall.fulfilment import get_redemption
 from mall.models import CANCELLED, EXPIRED, PENDING, MemberProductCount, Product, Redemption
-from points.ledger import service as points_service
+from points import ledger
 
 
 def cancel(redemption_id: int, *, by: str, member_id=None, reason=None,
@@ -31,7 +31,7 @@ def cancel(redemption_id: int, *, by: str, member_id=None, reason=None,
         raise Conflict(f"This redemption is {redemption.status}; only a gift not yet picked up "
                        "can be cancelled.", code="invalid_state",
                        details={"status": redemption.status})
-    points_service.reverse(redemption.entry_id, key=f"redemption:{redemption.id}:cancel",
+    ledger.reverse(redemption.entry_id, key=f"redemption:{redemption.id}:cancel",
                            reason=reason)
     _return_units(redemption)
     return redemption

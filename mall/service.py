@@ -6,7 +6,7 @@ redemptions, cancellations, pickups and the unpicked-gift sweep never deadlock:
     redemption row → points account → (the ledger's lots; the member row) → member counter
     row → product stock row
 
-- A redemption locks the member's points account first (points.ledger.service.lock_account; the
+- A redemption locks the member's points account first (points.ledger.lock_account; the
   debit that follows locks it again, already held), then inserts its new redemption row
   (nobody else can be waiting for it), debits (lots), bumps the member's counter, and takes
   the stock LAST: the product row is the one every buyer in a flash sale wants, so it is held
@@ -33,7 +33,7 @@ from core.db import db, on_rollback
 from core.errors import Conflict, NotFound, ValidationFailed
 from mall import stock_gate
 from mall.models import FULFILLED, PENDING, Coupon, MemberProductCount, Product, Redemption
-from points.ledger import service as points_service
+from points import ledger
 from points.programme import tiers
 from points.ledger.models import PointsAccount
 from stores.models import Store
@@ -64,9 +64,9 @@ def redeem(member, product_id: int, quantity: int, store_code: str | None = None
     _precheck(member.id, product, quantity, points)
     if stock_gate.take(product.id, quantity, lambda: _stock_left(product.id)) is False:
         raise OutOfStock(details={"stock_left": 0})
-    points_service.lock_account(member.id)  # the lock order: account first
+    ledger.lock_account(member.id)  # the lock order: account first
     redemption = _open(member, product, quantity, points, cash_fen, store, now)
-    entry = points_service.debit(member.id, points, kind="spend", key=f"redemption:{redemption.id}",
+    entry = ledger.debit(member.id, points, kind="spend", key=f"redemption:{redemption.id}",
                                  store_id=store.id if store else None,
                                  ref=("redemption", redemption.id))
     redemption.entry_id = entry.id
@@ -127,7 +127,7 @@ def _precheck(member_id, product, quantity, points) -> None:
     balance = db.session.scalar(select(PointsAccount.balance)
                                 .where(PointsAccount.member_id == member_id)) or 0
     if balance < points:
-        raise points_service.InsufficientPoints(
+        raise ledger.InsufficientPoints(
             f"This needs {points} points; the balance is {balance}.",
             details={"balance": balance, "needed": points})
 

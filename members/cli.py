@@ -9,7 +9,7 @@ from core import clock
 from core.db import db
 from members import numbers
 from members.models import ORIGIN_STORE, ORIGIN_WECHAT, Member, SubscribeConsent, WechatIdentity
-from points.ledger import service as points_service
+from points import ledger
 from stores.models import Store
 
 DEMO_OPENID = "demo-member"
@@ -32,7 +32,7 @@ def _member(phone, origin, **profile) -> Member:
                         phone=phone, origin=origin, created_at=clock.now(), **profile)
         db.session.add(member)
         db.session.flush()
-        points_service.open_account(member.id)
+        ledger.open_account(member.id)
     return member
 
 
@@ -51,10 +51,10 @@ def seed_demo() -> list[str]:
                                         remaining=3, accepted_count=3, refused_count=0,
                                         updated_at=now))
     for store_code, points, key in DEMO_VISITS:
-        points_service.credit(member.id, points, kind="earn", key=key,
+        ledger.credit(member.id, points, kind="earn", key=key,
                               store_id=_store_id(store_code))
     walk_in = _member(STORE_ONLY_PHONE, ORIGIN_STORE, registered_store_id=_store_id("BJ001"))
-    points_service.credit(walk_in.id, 88, kind="earn", key="demo:walk-in:1",
+    ledger.credit(walk_in.id, 88, kind="earn", key="demo:walk-in:1",
                           store_id=_store_id("BJ001"))
     db.session.flush()
     return [f"Demo member {member.member_no} (phone {DEMO_PHONE}): log in with "

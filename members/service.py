@@ -15,7 +15,7 @@ from members import numbers
 from members.lookup import follow_merges
 from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_MERGED, Member,
                             SubscribeConsent, WechatIdentity)
-from points.ledger import service as points_service
+from points import ledger
 from stores.models import Store
 from wx import client as wx
 
@@ -87,7 +87,7 @@ def _register(invite_code, store_code, now) -> Member:
                     registered_store_id=store.id if store else None)
     db.session.add(member)
     db.session.flush()
-    points_service.open_account(member.id)
+    ledger.open_account(member.id)
     return member
 
 
@@ -124,7 +124,7 @@ def _phone_of(code: str) -> str:
 
 
 def _merge(source: Member, target: Member) -> Member:
-    points_service.merge_accounts(source.id, target.id, key=f"merge:{source.id}")
+    ledger.merge_accounts(source.id, target.id, key=f"merge:{source.id}")
     before = {"status": source.status, "phone": source.phone}
     source.status, source.merged_into_id, source.phone = STATUS_MERGED, target.id, None
     target.registered_store_id = target.registered_store_id or source.registered_store_id

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.db import db
 from core.errors import Conflict
-from points.ledger import service as points_service
+from points import ledger
 from tasks.models import Task, TaskMemberTotal
 
 
@@ -64,7 +64,7 @@ def take_member_share(task: Task, member_id: int, points: int) -> bool:
         return True
     if points > limit:
         return False
-    points_service.lock_account(member_id)
+    ledger.lock_account(member_id)
     grow = (update(TaskMemberTotal)
             .where(TaskMemberTotal.task_id == task.id, TaskMemberTotal.member_id == member_id,
                    TaskMemberTotal.points + points <= limit)

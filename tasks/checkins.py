@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.db import db
 from core.errors import Conflict
-from points.ledger import service as points_service
+from points import ledger
 from tasks import budget
 from tasks.models import CHECKIN, CheckIn, Task
 
@@ -54,7 +54,7 @@ def _record(member, task, day, *, made_up=False) -> CheckIn:
         raise AlreadyCheckedIn(details={"date": day.isoformat()}) from None
     if not budget.take_member_share(task, member.id, points):
         raise budget.MemberLimitReached(details={"task_id": task.id})
-    points_service.credit(member.id, points, kind="checkin", key=f"checkin:{member.id}:{day}",
+    ledger.credit(member.id, points, kind="checkin", key=f"checkin:{member.id}:{day}",
                           ref=("checkin", row.id))
     return row
 
@@ -62,7 +62,7 @@ def _record(member, task, day, *, made_up=False) -> CheckIn:
 def check_in(member) -> CheckIn:
     """Today's check-in (409 already_checked_in on a second one)."""
     task = _task()
-    points_service.lock_account(member.id)
+    ledger.lock_account(member.id)
     return _record(member, task, clock.business_date())
 
 
@@ -74,14 +74,14 @@ def make_up(member) -> CheckIn:
     if not rules.get("enabled"):
         raise Conflict("Make-up check-in is not offered.", code="invalid_state")
     today = clock.business_date()
-    points_service.lock_account(member.id)
+    ledger.lock_account(member.id)
     if _row(member.id, today) is not None:
         raise Conflict("Make up yesterday before checking in today.", code="invalid_state")
     if made_up_in_month(member.id, today) >= rules.get("per_month", 0):
         raise Conflict("No make-up check-ins left this month.", code="limit_exceeded")
     yesterday = today - timedelta(days=1)
     if rules.get("cost_points"):
-        points_service.debit(member.id, rules["cost_points"], kind="spend",
+        ledger.debit(member.id, rules["cost_points"], kind="spend",
                              key=f"checkin-makeup:{member.id}:{yesterday}",
                              ref=("checkin_makeup", str(yesterday)))
     return _record(member, task, yesterday, made_up=True)

@@ -20,7 +20,7 @@ from core import clock, events
 from core.db import db
 from members.masking import mask_member_no
 from members.models import STATUS_ACTIVE, Member
-from points.ledger import service as points_service
+from points import ledger
 from tasks import budget
 from tasks.models import CAPPED, PENDING, REFERRAL, REFUSED, REWARDED, Referral
 
@@ -79,7 +79,7 @@ def _pending(invitee_id) -> Referral | None:
 
 def _reward(referral: Referral, task) -> None:
     month = clock.business_date().strftime("%Y-%m")
-    points_service.lock_account(referral.inviter_id)  # the cap is counted under this lock
+    ledger.lock_account(referral.inviter_id)  # the cap is counted under this lock
     cap = task.config.get("monthly_cap")
     capped = cap is not None and _paid_this_month(referral.inviter_id, month) >= cap
     status = CAPPED if capped else REWARDED
@@ -108,7 +108,7 @@ def _reward(referral: Referral, task) -> None:
     for member_id, points, side in ((referral.invitee_id, task.config["invitee_points"], "invitee"),
                                     (referral.inviter_id, inviter_points, "inviter")):
         if points:
-            points_service.credit(member_id, points, kind="referral",
+            ledger.credit(member_id, points, kind="referral",
                                   key=f"referral:{referral.id}:{side}", ref=("referral", referral.id))
     db.session.refresh(referral)
 

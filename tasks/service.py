@@ -12,7 +12,7 @@ from core.crud import Crud
 from core.db import db
 from core.errors import Conflict, NotFound
 from mall.models import Redemption
-from points.ledger import service as points_service
+from points import ledger
 from tasks import budget
 from tasks.checkins import reward_for
 from tasks.models import CHECKIN, ONE_OFF, REFERRAL, Task, TaskClaim, TaskMemberTotal
@@ -100,7 +100,7 @@ def claim(member, task_id) -> TaskClaim:
         raise Conflict("You have already claimed this task.", code="limit_exceeded") from None
     if not budget.take_member_share(task, member.id, points):
         raise budget.MemberLimitReached(details={"task_id": task.id})
-    points_service.credit(member.id, points, kind="task", key=f"task:{task.id}:{member.id}",
+    ledger.credit(member.id, points, kind="task", key=f"task:{task.id}:{member.id}",
                           ref=("task", task.id), reason=task.title)
     return row
 

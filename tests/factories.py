@@ -45,14 +45,14 @@ class Factory:
                store=None):
         """A WeChat member with an open points account (and `points` earned, if given)."""
         from members.models import Member
-        from points.ledger import service as points_service
+        from points import ledger
 
         n = next(_seq)  # sequential, so a unique key never collides and ends a test run early
         member = Member(member_no=f"9{n:09d}", invite_code=f"T{n:07d}", nickname=nickname,
                         phone=phone, birthday=birthday, created_at=clock.now())
         db.session.add(member)
         db.session.flush()
-        points_service.open_account(member.id)
+        ledger.open_account(member.id)
         if points:
             self.credit(member, points, store=store)
         db.session.commit()
@@ -78,9 +78,9 @@ class Factory:
         db.session.commit()
 
     def credit(self, member, points, *, kind="earn", store=None, key=None, **kwargs):
-        from points.ledger import service as points_service
+        from points import ledger
 
-        entry = points_service.credit(member.id, points, kind=kind,
+        entry = ledger.credit(member.id, points, kind=kind,
                                       key=key or f"test:{secrets.token_hex(8)}",
                                       store_id=store.id if store else None, **kwargs)
         db.session.commit()

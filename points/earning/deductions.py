@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.db import db
 from core.errors import Conflict, ValidationFailed
-from points.ledger import balances, service as points_service
+from points import ledger
+from points.ledger import balances
 from points.earning import till
 from points.earning.models import Deduction
 from points.ledger.models import PointsAccount
@@ -59,7 +60,7 @@ def deduct(store, data: dict) -> tuple[Deduction, bool]:
                        details={"max_deduct_fen": data["amount_fen"] * ratio // 100})
     try:
         with db.session.begin_nested():
-            entry = points_service.debit(member.id, points, kind="deduct",
+            entry = ledger.debit(member.id, points, kind="deduct",
                                          key=f"deduction:{store.id}:{data['order_no']}",
                                          store_id=store.id, ref=("order_no", data["order_no"]))
             row = Deduction(store_id=store.id, order_no=data["order_no"], member_id=member.id,

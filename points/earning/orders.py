@@ -22,7 +22,7 @@ from core.db import adopt, db, insert_row, mark_written
 from core.errors import Conflict, Gone, NotFound
 from core.idempotency import IdempotencyMismatch
 from points.earning import earn_rules, promotions, till
-from points.ledger import service as points_service
+from points import ledger
 from members.models import STATUS_MERGED, Member
 from points.earning.models import Deduction, Order, OrderRefund
 from points.ledger.models import PointsAccount
@@ -95,12 +95,12 @@ def _payer(data, store, now):
     (emptied) account stays locked until commit while the one it joined is held: a merged
     account is never locked by a merge again, so this adds no cycle to merge_accounts' order."""
     member_id = till.named_member_id(data)
-    found = member_id and points_service.hold_account_with_member(member_id, now, till.ORDER_FIELDS)
+    found = member_id and ledger.hold_account_with_member(member_id, now, till.ORDER_FIELDS)
     if found and found[1]["status"] != STATUS_MERGED:
         held, columns = found
         return adopt(Member, {"id": member_id, **columns}), False, held
     member, registered = till.find_member(data, store, register=True)
-    return member, registered, points_service.hold_account(member.id, now)
+    return member, registered, ledger.hold_account(member.id, now)
 
 
 # the till's statements, built once (building one costs about as much as running it)
@@ -140,13 +140,13 @@ def _credit(order, held, store, bonus) -> None:
     """Expire what is due, then the order's points and a till registration's bonus. The order
     row already holds the balance they make, unless lots were due or the bonus was paid before:
     under the account lock nothing else moves it."""
-    points_service.expire_due(held, order.created_at)
+    ledger.expire_due(held, order.created_at)
     if order.points_earned > 0:  # the key names the order row just inserted: no replay to look up
-        points_service.credit(held.member_id, order.points_earned, kind="earn",
+        ledger.credit(held.member_id, order.points_earned, kind="earn",
                               key=credit_key(order), store_id=store.id, ref=("order", order.id),
                               held=held, new_key=True, details={"order_no": order.order_no})
     if bonus:
-        points_service.credit(held.member_id, bonus, kind="bonus", store_id=store.id,
+        ledger.credit(held.member_id, bonus, kind="bonus", store_id=store.id,
                               key=f"registration:{held.member_id}", held=held,
                               reason="registration bonus")
     if held.balance != order.balance_after:
@@ -160,7 +160,7 @@ def refund(store, order_no: str, refund_no: str, amount_fen: int) -> tuple[Order
     the same share of the order's cash deduction. Idempotent on refund_no."""
     if (order := _existing(store.id, order_no)) is None:
         raise NotFound(f"No order {order_no} at store {store.code}.")
-    points_service.lock_account(order.member_id)  # the lock order: the account, then the order
+    ledger.lock_account(order.member_id)  # the lock order: the account, then the order
     order = _existing(store.id, order_no, lock="update")
     earlier = db.session.scalars(select(OrderRefund).filter_by(order_id=order.id, refund_no=refund_no)).first()
     if earlier is not None:
@@ -188,9 +188,9 @@ def _share(points, order) -> int:
 
 def _take_back_points(order, refund_no) -> int:
     due = _share(order.points_earned, order) - order.points_reversed
-    entry = points_service.entry_by_key(credit_key(order)) if due > 0 else None
+    entry = ledger.entry_by_key(credit_key(order)) if due > 0 else None
     if entry is not None:
-        points_service.reverse(entry.id, key=f"refund:{order.id}:{refund_no}", amount=due,
+        ledger.reverse(entry.id, key=f"refund:{order.id}:{refund_no}", amount=due,
                                reason=f"refund {refund_no} of order {order.order_no}")
         order.points_reversed += due
         return due
@@ -204,7 +204,7 @@ def _return_deduction(store, order, refund_no) -> int:
     due = deduction.points * order.refunded_fen // order.amount_fen - deduction.points_returned
     if due <= 0:
         return 0
-    points_service.reverse(deduction.entry_id, key=f"refund-deduction:{order.id}:{refund_no}",
+    ledger.reverse(deduction.entry_id, key=f"refund-deduction:{order.id}:{refund_no}",
                            amount=due, reason=f"refund {refund_no} of order {order.order_no}")
     deduction.points_returned += due
     return due

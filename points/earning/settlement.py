@@ -10,11 +10,11 @@ from sqlalchemy.orm import aliased
 
 from core import clock
 from core.db import db
+from points.ledger import kinds
 from points.ledger.models import PointsAllocation, PointsEntry, PointsLot
 from points.programme.settings import get_settings
 from stores.models import Store
 
-SPENDING = ("spend", "deduct")
 
 
 def settlement(date_from: date, date_to: date) -> dict:
@@ -30,8 +30,8 @@ def settlement(date_from: date, date_to: date) -> dict:
         .outerjoin(original, and_(PointsEntry.kind == "reverse", PointsEntry.ref_type == "entry",
                                   original.id == cast(PointsEntry.ref_id, Integer)))
         .where(PointsEntry.created_at >= start, PointsEntry.created_at <= end,
-               (PointsEntry.kind.in_(SPENDING)) |
-               ((PointsEntry.kind == "reverse") & (PointsEntry.delta > 0) & original.kind.in_(SPENDING)))
+               (PointsEntry.kind.in_(kinds.SPENDING)) |
+               ((PointsEntry.kind == "reverse") & (PointsEntry.delta > 0) & original.kind.in_(kinds.SPENDING)))
         .group_by(PointsLot.store_id, PointsEntry.store_id)).all()
     codes = dict(db.session.execute(select(Store.id, Store.code)).all())
     value = get_settings()["point_value_fen"]

@@ -1,7 +1,6 @@
 """Who is paying at the till: a member found by their dynamic member code, their member_no,
 or their phone — an unknown phone registers a customer at this store (phone only), whose
 points wait for them to bind that phone in the mini-program (members.service merges them)."""
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import clock
@@ -10,7 +9,7 @@ from core.errors import NotFound, ValidationFailed
 from members import codes, numbers
 from members.lookup import member_by_no, member_id_by_no, member_with_phone
 from members.models import ORIGIN_STORE, STATUS_ACTIVE, Member
-from points.ledger import service as points_service
+from points import ledger
 
 MEMBER_KEYS = ("member_code", "member_no", "phone")
 
@@ -61,7 +60,7 @@ def _register_by_phone(phone, store) -> tuple[Member, bool]:
                             registered_store_id=store.id, created_at=clock.now())
             db.session.add(member)
             db.session.flush()
-            points_service.open_account(member.id)
+            ledger.open_account(member.id)
     except IntegrityError:
         return member_with_phone(phone, share_lock=True), False
     return member, True

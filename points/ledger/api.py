@@ -7,7 +7,8 @@ from core.api import blueprint, documents
 from core.auth import member_required, require_store_access, staff_required
 from core.errors import ValidationFailed
 from core.idempotency import idempotent
-from points.ledger import balances, service
+from points import ledger
+from points.ledger import balances
 from points.programme import settings, tiers
 from points.ledger.schemas import (AdjustmentIn, AdjustmentOut, EntriesArgs, EntryOut, MyPointsOut,
                                    SettingsSchema, TierIn, TierOut, TierPatch)
@@ -53,7 +54,7 @@ def adjust(data, member_no):
     `Idempotency-Key` so a retried request does not adjust twice."""
     member = member_by_no(member_no)
     store = _adjusting_store(data.get("store_code"))
-    entry = service.adjust(member.id, data["delta"], reason=data["reason"], operator=g.staff,
+    entry = ledger.adjust(member.id, data["delta"], reason=data["reason"], operator=g.staff,
                            store_id=store.id if store else None, key=f"adjust:{uuid.uuid4().hex}")
     entry.member_no = member.member_no
     return entry

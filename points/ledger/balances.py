@@ -12,15 +12,9 @@ from core import clock
 from core.db import db
 from core.pagination import paginate
 from points.programme import tiers
+from points.ledger import kinds
 from points.ledger.models import PointsAccount, PointsEntry, PointsLot
 
-#: how a member's history names each kind of entry, unless the entry has its own reason
-KIND_REASONS = {
-    "earn": "消费得积分", "bonus": "奖励积分", "checkin": "每日签到", "referral": "邀请好友奖励",
-    "task": "任务奖励", "spend": "积分商城兑换", "deduct": "积分抵现", "expire": "积分过期",
-    "adjust": "积分调整", "clawback": "退款扣回积分", "reverse": "退回积分",
-    "merge_in": "账户合并转入", "merge_out": "账户合并转出",
-}
 
 
 def _due_unswept(member_id, now) -> int:
@@ -112,4 +106,4 @@ def list_entries(member_id: int, *, limit: int, cursor=None, kind=None, date_fro
 
 
 def entry_reason(entry) -> str:
-    return entry.reason or KIND_REASONS.get(entry.kind, entry.kind)
+    return entry.reason or kinds.LABELS.get(entry.kind, entry.kind)

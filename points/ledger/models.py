@@ -1,16 +1,11 @@
-"""The ledger's tables (DESIGN.md, "The ledger"). Written only through points.ledger.service."""
+"""The ledger's tables (DESIGN.md, "The ledger"). Written only through the functions points.ledger exports."""
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.config_cache import cached_model
 from core.db import Base, BigId, UTCDateTime
 from stores.models import Store
-
-#: entry kinds that count as points earned (lifetime_earned, tiers)
-EARNING_KINDS = ("earn", "bonus", "checkin", "referral", "task")
-
 
 class PointsAccount(Base):
     __tablename__ = "points_accounts"

@@ -3,10 +3,9 @@ from decimal import Decimal
 from marshmallow import Schema, fields, validate
 
 from core.pagination import PageArgs
+from points.ledger import kinds
 
 EXPIRY_MODES = ("never", "fixed_days", "year_end", "rolling_days")
-ENTRY_KINDS = ("earn", "bonus", "checkin", "referral", "task", "spend", "deduct", "expire",
-               "adjust", "clawback", "reverse", "merge_in", "merge_out")
 NON_NEGATIVE = validate.Range(min=0)
 
 
@@ -94,7 +93,7 @@ class EntryOut(Schema):
 
 
 class EntriesArgs(PageArgs):
-    kind = fields.String(validate=validate.OneOf(ENTRY_KINDS))
+    kind = fields.String(validate=validate.OneOf(kinds.ALL))
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
 

@@ -1,6 +1,6 @@
 """The ledger's reactions to other domains' events."""
 from core import events
-from points.ledger import service as points_service
+from points import ledger
 from points.programme.settings import get_settings
 
 
@@ -10,5 +10,5 @@ def pay_registration_bonus(member, invite_code=None, store=None):
     with their first order: points.earning.orders)."""
     bonus = get_settings()["registration_bonus"]
     if bonus:
-        points_service.credit(member.id, bonus, kind="bonus", key=f"registration:{member.id}",
+        ledger.credit(member.id, bonus, kind="bonus", key=f"registration:{member.id}",
                               store_id=store.id if store else None, reason="registration bonus")

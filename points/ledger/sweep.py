@@ -1,7 +1,7 @@
 """The nightly expiry sweep: every lot whose time has come, expired in chunks, set-based.
 
 Each chunk is one transaction. It keeps the ledger's lock order (the members' accounts, then
-their lots) and writes what points.ledger.service.expire_member_due would write for each member,
+their lots) and writes what points.ledger.expire_member_due would write for each member,
 with statements that join a temporary table of the chunk's lots instead of sending each lot
 through Python.
 """
@@ -14,7 +14,7 @@ from sqlalchemy.schema import CreateTable
 from core import clock
 from core.db import UTCDateTime, db, expire_loaded
 from points.ledger.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
-from points.ledger.service import count_points
+from points.ledger.accounts import count_points
 
 
 #: lots per sweep transaction: each holds its members' accounts for a fraction of a second
@@ -135,7 +135,7 @@ def _ints(values):
 
 
 def _expire_key_sql(member_id, version):
-    """points.ledger.service._expire_key as an SQL expression (the sweep builds its keys in the
+    """points.ledger.expire_key as an SQL expression (the sweep builds its keys in the
     database)."""
     return (literal("expire:") + cast(member_id, String) + literal(":v")
             + cast(version, String))

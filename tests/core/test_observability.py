@@ -11,7 +11,7 @@ from core import clock
 from core.db import db, run_in_transaction
 from core.logs import JsonFormatter
 from core.worker import run_job
-from points.ledger import service
+from points import ledger
 from points.ledger.jobs import expiry_sweep, reconciliation
 from points.ledger.models import PointsAccount
 
@@ -73,12 +73,12 @@ def test_metrics_count_job_runs_and_failures(client):
 def test_metrics_count_points_issued_spent_and_expired_once_committed(client, factory):
     member = factory.member()
     clock.set(datetime(2026, 1, 1, tzinfo=timezone.utc))
-    run_in_transaction(lambda: service.credit(member.id, 50, kind="earn", key="m:1",
+    run_in_transaction(lambda: ledger.credit(member.id, 50, kind="earn", key="m:1",
                                               expires_at=datetime(2026, 1, 2, tzinfo=timezone.utc)))
-    run_in_transaction(lambda: service.credit(member.id, 30, kind="bonus", key="m:2"))
-    run_in_transaction(lambda: service.debit(member.id, 20, kind="spend", key="m:3"))
+    run_in_transaction(lambda: ledger.credit(member.id, 30, kind="bonus", key="m:2"))
+    run_in_transaction(lambda: ledger.debit(member.id, 20, kind="spend", key="m:3"))
     try:
-        run_in_transaction(lambda: [service.credit(member.id, 99, kind="earn", key="m:4"),
+        run_in_transaction(lambda: [ledger.credit(member.id, 99, kind="earn", key="m:4"),
                                     1 / 0])
     except ZeroDivisionError:
         pass

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from core.db import db, run_in_transaction
 from members import codes
 from members.models import Member
-from points.ledger import service
+from points import ledger
 from points.programme import tiers
 from tests.helpers import PosClient
 
@@ -30,7 +30,7 @@ def test_an_order_behind_a_tier_upgrade_earns_at_the_new_tier(app, factory, name
     def upgrade_while_holding_the_lock():
         with app.app_context():
             def work():
-                service.lock_account(member.id)
+                ledger.lock_account(member.id)
                 db.session.get(Member, member.id).tier_code = "gold"
                 db.session.flush()
                 locked.set()

@@ -56,10 +56,10 @@ def test_refunds_cannot_exceed_the_order(paid):
 
 def test_refund_after_the_points_were_spent_leaves_debt_that_later_earnings_repay(paid, factory):
     member, pos = paid
-    from points.ledger import service
+    from points import ledger
     from core.db import db
 
-    service.debit(member.id, 80, kind="spend", key="test:spend")
+    ledger.debit(member.id, 80, kind="spend", key="test:spend")
     db.session.commit()
     body = refund(pos, "RF-1", 10000).get_json()
     assert body["points_reversed"] == 100 and body["balance"] == -80

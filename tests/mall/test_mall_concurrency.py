@@ -12,7 +12,7 @@ from core.errors import Conflict
 from mall import cancellation, fulfilment, service, stock_gate
 from mall.models import Coupon, MemberProductCount, Product, Redemption
 from points.ledger.models import PointsEntry
-from points.ledger.service import InsufficientPoints
+from points.ledger import InsufficientPoints
 from tests.concurrency import race
 from tests.helpers import ApiClient
 from tests.mall.conftest import redeem

@@ -36,11 +36,11 @@ def test_expired_but_unswept_points_are_not_shown(member_client, factory):
 
 def test_a_member_in_debt_sees_a_negative_balance(member_client, factory):
     from core.db import db
-    from points.ledger import service
+    from points import ledger
 
     me = member_client()
     factory.credit(me.member, 30)
-    service.clawback(me.member.id, 80, key="refund:debt-test")
+    ledger.clawback(me.member.id, 80, key="refund:debt-test")
     db.session.commit()
     body = me.get("/me").get_json()
     assert body["points"]["balance"] == -50 and body["points"]["expiring"] is None

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core import clock
 from core.db import db
-from points.ledger import service
+from points import ledger
 from points.ledger.jobs import birthday_extension
 from points.ledger.models import PointsLot
 from points.programme.settings import update_settings
@@ -37,7 +37,7 @@ def test_lots_expiring_in_next_months_birthday_month_get_the_extra_days_once(fac
     by_policy = factory.credit(april, 40)  # earned today: 2026-04-10 + 7, extended at credit
     spent = factory.credit(april, 5, expires_at=end_of(date(2026, 4, 1)))
     not_born_in_april = factory.credit(may, 50, expires_at=end_of(date(2026, 4, 10)))
-    service.debit(april.id, 5, kind="spend", key="spend-the-april-1st-lot")
+    ledger.debit(april.id, 5, kind="spend", key="spend-the-april-1st-lot")
     db.session.commit()
     assert expiry_of(by_policy) == (date(2026, 4, 17), True)
 

@@ -6,7 +6,8 @@ from sqlalchemy import select, text
 
 from core import clock
 from core.db import db
-from points.ledger import service, sweep
+from points import ledger
+from points.ledger import sweep
 from points.ledger.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
 from points.programme.settings import update_settings
 from tests.points.ledger_checks import assert_ledger_consistent
@@ -29,7 +30,7 @@ def lots(member):
 
 
 def credit(member, amount, key, *, expires_at=None, **kw):
-    return service.credit(member.id, amount, kind="earn", key=key, expires_at=expires_at, **kw)
+    return ledger.credit(member.id, amount, kind="earn", key=key, expires_at=expires_at, **kw)
 
 
 def test_debit_takes_soonest_expiring_lots_first_then_oldest(factory):
@@ -39,7 +40,7 @@ def test_debit_takes_soonest_expiring_lots_first_then_oldest(factory):
     never = credit(m, 30, "b", expires_at=None)
     soon = credit(m, 30, "c", expires_at=at(2026, 3, 1))
     also_soon = credit(m, 30, "d", expires_at=at(2026, 3, 1))
-    entry = service.debit(m.id, 70, kind="spend", key="spend-1")
+    entry = ledger.debit(m.id, 70, kind="spend", key="spend-1")
     taken = {a.lot_id: a.amount for a in db.session.scalars(
         select(PointsAllocation).filter_by(entry_id=entry.id))}
     lot_of = {lot.entry_id: lot.id for lot in lots(m)}
@@ -51,8 +52,8 @@ def test_debit_takes_soonest_expiring_lots_first_then_oldest(factory):
 
 def test_insufficient_points_changes_nothing(factory):
     m = factory.member(points=40)
-    with pytest.raises(service.InsufficientPoints) as raised:
-        service.debit(m.id, 41, kind="spend", key="too-much")
+    with pytest.raises(ledger.InsufficientPoints) as raised:
+        ledger.debit(m.id, 41, kind="spend", key="too-much")
     assert raised.value.status == 409 and raised.value.details == {"balance": 40, "needed": 41}
     assert balance(m) == 40
 
@@ -86,7 +87,7 @@ def test_fixed_days_expire_at_the_end_of_the_business_day(factory, earned, days,
     update_settings({"expiry": {"mode": "fixed_days", "days": days}})
     clock.set(earned)
     m = factory.member()
-    credit(m, 10, "fixed", expires_at=service._UNSET)
+    credit(m, 10, "fixed", expires_at=ledger.UNSET)
     expires = lots(m)[0].expires_at.astimezone(SH)
     assert expires.date() == expected_last_day
     assert (expires.hour, expires.minute, expires.second) == (23, 59, 59)
@@ -101,7 +102,7 @@ def test_year_end_policy(factory, earned, expected):
     update_settings({"expiry": {"mode": "year_end", "days": 365}})
     clock.set(earned)
     m = factory.member()
-    credit(m, 10, "ye", expires_at=service._UNSET)
+    credit(m, 10, "ye", expires_at=ledger.UNSET)
     assert lots(m)[0].expires_at.astimezone(SH).date() == expected
 
 
@@ -109,12 +110,12 @@ def test_points_are_spendable_until_the_last_microsecond_of_their_day(factory):
     update_settings({"expiry": {"mode": "fixed_days", "days": 10}})
     clock.set(at(2026, 5, 1, 9))
     m = factory.member()
-    credit(m, 10, "x", expires_at=service._UNSET)
+    credit(m, 10, "x", expires_at=ledger.UNSET)
     clock.set(at(2026, 5, 11, 23, 59, 59))
-    assert service.debit(m.id, 5, kind="spend", key="last-second").balance_after == 5
+    assert ledger.debit(m.id, 5, kind="spend", key="last-second").balance_after == 5
     clock.set(at(2026, 5, 12, 0, 0, 0))
-    with pytest.raises(service.InsufficientPoints):
-        service.debit(m.id, 5, kind="spend", key="too-late")
+    with pytest.raises(ledger.InsufficientPoints):
+        ledger.debit(m.id, 5, kind="spend", key="too-late")
     assert balance(m) == 0  # the remaining 5 expired on touch
     kinds = [e.kind for e in db.session.scalars(select(PointsEntry).filter_by(member_id=m.id))]
     assert kinds == ["earn", "spend", "expire"]
@@ -125,9 +126,9 @@ def test_rolling_days_moves_every_live_lot_on_activity(factory):
     update_settings({"expiry": {"mode": "rolling_days", "days": 90}})
     clock.set(at(2026, 1, 10, 12))
     m = factory.member()
-    credit(m, 50, "r1", expires_at=service._UNSET)
+    credit(m, 50, "r1", expires_at=ledger.UNSET)
     clock.set(at(2026, 3, 1, 12))
-    service.debit(m.id, 10, kind="spend", key="r-spend")
+    ledger.debit(m.id, 10, kind="spend", key="r-spend")
     assert {lot.expires_at.astimezone(SH).date() for lot in lots(m)} == {date(2026, 5, 30)}
 
 
@@ -136,16 +137,16 @@ def test_birthday_month_extension(factory):
                                 "birthday_extension_days": 15}})
     clock.set(at(2026, 6, 1, 12))
     m = factory.member(birthday=date(1990, 7, 20))
-    credit(m, 10, "bday", expires_at=service._UNSET)
+    credit(m, 10, "bday", expires_at=ledger.UNSET)
     assert lots(m)[0].expires_at.astimezone(SH).date() == date(2026, 7, 16)
 
 
 def test_policy_change_applies_to_new_lots_only(factory):
     clock.set(at(2026, 1, 1, 12))
     m = factory.member()
-    credit(m, 10, "old", expires_at=service._UNSET)
+    credit(m, 10, "old", expires_at=ledger.UNSET)
     update_settings({"expiry": {"mode": "fixed_days", "days": 30}})
-    credit(m, 10, "new", expires_at=service._UNSET)
+    credit(m, 10, "new", expires_at=ledger.UNSET)
     assert [lot.expires_at is None for lot in lots(m)] == [True, False]
 
 
@@ -154,8 +155,8 @@ def test_policy_change_applies_to_new_lots_only(factory):
 def test_clawback_beyond_the_balance_becomes_debt_repaid_by_later_credits(factory):
     m = factory.member()
     order = credit(m, 100, "order:9")
-    service.debit(m.id, 80, kind="spend", key="mall:1")
-    claw = service.clawback(m.id, 100, key="refund:9", ref=("order", 9),
+    ledger.debit(m.id, 80, kind="spend", key="mall:1")
+    claw = ledger.clawback(m.id, 100, key="refund:9", ref=("order", 9),
                             prefer_lot_id=lots(m)[0].id)
     assert claw.balance_after == -80 and claw.debt_change == 80
     assert_ledger_consistent()
@@ -163,8 +164,8 @@ def test_clawback_beyond_the_balance_becomes_debt_repaid_by_later_credits(factor
     assert later.balance_after == -30 and lots(m)[-1].remaining == 0
     credit(m, 50, "order:11")
     assert balance(m) == 20 and lots(m)[-1].remaining == 20
-    with pytest.raises(service.InsufficientPoints):
-        service.debit(m.id, 21, kind="spend", key="mall:2")
+    with pytest.raises(ledger.InsufficientPoints):
+        ledger.debit(m.id, 21, kind="spend", key="mall:2")
     assert order.id
     assert_ledger_consistent()
 
@@ -176,15 +177,15 @@ def test_reverse_returns_points_to_the_same_lots_with_their_expiry(factory):
     m = factory.member()
     credit(m, 30, "a", expires_at=at(2026, 2, 1))
     credit(m, 30, "b", expires_at=at(2026, 9, 1))
-    spend = service.debit(m.id, 50, kind="spend", key="redeem:1")
+    spend = ledger.debit(m.id, 50, kind="spend", key="redeem:1")
     assert [lot.remaining for lot in lots(m)] == [0, 10]
-    service.reverse(spend.id, key="cancel:1")
+    ledger.reverse(spend.id, key="cancel:1")
     assert [lot.remaining for lot in lots(m)] == [30, 30]
     assert balance(m) == 60
-    again = service.reverse(spend.id, key="cancel:1")
+    again = ledger.reverse(spend.id, key="cancel:1")
     assert balance(m) == 60 and again.kind == "reverse"
     with pytest.raises(Exception) as raised:
-        service.reverse(spend.id, key="cancel:other")
+        ledger.reverse(spend.id, key="cancel:other")
     assert raised.value.code == "invalid_state"
     assert_ledger_consistent()
 
@@ -194,9 +195,9 @@ def test_reversed_points_whose_lot_expired_meanwhile_expire_at_once(factory):
     m = factory.member()
     credit(m, 30, "a", expires_at=at(2026, 2, 1))
     credit(m, 30, "b", expires_at=at(2026, 9, 1))
-    spend = service.debit(m.id, 50, kind="spend", key="redeem:2")
+    spend = ledger.debit(m.id, 50, kind="spend", key="redeem:2")
     clock.set(at(2026, 3, 1, 12))
-    service.reverse(spend.id, key="cancel:2")
+    ledger.reverse(spend.id, key="cancel:2")
     entries = list(db.session.scalars(select(PointsEntry).filter_by(member_id=m.id)
                                       .order_by(PointsEntry.id)))
     assert [(e.kind, e.delta) for e in entries[-2:]] == [("reverse", 50), ("expire", -30)]
@@ -208,20 +209,20 @@ def test_reversed_points_whose_lot_expired_meanwhile_expire_at_once(factory):
 def test_partial_reverse_of_a_debit(factory):
     m = factory.member()
     credit(m, 100, "a")
-    deduct = service.debit(m.id, 60, kind="deduct", key="deduct:1")
-    service.reverse(deduct.id, key="refund:1", amount=20)
-    service.reverse(deduct.id, key="refund:2", amount=40)
+    deduct = ledger.debit(m.id, 60, kind="deduct", key="deduct:1")
+    ledger.reverse(deduct.id, key="refund:1", amount=20)
+    ledger.reverse(deduct.id, key="refund:2", amount=40)
     assert balance(m) == 100
     with pytest.raises(Exception):
-        service.reverse(deduct.id, key="refund:3", amount=1)
+        ledger.reverse(deduct.id, key="refund:3", amount=1)
     assert_ledger_consistent()
 
 
 def test_reverse_of_a_credit_takes_from_its_own_lot_first(factory):
     m = factory.member()
     credit(m, 40, "first")
-    reward = service.credit(m.id, 25, kind="task", key="task:1")
-    service.reverse(reward.id, key="task:1:revoked")
+    reward = ledger.credit(m.id, 25, kind="task", key="task:1")
+    ledger.reverse(reward.id, key="task:1:revoked")
     assert [lot.remaining for lot in lots(m)] == [40, 0]
     assert_ledger_consistent()
 
@@ -235,8 +236,8 @@ def test_merge_moves_lots_with_expiry_and_store(factory):
     credit(src, 30, "s1", expires_at=at(2026, 6, 30), store_id=store.id)
     credit(src, 20, "s2")
     credit(dst, 5, "d1")
-    service.merge_accounts(src.id, dst.id, key="merge:1")
-    service.merge_accounts(src.id, dst.id, key="merge:1")  # idempotent
+    ledger.merge_accounts(src.id, dst.id, key="merge:1")
+    ledger.merge_accounts(src.id, dst.id, key="merge:1")  # idempotent
     assert balance(src) == 0 and balance(dst) == 55
     moved = [(lot.remaining, lot.expires_at, lot.store_id) for lot in lots(dst)][1:]
     assert moved == [(30, at(2026, 6, 30), store.id), (20, None, None)]
@@ -247,10 +248,10 @@ def test_adjust_needs_a_reason_and_never_makes_debt(factory):
     m = factory.member(points=10)
     staff = factory.staff("hq_admin")
     with pytest.raises(Exception):
-        service.adjust(m.id, 5, reason=" ", operator=staff, key="adj:0")
-    with pytest.raises(service.InsufficientPoints):
-        service.adjust(m.id, -11, reason="typo", operator=staff, key="adj:1")
-    entry = service.adjust(m.id, -10, reason="duplicate order", operator=staff, key="adj:2")
+        ledger.adjust(m.id, 5, reason=" ", operator=staff, key="adj:0")
+    with pytest.raises(ledger.InsufficientPoints):
+        ledger.adjust(m.id, -11, reason="typo", operator=staff, key="adj:1")
+    entry = ledger.adjust(m.id, -10, reason="duplicate order", operator=staff, key="adj:2")
     assert entry.balance_after == 0 and entry.operator_id == staff.id
 
 
@@ -300,11 +301,11 @@ def test_a_lot_can_expire_again_after_points_are_returned_to_it(factory):
     clock.set(at(2026, 1, 1, 12))
     m = factory.member()
     credit(m, 30, "a", expires_at=at(2026, 2, 1))
-    spend = service.debit(m.id, 20, kind="spend", key="redeem:9")
+    spend = ledger.debit(m.id, 20, kind="spend", key="redeem:9")
     clock.set(at(2026, 3, 1, 12))
     assert sweep.expire_chunk(clock.now(), None)[0] == 1
-    service.reverse(spend.id, key="cancel:9a", amount=5)
-    service.reverse(spend.id, key="cancel:9b", amount=15)
+    ledger.reverse(spend.id, key="cancel:9a", amount=5)
+    ledger.reverse(spend.id, key="cancel:9b", amount=15)
     kinds = [e.kind for e in db.session.scalars(select(PointsEntry).filter_by(member_id=m.id)
                                                 .order_by(PointsEntry.id))]
     assert kinds == ["earn", "spend", "expire", "reverse", "expire", "reverse", "expire"]
@@ -317,9 +318,9 @@ def test_an_account_already_loaded_shows_what_the_ledger_wrote(factory):
     and never writes its old balance back."""
     m = factory.member(points=10)
     account = db.session.get(PointsAccount, m.id)
-    service.credit(m.id, 5, kind="earn", key="loaded:1")
+    ledger.credit(m.id, 5, kind="earn", key="loaded:1")
     assert (account.balance, account.lifetime_earned) == (15, 15)
-    service.debit(m.id, 3, kind="spend", key="loaded:2")
+    ledger.debit(m.id, 3, kind="spend", key="loaded:2")
     assert account.balance == 12
     db.session.flush()
     db.session.expire_all()
@@ -330,10 +331,10 @@ def test_an_account_already_loaded_shows_what_the_ledger_wrote(factory):
 def test_a_repeated_credit_changes_nothing_not_even_what_has_come_due(factory):
     m = factory.member()
     clock.set(at(2026, 3, 1, 12))
-    service.credit(m.id, 30, kind="checkin", key="repeat:1", expires_at=at(2026, 3, 2, 12))
+    ledger.credit(m.id, 30, kind="checkin", key="repeat:1", expires_at=at(2026, 3, 2, 12))
     clock.set(at(2026, 3, 5, 12))  # the lot is due, the sweep has not run
     version = db.session.get(PointsAccount, m.id).version
-    again = service.credit(m.id, 30, kind="checkin", key="repeat:1")
+    again = ledger.credit(m.id, 30, kind="checkin", key="repeat:1")
     assert again.delta == 30 and db.session.get(PointsAccount, m.id).version == version
     kinds = db.session.scalars(select(PointsEntry.kind).where(PointsEntry.member_id == m.id))
     assert list(kinds) == ["checkin"]
@@ -346,11 +347,11 @@ def test_a_savepoint_rolled_back_after_a_debit_leaves_no_trace_in_the_session(fa
     account = db.session.get(PointsAccount, m.id)
     with pytest.raises(RuntimeError):
         with db.session.begin_nested():
-            spent = service.debit(m.id, 20, kind="spend", key="savepoint:1")
+            spent = ledger.debit(m.id, 20, kind="spend", key="savepoint:1")
             assert account.balance == 30
             raise RuntimeError("sold out after all")
     assert account.balance == 50 and spent not in db.session
-    again = service.debit(m.id, 20, kind="spend", key="savepoint:1")  # the key is free again
+    again = ledger.debit(m.id, 20, kind="spend", key="savepoint:1")  # the key is free again
     assert again.balance_after == 30 and account.balance == 30
     assert_ledger_consistent()
 

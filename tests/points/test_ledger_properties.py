@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from core import clock
 from core.db import db
 from core.errors import Conflict
-from points.ledger import reconcile, service, sweep
+from points import ledger
+from points.ledger import reconcile, sweep
 from points.ledger.models import PointsAccount, PointsLot
 
 EXAMPLES = 1000 if os.environ.get("CI") else 150
@@ -44,15 +45,15 @@ class LedgerMachine(RuleBasedStateMachine):
     def credit(self, i, amount, days, kind):
         expires = None if days is None else clock.now() + timedelta(days=days, hours=3)
         before = self.account(i).balance
-        entry = service.credit(self.members[i].id, amount, kind=kind, key=self.key("credit"),
+        entry = ledger.credit(self.members[i].id, amount, kind=kind, key=self.key("credit"),
                                expires_at=expires)
         assert entry.balance_after <= before + amount
 
     @rule(i=st.integers(0, 1), amount=st.integers(1, 600))
     def debit(self, i, amount):
         try:
-            entry = service.debit(self.members[i].id, amount, kind="spend", key=self.key("debit"))
-        except service.InsufficientPoints as exc:
+            entry = ledger.debit(self.members[i].id, amount, kind="spend", key=self.key("debit"))
+        except ledger.InsufficientPoints as exc:
             assert exc.details["balance"] < amount
         else:
             assert entry.balance_after >= 0
@@ -63,21 +64,21 @@ class LedgerMachine(RuleBasedStateMachine):
     def reverse(self, pick, part):
         entry_id, _i = self.debits[pick % len(self.debits)]
         try:
-            service.reverse(entry_id, key=self.key("reverse"), amount=part)
+            ledger.reverse(entry_id, key=self.key("reverse"), amount=part)
         except Conflict as exc:
             assert exc.code == "invalid_state"
 
     @rule(i=st.integers(0, 1), amount=st.integers(1, 300))
     def clawback(self, i, amount):
-        entry = service.clawback(self.members[i].id, amount, key=self.key("clawback"))
+        entry = ledger.clawback(self.members[i].id, amount, key=self.key("clawback"))
         assert entry.delta == -amount
 
     @rule(i=st.integers(0, 1), delta=st.integers(-200, 200).filter(bool))
     def adjust(self, i, delta):
         try:
-            service.adjust(self.members[i].id, delta, reason="property test",
+            ledger.adjust(self.members[i].id, delta, reason="property test",
                            operator=self.staff, key=self.key("adjust"))
-        except service.InsufficientPoints:
+        except ledger.InsufficientPoints:
             assert delta < 0
 
     @rule()

@@ -1,0 +1,60 @@
+"""Debits (the member spends) and clawbacks (points taken back even if already spent)."""
+from core import clock
+from points.ledger.accounts import InsufficientPoints, append_entry, lock_account, replayed
+from points.ledger.credit import check_amount, touch_rolling
+from points.ledger.expiry import expire_member_due
+from points.ledger.lots import apply_plan, plan_consumption
+from points.ledger.models import PointsEntry
+from points.programme import tiers
+from points.programme.settings import get_settings
+
+
+def _begin(member_id, amount, key):
+    """Every debit starts alike: lock the account, replay a repeated key, expire what is due.
+    Returns (account, the earlier entry for this key or None, now)."""
+    check_amount(amount)
+    account = lock_account(member_id)
+    if (entry := replayed(key, member_id)) is not None:
+        return account, entry, None
+    now = clock.now()
+    expire_member_due(account, now)
+    return account, None, now
+
+
+def debit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, ref=None,
+          reason=None, operator_id=None, details=None) -> PointsEntry:
+    """Take `amount` points, soonest-expiring lots first; 409 insufficient_points when short."""
+    account, replayed, now = _begin(member_id, amount, key)
+    if replayed is not None:
+        return replayed
+    if account.balance < amount:
+        raise InsufficientPoints(f"This needs {amount} points; the balance is {account.balance}.",
+                                 details={"balance": account.balance, "needed": amount})
+    plan = plan_consumption(member_id, amount, now)
+    entry = append_entry(account, kind, -amount, key, store_id=store_id, ref=ref, reason=reason,
+                    operator_id=operator_id, details=details, now=now)
+    apply_plan(plan, entry)
+    expiry_policy = get_settings()["expiry"]
+    if expiry_policy.get("mode") == "rolling_days":
+        touch_rolling(member_id, now, expiry_policy)
+    return entry
+
+
+def clawback(member_id: int, amount: int, *, key: str, store_id=None, ref=None, reason=None,
+             prefer_lot_id=None, kind="clawback", details=None) -> PointsEntry:
+    """Take back points even if already spent: what the lots cannot cover becomes debt.
+
+    `prefer_lot_id` is consumed first (e.g. the lot the refunded order created).
+    """
+    account, replayed, now = _begin(member_id, amount, key)
+    if replayed is not None:
+        return replayed
+    plan = plan_consumption(member_id, amount, now, prefer_lot_id=prefer_lot_id)
+    shortfall = amount - sum(take for _lot, take in plan)
+    entry = append_entry(account, kind, -amount, key, debt_change=shortfall, store_id=store_id,
+                    ref=ref, reason=reason, details=details, now=now,
+                    earned=-amount if kind == "clawback" else 0)
+    apply_plan(plan, entry)
+    if kind == "clawback":
+        tiers.record_earned(member_id, now, -amount)
+    return entry
