@@ -1,24 +1,66 @@
 """Jifen: the backend of a WeChat mini-program loyalty programme for chains of stores.
 
-`create_app(config=None)` builds the app; `python app.py` runs the embedded default
-(SQLite + in-process Redis + the fake WeChat server) with demo data.
+The composition root: `create_app(config=None)` builds the app and is the one place that names
+every domain — its tables, blueprints, commands, event subscribers, jobs, health details and
+demo seeders. `core/` names none of them. `python app.py` runs the embedded default (SQLite +
+in-process Redis + the fake WeChat server) with demo data.
 """
+from importlib import import_module
+
 from flask import Flask
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import cli as core_cli, events, worker_cli
+from core import auth, cli as core_cli, events, health, jobs, worker, worker_cli
 from core.api import api, init_api
 from core.config import INSTANCE_DIR, load_config
 from core.db import db, run_in_transaction
 from core.errors import register_error_handlers
-from core.health import health
+from core.jobs import Schedule
 from core.logs import configure_logging, init_request_logging
 from core.metrics import metrics_blp
 from core.redis import RedisStore
 
 migrate = Migrate()
 redis_store = RedisStore()
+
+#: every module that defines tables, so Base.metadata is complete (Alembic, tests)
+MODEL_MODULES = (
+    "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
+    "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
+    "tasks.models", "wx.models",
+)
+#: modules whose handlers subscribe to core.events when imported
+SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals")
+#: `seed-demo`, in this order; each seeder is safe to run again
+DEMO_SEEDERS = (
+    "stores.demo:seed_demo", "points.programme.demo:seed_demo", "members.demo:seed_demo",
+    "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo", "mall.demo:seed_demo",
+    "tasks.demo:seed_demo", "points.reminders.demo:seed_demo",
+)
+#: /healthz details (informative; never a 503)
+HEALTH_DETAILS = {"ledger": "points.ledger.jobs:ledger_health"}
+#: every background job's schedule; cron in business time (BUSINESS_TZ)
+SCHEDULE = (
+    Schedule("expiry-sweep", "5 0 * * *", "points.ledger.jobs:expiry_sweep",
+             "expire every lot due by now, 5,000 lots per transaction (points expire --as-of)"),
+    Schedule("expiry-reminders", "0 * * * *", "points.reminders.jobs:expiry_reminders",
+             "hourly; from settings reminders.hour on, subscribe messages for points expiring "
+             "in reminders.days_before days, ~1,000 members per job (points remind --as-of)"),
+    Schedule("ledger-reconciliation", "30 2 * * *", "points.ledger.jobs:reconciliation",
+             "check the ledger invariants; mismatches → error log, metric, /healthz detail"),
+    Schedule("tier-review", "0 3 1 * *", "points.programme.jobs:tier_review",
+             "monthly: every member's tier from the last 12 months' earnings"),
+    Schedule("birthday-extension", "0 4 1 * *", "points.ledger.jobs:birthday_extension",
+             "monthly, if expiry.birthday_extension_days > 0: extend lots expiring in next "
+             "month for members born in next month"),
+    Schedule("idempotency-key-purge", "20 * * * *", "core.idempotency:purge_job",
+             "delete Idempotency-Key records older than IDEMPOTENCY_KEEP_HOURS"),
+    Schedule("mall-stock-gate-rebuild", "*/5 * * * *", "mall.jobs:rebuild_gate",
+             "rebuild the Redis stock gate from the database (the database is the truth)"),
+    Schedule("unpicked-gift-expiry", "45 0 * * *", "mall.jobs:expire_pickups",
+             "expire gifts not picked up in time: points, stock and limit returned"),
+)
 
 
 class JifenFlask(Flask):
@@ -39,11 +81,30 @@ def create_app(config=None):
     if app.config["TRUSTED_PROXIES"]:  # behind nginx: the client's address from X-Forwarded-For
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    register_domains()
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
     return app
+
+
+def register_domains():
+    """What core's mechanisms need to know of the domains."""
+    from members.api import MEMBER_VIEWS
+    from points.ledger import member_views
+    from stores.models import ApiKey, Staff
+
+    for module in MODEL_MODULES:
+        import_module(module)
+    auth.use_accounts(staff_model=Staff, api_key_model=ApiKey)
+    events.load_subscribers(SUBSCRIBERS)
+    jobs.declare(SCHEDULE)
+    health.DETAILS.update(HEALTH_DETAILS)
+    core_cli.DEMO_SEEDERS[:] = DEMO_SEEDERS
+    worker.use_app_factory(create_app)
+    MEMBER_VIEWS["me"][:] = [member_views.for_member]
+    MEMBER_VIEWS["staff"][:] = [member_views.for_staff]
 
 
 def register_extensions(app):
@@ -53,22 +114,21 @@ def register_extensions(app):
     redis_store.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     init_api(app)
-    events.load_subscribers()
 
 
 def register_blueprints(app):
     from mall.admin_api import admin_blp as mall_admin_blp
     from members.api import auth_blp as member_auth_blp, me_blp, staff_blp as member_staff_blp
     from mall.api import mall_blp, me_blp as mall_me_blp, staff_blp as mall_staff_blp
-    from points.ledger.api import admin_blp as points_admin_blp, me_blp as points_me_blp
-    from points.ledger.api import staff_blp as points_staff_blp
+    from points.ledger.api import me_blp as points_me_blp, staff_blp as points_staff_blp
+    from points.programme.api import admin_blp as points_admin_blp
     from points.earning.api import admin_blp as earning_admin_blp, pos_blp as pos_points_blp
     from points.earning.api import staff_blp as staff_orders_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp
     from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
     from wx.api import blp as subscribe_templates_blp
 
-    app.register_blueprint(health)
+    app.register_blueprint(health.health)
     app.register_blueprint(metrics_blp)
     for blp in (staff_auth_blp, stores_blp, pos_blp, member_auth_blp, me_blp, member_staff_blp,
                 points_me_blp, points_staff_blp,
@@ -92,5 +152,6 @@ def register_commands(app):
 
 if __name__ == "__main__":
     from core.embedded import run_embedded
+    from wx.fake.server import start_for_embedded
 
-    run_embedded()
+    run_embedded(create_app, services=[start_for_embedded])

@@ -92,7 +92,7 @@ def seed(app, members: int, units: int, raw_units: int):
     from core.cli import seed_demo_data
     from core.db import db, run_in_transaction
     from mall import catalog
-    from mall.cli import run_gate_rebuild
+    from mall.jobs import run_gate_rebuild
     from members.models import Member
     from points import ledger as points
 

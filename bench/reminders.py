@@ -122,8 +122,8 @@ def bench(args, app, env, url):
     from core.db import run_in_transaction
     from core.worker import enqueue
     from points.reminders import planning as reminders
-    from points.cli import run_expiry_sweep
-    from points.ledger.jobs import plan_reminders
+    from points.ledger.jobs import expire_due_lots as run_expiry_sweep
+    from points.reminders.jobs import plan_reminders
     from wx import templates
 
     run_in_transaction(lambda: templates.create_template({
@@ -137,7 +137,7 @@ def bench(args, app, env, url):
     # baseline: one RQ job per member (the same job, on a batch of one member)
     first = args.members + 1
     for m in range(first, first + args.baseline):
-        enqueue("points.ledger.jobs:send_reminder_batch", (AS_OF - timedelta(days=1)).isoformat(), [m])
+        enqueue("points.reminders.jobs:send_reminder_batch", (AS_OF - timedelta(days=1)).isoformat(), [m])
     baseline_s = run_workers(env, args.workers, "baseline")
     baseline_sent = len(messages(url))
     assert baseline_sent == args.baseline, baseline_sent

@@ -33,6 +33,15 @@ class _ClockSigner(TimestampSigner):
         return int(clock.now().timestamp())
 
 
+#: the staff and POS-key models (stores.models), given by app.py: core names no domain
+_accounts: dict = {}
+
+
+def use_accounts(*, staff_model, api_key_model) -> None:
+    """Which models hold staff (id, active, role, token_version, may_act_for) and POS keys."""
+    _accounts.update(staff=staff_model, api_key=api_key_model)
+
+
 def _serializer(salt):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=_ClockSigner)
 
@@ -64,8 +73,7 @@ def current_member_id() -> int:
 
 
 def current_staff():
-    from stores.models import Staff
-
+    Staff = _accounts["staff"]
     data = _load_token(STAFF_SALT, current_app.config["STAFF_TOKEN_TTL"])
     staff = db.session.get(Staff, data["s"])
     if staff is None or not staff.active or staff.token_version != data.get("v"):
@@ -247,7 +255,7 @@ def _key_name(key_id: str) -> str:
 def _active_key(key_id: str):
     """The active key's secret and its (active) store as plain data, or None. Cached in the
     process until a key or store changes (core.config_cache): no query, no decryption."""
-    from stores.models import ApiKey
+    ApiKey = _accounts["api_key"]
 
     def load():
         key = db.session.query(ApiKey).filter_by(key_id=key_id, active=True).one_or_none()

@@ -5,16 +5,9 @@ import click
 
 from core.db import run_in_transaction
 
-#: each domain adds its seeder here; each must be safe to run again (make run seeds every start)
-DEMO_SEEDERS = [
-    "stores.cli:seed_demo",
-    "points.cli:seed_demo",
-    "members.cli:seed_demo",
-    "points.earning.demo:seed_demo",
-    "mall.cli:seed_demo",
-    "tasks.cli:seed_demo",
-    "points.reminders.planning:seed_demo",
-]
+#: "module:function" of each domain's seeder, in order (app.py declares them); each must be safe
+#: to run again (make run seeds every start)
+DEMO_SEEDERS: list[str] = []
 
 
 def _load(path):

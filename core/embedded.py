@@ -1,5 +1,5 @@
-"""The embedded default, one process: SQLite + in-process fakeredis (+ the fake WeChat server),
-with the background jobs' schedule run in a thread.
+"""The embedded default, one process: SQLite + in-process fakeredis (+ the fake WeChat server,
+started by app.py), with the background jobs' schedule run in a thread.
 
 `python app.py` (what `make run` calls) migrates, seeds demo data and serves on PORT.
 """
@@ -9,13 +9,13 @@ import os
 from flask_migrate import upgrade
 
 
-def run_embedded():
-    from app import create_app
+def run_embedded(create_app, services=()):
+    """`services`: callables started before the app, each returning a line for the banner."""
     from core.cli import seed_demo_data
 
     port = int(os.environ.get("PORT", "8000"))
     host = os.environ.get("HOST", "127.0.0.1")
-    wechat = _start_fake_wechat()
+    started = [start() for start in services]
     app = create_app()
     with app.app_context():
         upgrade()
@@ -24,28 +24,16 @@ def run_embedded():
     print("\n".join([
         "", "Jifen is running (embedded: SQLite + in-process Redis).",
         f"  API docs:  {base}/api/v1/docs", f"  OpenAPI:   {base}/api/v1/openapi.json",
-        f"  Health:    {base}/healthz", f"  Fake WeChat server: {wechat}", *lines, "",
+        f"  Health:    {base}/healthz", *(f"  {line}" for line in started), *lines, "",
     ]), flush=True)
     _start_jobs(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the app logs each request itself
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
-def _start_fake_wechat() -> str:
-    """Unless WECHAT_API_BASE names a WeChat server, serve the fake one in-process."""
-    if os.environ.get("WECHAT_API_BASE"):
-        return os.environ["WECHAT_API_BASE"] + " (from WECHAT_API_BASE)"
-    from wx.fake_server import FakeWechatServer
-
-    server = FakeWechatServer(port=int(os.environ.get("WECHAT_FAKE_PORT", "0"))).start()
-    os.environ["WECHAT_API_BASE"] = server.url
-    os.environ.setdefault("WECHAT_SECRET", "demo-secret")
-    return f"{server.url} (GET /_fake/messages shows what was sent)"
-
-
 def _start_jobs(app):
-    """No worker in the embedded default: core/jobs.py's schedule runs in a thread, and jobs
-    enqueued by requests run at once (RQ's synchronous queue on fakeredis)."""
+    """No worker in the embedded default: the schedule runs in a thread, and jobs enqueued by
+    requests run at once (RQ's synchronous queue on fakeredis)."""
     import threading
 
     from core.worker import InlineScheduler

@@ -14,13 +14,12 @@ EVENTS = {
                          "member's first login",
     "member.phone_bound": "member, merged (Member|None: the store-registered member whose "
                           "points were merged into this one, if the phone was already known)",
+    "member.merging": "source, target (Member): source, a customer a till registered by phone, is "
+                      "being merged into target (the ledger moves its points first)",
     "member.profile_completed": "member: nickname, avatar and birthday are all set",
     "order.recorded": "member, order, first (bool: the member's first order)",
     "redemption.created": "member, redemption, first (bool: the member's first redemption)",
 }
-
-#: modules that subscribe handlers when imported; create_app imports them all
-SUBSCRIBERS: list[str] = ["points.ledger.subscribers", "tasks.referrals"]
 
 _handlers: dict[str, list] = defaultdict(list)
 
@@ -44,6 +43,7 @@ def emit(name: str, **payload) -> None:
         handler(**payload)
 
 
-def load_subscribers() -> None:
-    for module in SUBSCRIBERS:
+def load_subscribers(modules) -> None:
+    """Import the modules whose handlers subscribe when imported (app.py names them)."""
+    for module in modules:
         import_module(module)

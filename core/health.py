@@ -10,9 +10,8 @@ health = Blueprint("health", __name__)
 
 #: details reported beside the checks; informative only, they never turn /healthz into a 503
 #: (e.g. "ledger": "ok" | "3 mismatches at <time>", from the nightly reconciliation)
-DETAILS = {
-    "ledger": "points.ledger.jobs:ledger_health",
-}
+#: filled by app.py: name → "module:function"
+DETAILS: dict[str, str] = {}
 
 
 @health.get("/healthz")

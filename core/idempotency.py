@@ -48,7 +48,7 @@ def _fingerprint() -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _scope() -> str:
+def request_scope() -> str:
     caller = g.get("member_id") or (g.get("staff").id if g.get("staff") else "anon")
     return f"{request.endpoint}:{caller}"[:96]
 
@@ -124,7 +124,7 @@ def idempotent(view=None, *, required=True):
         if not 8 <= len(key) <= 128:
             raise BadRequest("An Idempotency-Key header of 8 to 128 characters is required.",
                              details={HEADER: ["Missing or not 8 to 128 characters."]})
-        scope, fingerprint = _scope(), _fingerprint()
+        scope, fingerprint = request_scope(), _fingerprint()
         if (record := _find(scope, key)) is not None:
             return _replay(record, fingerprint)
         _acquire(scope, key)
@@ -153,7 +153,7 @@ def earlier_outcome():
     key = request.headers.get(HEADER, "").strip()
     if not 8 <= len(key) <= 128:
         return None
-    scope = _scope()
+    scope = request_scope()
     running, done = get_redis().pipeline(transaction=False) \
         .exists(rkey("idem", scope, key)).exists(rkey("idem-done", scope, key)).execute()
     if running:

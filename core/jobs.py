@@ -1,4 +1,5 @@
-"""Every background job's schedule, in one place. `flask --app app jobs schedule` prints it.
+"""Every background job's schedule: declared in app.py, kept here. `flask --app app jobs schedule`
+prints it.
 
 Cron expressions are in BUSINESS TIME (BUSINESS_TZ, default Asia/Shanghai), minute hour
 day-of-month month day-of-week. `flask --app app worker` runs them (RQ's cron scheduler beside an
@@ -21,26 +22,14 @@ class Schedule:
     what: str
 
 
-SCHEDULE = (
-    Schedule("expiry-sweep", "5 0 * * *", "points.ledger.jobs:expiry_sweep",
-             "expire every lot due by now, 1,000 lots per transaction (points expire --as-of)"),
-    Schedule("expiry-reminders", "0 * * * *", "points.ledger.jobs:expiry_reminders",
-             "hourly; from settings reminders.hour on, subscribe messages for points expiring "
-             "in reminders.days_before days, ~1,000 members per job (points remind --as-of)"),
-    Schedule("ledger-reconciliation", "30 2 * * *", "points.ledger.jobs:reconciliation",
-             "check the ledger invariants; mismatches → error log, metric, /healthz detail"),
-    Schedule("tier-review", "0 3 1 * *", "points.ledger.jobs:tier_review",
-             "monthly: every member's tier from the last 12 months' earnings"),
-    Schedule("birthday-extension", "0 4 1 * *", "points.ledger.jobs:birthday_extension",
-             "monthly, if expiry.birthday_extension_days > 0: extend lots expiring in next "
-             "month for members born in next month"),
-    Schedule("idempotency-key-purge", "20 * * * *", "core.idempotency:purge_job",
-             "delete Idempotency-Key records older than IDEMPOTENCY_KEEP_HOURS"),
-    Schedule("mall-stock-gate-rebuild", "*/5 * * * *", "mall.jobs:rebuild_gate",
-             "rebuild the Redis stock gate from the database (the database is the truth)"),
-    Schedule("unpicked-gift-expiry", "45 0 * * *", "mall.jobs:expire_pickups",
-             "expire gifts not picked up in time: points, stock and limit returned"),
-)
+#: every scheduled job, declared by app.py (the composition root: core names no domain)
+SCHEDULE: list[Schedule] = []
+
+
+def declare(entries) -> None:
+    """Set the schedule (app.py, once per create_app; the same list object stays in use)."""
+    SCHEDULE[:] = entries
+
 
 #: housekeeping that needs no job, and why
 NOT_SCHEDULED = {
@@ -53,4 +42,4 @@ def by_name(name: str) -> Schedule:
     for entry in SCHEDULE:
         if entry.name == name:
             return entry
-    raise KeyError(f"no job named {name!r} in core.jobs.SCHEDULE")
+    raise KeyError(f"no job named {name!r} in the schedule (app.py)")

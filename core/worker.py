@@ -33,6 +33,8 @@ QUEUE_NAME = "jifen"
 DEFAULT_TIMEOUT = 3600
 job_log = logging.getLogger("jifen.job")
 _worker_app = None
+#: builds the app a job runs in when there is none (app.create_app, given by app.py)
+_app_factory = None
 
 
 # --- the job boundary -----------------------------------------------------------------------
@@ -42,14 +44,17 @@ def resolve(path: str):
     return getattr(import_module(module), name)
 
 
+def use_app_factory(factory) -> None:
+    global _app_factory
+    _app_factory = factory
+
+
 def _app_context():
     if has_app_context():
         return nullcontext()
     global _worker_app
     if _worker_app is None:
-        from app import create_app
-
-        _worker_app = create_app()
+        _worker_app = _app_factory()
     return _worker_app.app_context()
 
 

@@ -5,10 +5,10 @@ from core.pagination import page_schema
 from mall import cancellation, catalog, fulfilment
 from mall.schemas import (AdminProductArgs, AdminProductOut, AdminRedemptionArgs,
                           AdminRedemptionOut, CancelIn, ProductFields, ProductIn, StockIn)
+from stores.models import MARKETING
 
 admin_blp = blueprint("mall_admin", __name__, prefix="/admin",
                       description="Points-mall products, stock and redemptions (HQ, marketers).")
-MARKETING = ("hq_admin", "marketer")
 
 
 @admin_blp.get("/products")

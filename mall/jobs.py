@@ -1,15 +1,50 @@
-"""The mall's background jobs, for core/jobs.py's schedule. Each is idempotent and works in
-chunks; each returns a small summary for its log line."""
+"""The mall's background jobs (scheduled by app.py). Each owns its chunk loop, is idempotent and
+returns a small summary for its log line; `flask mall …` runs them by hand."""
+import logging
+from datetime import date, datetime
+
 from core import clock
-from mall.cli import run_gate_rebuild, run_pickup_expiry
+from core.db import run_in_transaction
+from core.errors import Conflict
+from mall import cancellation, stock_gate
+
+log = logging.getLogger(__name__)
 
 
-def rebuild_gate() -> dict:
+def rebuild_gate(chunk: int = 500) -> dict:
     """Every few minutes: copy each product's stock into the Redis gate (heals a gate left too
     low by a crash between gate and commit)."""
-    return {"products": run_gate_rebuild()}
+    return {"products": run_gate_rebuild(chunk)}
 
 
-def expire_pickups() -> dict:
-    """Daily: cancel gifts past their pickup deadline, points and stock returned."""
-    return {"redemptions_expired": run_pickup_expiry(clock.now())}
+def expire_pickups(as_of: str | None = None) -> dict:
+    """Daily: cancel gifts past their pickup deadline (by now, or by the end of business day
+    `as_of`), points and stock returned."""
+    now = clock.end_of_business_day(date.fromisoformat(as_of)) if as_of else clock.now()
+    return {"redemptions_expired": run_pickup_expiry(now)}
+
+
+def run_gate_rebuild(chunk: int = 500) -> int:
+    """Copy every product's stock into the Redis gate, a chunk per transaction."""
+    total, cursor = 0, 0
+    while cursor is not None:
+        done, cursor = run_in_transaction(lambda c=cursor: stock_gate.rebuild_chunk(c, chunk))
+        total += done
+    return total
+
+
+def run_pickup_expiry(now: datetime, chunk: int = 200) -> int:
+    """Cancel (as `expired`) every gift whose pickup deadline passed by `now`, points and
+    stock returned: one transaction per redemption, so it never holds two members' rows and
+    can be killed and rerun. Returns how many it expired."""
+    expired = 0
+    while ids := run_in_transaction(lambda: cancellation.due_unpicked(now, chunk)):
+        for redemption_id in ids:
+            try:
+                run_in_transaction(lambda i=redemption_id: cancellation.expire_unpicked(i, now))
+                expired += 1
+            except Conflict:  # picked up or cancelled meanwhile
+                log.info("redemption %s changed before it could expire", redemption_id)
+        if len(ids) < chunk:
+            break
+    return expired

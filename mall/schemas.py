@@ -4,7 +4,7 @@ from core import clock
 from core.pagination import PageArgs
 from mall.models import KINDS, STATUSES
 from mall.service import MAX_QUANTITY
-from points.ledger.schemas import StoreRef
+from stores.schemas import StoreRef
 
 NON_NEGATIVE = validate.Range(min=0)
 FEN = validate.Range(0, 100_000_000)

@@ -10,8 +10,6 @@ from members.masking import mask_phone
 from members.schemas import (ConsentIn, ConsentOut, WxLoginIn, WxLoginOut, MeOut, MemberCodeImageArgs,
                              MemberCodeOut, PhoneArgs, PhoneIn, PhoneOut, ProfileIn, ScanIn,
                              ScanOut, StaffMemberOut)
-from points.ledger import balances
-from points.programme import tiers
 
 auth_blp = blueprint("member_auth", __name__, prefix="/auth",
                      description="Members log in with WeChat.")
@@ -36,9 +34,15 @@ def wx_login(data):
                        "phone_bound": member.phone is not None}}
 
 
+#: what other domains add to a member before it is shown (app.py fills them): each takes the
+#: member and sets the attributes the schemas dump — GET /me's `points` and `tier`, the staff's
+#: `points_balance` and `tier`
+MEMBER_VIEWS: dict[str, list] = {"me": [], "staff": []}
+
+
 def _me(member):
-    member.points = balances.points_summary(member.id)
-    member.tier = tiers.tier_by_code(member.tier_code)
+    for complete in MEMBER_VIEWS["me"]:
+        complete(member)
     return member
 
 
@@ -120,8 +124,8 @@ def subscribe(data):
 
 
 def _for_staff(member):
-    member.tier = tiers.tier_by_code(member.tier_code)
-    member.points_balance = balances.spendable_balance(member.id)
+    for complete in MEMBER_VIEWS["staff"]:
+        complete(member)
     return member
 
 

@@ -15,7 +15,6 @@ from members import numbers
 from members.lookup import follow_merges
 from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_MERGED, Member,
                             SubscribeConsent, WechatIdentity)
-from points import ledger
 from stores.models import Store
 from wx import client as wx
 
@@ -87,7 +86,6 @@ def _register(invite_code, store_code, now) -> Member:
                     registered_store_id=store.id if store else None)
     db.session.add(member)
     db.session.flush()
-    ledger.open_account(member.id)
     return member
 
 
@@ -103,7 +101,7 @@ def bind_phone(member: Member, code: str) -> tuple[Member, Member | None]:
     if holder is not None:
         if holder.origin != ORIGIN_STORE:
             raise Conflict("This phone number is bound to another member.", code="phone_taken")
-        merged = _merge(holder, member)
+        merged = merge_into(holder, member)
     member.phone = phone
     try:
         with db.session.begin_nested():
@@ -123,8 +121,8 @@ def _phone_of(code: str) -> str:
         raise
 
 
-def _merge(source: Member, target: Member) -> Member:
-    ledger.merge_accounts(source.id, target.id, key=f"merge:{source.id}")
+def merge_into(source: Member, target: Member) -> Member:
+    events.emit("member.merging", source=source, target=target)
     before = {"status": source.status, "phone": source.phone}
     source.status, source.merged_into_id, source.phone = STATUS_MERGED, target.id, None
     target.registered_store_id = target.registered_store_id or source.registered_store_id

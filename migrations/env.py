@@ -1,11 +1,9 @@
-"""Alembic environment: runs against the app's engine (DATABASE_URL) and Base.metadata."""
+"""Alembic environment: runs against the app's engine (DATABASE_URL) and Base.metadata, which
+create_app completed by importing every model module (app.MODEL_MODULES)."""
 from alembic import context
 from flask import current_app
 
 from core.db import Base
-from core.model_registry import import_all_models
-
-import_all_models()
 
 
 def run_migrations_online():

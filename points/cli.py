@@ -1,52 +1,18 @@
-"""`flask --app app points …`: expiry sweep, reconciliation, tier review, expiry backfill."""
+"""`flask --app app points …`: expiry sweep, reconciliation, tier review, reminders, birthday
+extension, expiry backfill. Each command runs the job the scheduler runs (jobs own their loops)."""
 import json
-import logging
-from datetime import date, datetime
 
 import click
 
-from core import clock
-from core.db import run_in_transaction
-from core.logs import log_event
-from points.ledger import backfill, reconcile, sweep
-from points.programme import tiers
+from points.ledger import jobs as ledger_jobs, sweep
+from points.programme import jobs as programme_jobs
+from points.reminders import jobs as reminder_jobs
 
-log = logging.getLogger(__name__)
 points_cli = click.Group("points", help="The points ledger: expiry, reconciliation, tiers.")
 
 
-def _as_of(value: str | None) -> datetime:
-    """The end of the business day --as-of (default: now)."""
-    return clock.end_of_business_day(date.fromisoformat(value)) if value else clock.now()
-
-
-def run_expiry_sweep(as_of: datetime, chunk: int = sweep.SWEEP_CHUNK) -> int:
-    """Expire every due lot, one transaction per chunk; safe to kill and rerun."""
-    total, cursor = 0, None
-    while True:
-        expired, cursor = run_in_transaction(lambda c=cursor: sweep.expire_chunk(as_of, c, chunk))
-        total += expired
-        if cursor is None:
-            return total
-
-
-def run_reconciliation(chunk: int = 1000) -> tuple[int, list]:
-    checked, problems, cursor = 0, [], 0
-    while cursor is not None:
-        n, found, cursor = run_in_transaction(lambda c=cursor: reconcile.check_chunk(c, chunk))
-        checked += n
-        problems += found
-    for problem in problems:
-        log_event(log, "ledger_mismatch", level=logging.ERROR, **problem)
-    return checked, problems
-
-
-def run_tier_review(now: datetime, chunk: int = 1000) -> int:
-    changed, cursor = 0, 0
-    while cursor is not None:
-        n, cursor = run_in_transaction(lambda c=cursor: tiers.review_chunk(now, c, chunk))
-        changed += n
-    return changed
+def _echo(result: dict) -> None:
+    click.echo(json.dumps(result, ensure_ascii=False, default=str))
 
 
 @points_cli.command("expire")
@@ -55,7 +21,7 @@ def run_tier_review(now: datetime, chunk: int = 1000) -> int:
               help="lots per transaction")
 def expire_command(as_of, chunk):
     """Run the expiry sweep (idempotent, resumable)."""
-    count = run_expiry_sweep(_as_of(as_of), chunk)
+    count = ledger_jobs.expiry_sweep(as_of, chunk)["lots_expired"]
     click.echo(f"expired {count} lots")
 
 
@@ -63,13 +29,10 @@ def expire_command(as_of, chunk):
 @click.option("--chunk", default=1000, show_default=True, help="members per transaction")
 def reconcile_command(chunk):
     """Check the ledger invariants for every member; exit 1 on any mismatch."""
-    from points.ledger.jobs import record_reconciliation
-
-    checked, problems = run_reconciliation(chunk)
-    record_reconciliation(checked, problems)  # /healthz and the metrics show this check
+    checked, problems = ledger_jobs.reconcile_all(chunk)  # /healthz and the metrics show it
     click.echo(f"members checked: {checked}; mismatches: {len(problems)}")
     for problem in problems:
-        click.echo(json.dumps(problem, ensure_ascii=False, default=str))
+        _echo(problem)
     if problems:
         raise SystemExit(1)
 
@@ -78,7 +41,7 @@ def reconcile_command(chunk):
 @click.option("--as-of", help="YYYY-MM-DD (default: now)")
 def review_tiers_command(as_of):
     """Set every member's tier from the last 12 months' earnings (may lower tiers)."""
-    click.echo(f"tiers changed: {run_tier_review(_as_of(as_of))}")
+    click.echo(f"tiers changed: {programme_jobs.tier_review(as_of)['tiers_changed']}")
 
 
 @points_cli.command("remind")
@@ -87,19 +50,14 @@ def review_tiers_command(as_of):
 @click.option("--enqueue", is_flag=True, help="hand the batches to the workers instead")
 def remind_command(as_of, enqueue):
     """Send the expiry reminders due on a date (each member at most once per expiry date)."""
-    from points.ledger.jobs import plan_reminders
-
-    day = date.fromisoformat(as_of) if as_of else clock.business_date()
-    click.echo(json.dumps(plan_reminders(day, enqueue_batches=enqueue), ensure_ascii=False))
+    _echo(reminder_jobs.remind_on(as_of, enqueue_batches=enqueue))
 
 
 @points_cli.command("extend-birthdays")
 @click.option("--month", help="YYYY-MM (default: next month)")
 def extend_birthdays_command(month):
     """Birthday extension for the members born in a month (idempotent)."""
-    from points.ledger.jobs import birthday_extension
-
-    click.echo(json.dumps(birthday_extension(month), ensure_ascii=False))
+    _echo(ledger_jobs.birthday_extension(month))
 
 
 @points_cli.command("backfill-expiry")
@@ -111,36 +69,9 @@ def backfill_expiry_command(dry_run):
     new rule (by default they keep their dates). Lots whose new date has passed expire at the
     next sweep: run `points expire` afterwards.
     """
-    changed, cursor = 0, 0
-    while cursor is not None:
-        n, cursor = run_in_transaction(
-            lambda c=cursor: backfill.backfill_chunk(c, 1000, dry_run=dry_run),
-            should_commit=lambda _result: not dry_run)
-        changed += n
+    changed = ledger_jobs.backfill_expiry(dry_run)["lots"]
     click.echo(f"{'would re-date' if dry_run else 're-dated'} {changed} lots")
 
 
 def register(app):
     app.cli.add_command(points_cli)
-
-
-DEMO_TIERS = [("silver", "银卡", 1000, 120), ("gold", "金卡", 5000, 150)]
-
-
-def seed_demo() -> list[str]:
-    """Demo programme: points expire at the end of next year, 100 points = 1 yuan off (up to
-    20% of an order), two tiers."""
-    from points.programme.models import ProgrammeSetting
-    from core.db import db
-
-    if db.session.get(ProgrammeSetting, "expiry") is None:
-        from points.programme.settings import update_settings
-
-        update_settings({"expiry": {"mode": "year_end", "days": 365},
-                         "deduction": {"points_per_yuan": 100, "max_ratio_percent": 20},
-                         "registration_bonus": 100, "point_value_fen": 1})
-    for code, name, threshold, percent in DEMO_TIERS:
-        if tiers.tier_by_code(code) is None:
-            tiers.create_tier(code, name, threshold, percent)
-    return ["Demo programme: 1 point per yuan, expiring at the end of next year; "
-            "tiers silver (1,000) and gold (5,000)."]

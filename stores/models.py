@@ -6,7 +6,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.config_cache import cached_model
 from core.db import Base, BigId, UTCDateTime
 
-ROLES = ("hq_admin", "marketer", "store_manager", "cashier")
+HQ_ADMIN, MARKETER, STORE_MANAGER, CASHIER = "hq_admin", "marketer", "store_manager", "cashier"
+ROLES = (HQ_ADMIN, MARKETER, STORE_MANAGER, CASHIER)
+#: who configures the programme: earn rules, promotions, tasks, the mall, templates
+MARKETING = (HQ_ADMIN, MARKETER)
 #: roles that act for the whole group rather than for their own stores
 HQ_ROLES = ("hq_admin", "marketer")
 

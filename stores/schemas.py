@@ -100,3 +100,8 @@ class PosPingIn(Schema):
 class PosPingOut(Schema):
     store_code = fields.String()
     server_time = fields.DateTime()
+
+
+class StoreRef(Schema):
+    code = fields.String()
+    name = fields.String()

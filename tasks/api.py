@@ -9,12 +9,12 @@ from members.lookup import current_member
 from tasks import checkins, referrals, service
 from tasks.schemas import (CalendarOut, CheckinArgs, CheckinIn, CheckinOut, ClaimOut, InvitesOut,
                            MyTasks, TaskFields, TaskIn, TaskOut)
+from stores.models import MARKETING
 
 me_blp = blueprint("tasks_me", __name__, prefix="/me",
                    description="Daily check-in, tasks and invited friends.")
 admin_blp = blueprint("tasks_admin", __name__, prefix="/admin/tasks",
                       description="Check-in schedule, referral rewards, one-off tasks, budgets.")
-MARKETING = ("hq_admin", "marketer")
 
 
 @me_blp.post("/checkins")

@@ -33,14 +33,14 @@ def _task() -> Task:
     return task
 
 
-def _row(member_id, day) -> CheckIn | None:
+def checkin_row(member_id, day) -> CheckIn | None:
     return db.session.scalars(select(CheckIn).filter_by(member_id=member_id, day=day)).first()
 
 
 def _record(member, task, day, *, made_up=False) -> CheckIn:
     """The caller holds the member's account lock, so a make-up of yesterday and today's
     check-in cannot interleave (READ COMMITTED: today's streak sees yesterday's row)."""
-    before = _row(member.id, day - timedelta(days=1))
+    before = checkin_row(member.id, day - timedelta(days=1))
     streak = before.streak + 1 if before else 1
     points = reward_for(task, streak)
     budget.spend(task, points)  # first: see budget.spend; a second tap rolls it back
@@ -75,7 +75,7 @@ def make_up(member) -> CheckIn:
         raise Conflict("Make-up check-in is not offered.", code="invalid_state")
     today = clock.business_date()
     ledger.lock_account(member.id)
-    if _row(member.id, today) is not None:
+    if checkin_row(member.id, today) is not None:
         raise Conflict("Make up yesterday before checking in today.", code="invalid_state")
     if made_up_in_month(member.id, today) >= rules.get("per_month", 0):
         raise Conflict("No make-up check-ins left this month.", code="limit_exceeded")
@@ -102,14 +102,14 @@ def calendar(member, month: date) -> dict:
     days = db.session.scalars(select(CheckIn).where(
         CheckIn.member_id == member.id, CheckIn.day >= first, CheckIn.day < after)
         .order_by(CheckIn.day)).all()
-    last = _row(member.id, today) or _row(member.id, today - timedelta(days=1))
+    last = checkin_row(member.id, today) or checkin_row(member.id, today - timedelta(days=1))
     streak = last.streak if last else 0
     task = budget.active_task(CHECKIN)
     rules = (task.config.get("makeup") or {}) if task else {}
     return {
         "month": first.strftime("%Y-%m"),
         "days": [{"date": d.day, "points": d.points, "made_up": d.made_up} for d in days],
-        "streak": streak, "checked_in_today": _row(member.id, today) is not None,
+        "streak": streak, "checked_in_today": checkin_row(member.id, today) is not None,
         "schedule": task.config["schedule"] if task else [],
         #: the next check-in's reward (today's if not yet done, else tomorrow's)
         "next_points": reward_for(task, streak + 1) if task else None,

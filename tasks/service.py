@@ -131,9 +131,9 @@ def _item(task, member, claimed, received) -> dict:
         item["status"] = "claimed" if task.id in claimed else "ended" if _ended(task, received) \
             else "claimable" if _done(member, task.config["action"]) else "todo"
     elif task.kind == CHECKIN:
-        from tasks.checkins import _row
+        from tasks.checkins import checkin_row
 
-        done = _row(member.id, clock.business_date()) is not None
+        done = checkin_row(member.id, clock.business_date()) is not None
         item["reward_points"] = reward_for(task, 1)
         item["status"] = "ended" if _ended(task, received) else "done" if done else "todo"
     else:

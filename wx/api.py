@@ -4,11 +4,11 @@ from core.auth import staff_required
 from wx import templates
 from wx.schemas import (SubscribeTemplateIn, SubscribeTemplateOut, SubscribeTemplatePatch,
                         TemplateListArgs)
+from stores.models import MARKETING
 
 blp = blueprint("subscribe_templates", __name__, prefix="/admin/subscribe-templates",
                 description="WeChat subscribe-message templates: which template a purpose "
                             "(points_expiring) sends and what fills each data key.")
-MARKETING = ("hq_admin", "marketer")
 
 
 def _renamed(data: dict) -> dict:

@@ -6,14 +6,14 @@ decides what a value may look like (`thing` ≤ 20 characters, `number` digits, 
 `render` turns the values of one message into WeChat's `data`, cut and formatted to fit.
 """
 import re
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import JSON, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
 from core import audit, clock
-from core.db import Base, BigId, UTCDateTime, db
+from core.db import db
 from core.errors import Conflict, NotFound, ValidationFailed
+from wx.models import SubscribeTemplate
 
 #: purpose → the values a template for it can show (WeChat data key → one of these)
 PURPOSES = {"points_expiring": ("points", "expiry_date", "tip", "balance")}
@@ -28,25 +28,6 @@ TYPES_FOR = {
 KEY = re.compile(r"^([a-z_]+?)([0-9]+)$")
 #: the most characters WeChat accepts per type
 MAX_CHARS = {"thing": 20, "short_thing": 5, "character_string": 32, "number": 32}
-
-
-class SubscribeTemplate(Base):
-    __tablename__ = "subscribe_templates"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    purpose: Mapped[str] = mapped_column(String(32), index=True)
-    #: WeChat's template id (from the mini-program's admin console)
-    template_id: Mapped[str] = mapped_column(String(64))
-    #: the mini-program page the message opens, e.g. "pages/points/index"
-    page: Mapped[str | None] = mapped_column(String(256))
-    #: WeChat data key → what fills it, e.g. {"thing1": "tip", "number2": "points"}
-    fields: Mapped[dict] = mapped_column(JSON)
-    tip: Mapped[str | None] = mapped_column(String(64))
-    active: Mapped[bool] = mapped_column(default=True)
-    #: = purpose while active, NULL once deactivated: one active template per purpose (unique)
-    active_purpose: Mapped[str | None] = mapped_column(String(32), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 TEMPLATE_FIELDS = ("purpose", "template_id", "page", "fields", "tip", "active")

@@ -14,6 +14,7 @@ from points.earning.schemas import (DeductionIn, DeductionOut, EarnRuleIn, EarnR
                                     PromotionOut, PromotionPatch, QuoteIn, QuoteOut, RefundIn,
                                     RefundOut, SettlementArgs, SettlementOut)
 from stores import service as stores_service
+from stores.models import MARKETING
 
 pos_blp = blueprint("pos_points", __name__, prefix="/pos",
                     description="POS systems report orders, refunds and points used as cash.")
@@ -21,7 +22,7 @@ staff_blp = blueprint("staff_orders", __name__, prefix="/staff",
                       description="Cashiers record an order for a member.")
 admin_blp = blueprint("earning_admin", __name__, prefix="/admin",
                       description="Earn rules, promotions and the settlement report.")
-MARKETING = ("hq_admin", "marketer")
+
 ORDER_DOC = """Points: `earn.points_per_yuan` per whole yuan; each line earns at the HIGHEST
 multiplier that covers it (category earn rule, member tier, multiplier promotion) — multipliers
 do not stack; bonus-points promotions and the first-order bonus add. Rounded down, integers.

@@ -13,7 +13,7 @@ from points.ledger import balances
 from points.earning import till
 from points.earning.models import Deduction
 from points.ledger.models import PointsAccount
-from points.earning.orders import _existing, _replayed, fingerprint
+from points.earning.orders import existing_order, replayed_order, fingerprint
 from points.programme.settings import get_settings
 
 
@@ -46,8 +46,8 @@ def deduct(store, data: dict) -> tuple[Deduction, bool]:
     cap, insufficient_points above the balance; the same order_no again replays."""
     request_hash = fingerprint({k: data.get(k) for k in
                                 ("order_no", "amount_fen", "points", *till.MEMBER_KEYS)})
-    if (earlier := _existing(store.id, data["order_no"], Deduction)) is not None:
-        return _replayed(earlier, request_hash), False
+    if (earlier := existing_order(store.id, data["order_no"], Deduction)) is not None:
+        return replayed_order(earlier, request_hash), False
     member, _ = till.find_member(data, store)
     per_yuan, ratio = _rules()
     points, step = data["points"], _step(per_yuan)
@@ -71,6 +71,6 @@ def deduct(store, data: dict) -> tuple[Deduction, bool]:
             db.session.add(row)
             db.session.flush()
     except IntegrityError:  # a concurrent retry of the same order won
-        return _replayed(_existing(store.id, data["order_no"], Deduction, lock="share"),
+        return replayed_order(existing_order(store.id, data["order_no"], Deduction, lock="share"),
                          request_hash), False
     return row, True

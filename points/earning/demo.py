@@ -25,7 +25,7 @@ def seed_demo() -> list[str]:
         promotions.save_promotion({"name": "满500送500", "bonus_points": 500,
                                    "min_amount_fen": 50000, "starts_at": now,
                                    "ends_at": now + timedelta(days=365)})
-    from members.cli import demo_member
+    from members.demo import demo_member
 
     member = demo_member()
     if member is not None:

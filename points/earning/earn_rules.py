@@ -50,7 +50,7 @@ def order_lines(amount_fen: int, items: list[dict]) -> list[Line]:
     return lines + ([Line(None, rest)] if rest > 0 else [])
 
 
-def _qualifying_fen(lines, categories) -> int:
+def qualifying_fen(lines, categories) -> int:
     return sum(line.amount_fen for line in lines if not categories or line.category in categories)
 
 
@@ -73,7 +73,7 @@ def calculate(amount_fen: int, lines: list[Line], points_per_yuan: int,
             breakdown.append({"kind": "multiplier", "source": m.source, "label": m.label,
                               "percent": m.percent, "points": points})
     for b in bonuses:
-        if _qualifying_fen(lines, b.categories) >= b.min_amount_fen and b.points > 0:
+        if qualifying_fen(lines, b.categories) >= b.min_amount_fen and b.points > 0:
             breakdown.append({"kind": "bonus", "source": b.source, "label": b.label,
                               "points": b.points})
     return breakdown

@@ -40,7 +40,7 @@ def answer(order: Order) -> dict:
             "breakdown": order.breakdown}
 
 
-def _existing(store_id, order_no, model=Order, *, lock=None):
+def existing_order(store_id, order_no, model=Order, *, lock=None):
     """The row of this order_no. `lock`: "update" (to change it), "share" (to read what a
     concurrent transaction just committed: a plain read would see our older snapshot); a
     locked row is read afresh even when the session already holds it."""
@@ -51,7 +51,7 @@ def _existing(store_id, order_no, model=Order, *, lock=None):
     return db.session.scalars(query).first()
 
 
-def _replayed(order, request_hash):
+def replayed_order(order, request_hash):
     if order.request_hash != request_hash:
         raise IdempotencyMismatch(f"Order {order.order_no} was already recorded with other content.")
     return order
@@ -65,8 +65,8 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     try:
         member, registered, held = _payer(data, store, now)
     except (NotFound, Gone):  # a retry after the member code expired still gets its answer
-        if (order := _existing(store.id, data["order_no"])) is not None:
-            return _replayed(order, request_hash), False
+        if (order := existing_order(store.id, data["order_no"])) is not None:
+            return replayed_order(order, request_hash), False
         raise
     mark_written(member, tier_code=held.tier_code, first_order_at=held.first_order_at)
     paid_at = data.get("paid_at") or now
@@ -82,7 +82,7 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     try:  # a failed INSERT undoes only itself (MariaDB, SQLite): no savepoint needed
         insert_row(order)
     except IntegrityError:  # the same order_no, recorded a moment ago by a concurrent request
-        return _replayed(_existing(store.id, data["order_no"], lock="share"), request_hash), False
+        return replayed_order(existing_order(store.id, data["order_no"], lock="share"), request_hash), False
     _credit(order, held, store, bonus)
     events.emit("order.recorded", member=member, order=order, first=first)
     return order, True
@@ -158,10 +158,10 @@ def refund(store, order_no: str, refund_no: str, amount_fen: int) -> tuple[Order
     """Take back the points of the refunded share of the order (cumulative, so refunds adding
     up to the whole order take back all of them; points already spent become debt), and return
     the same share of the order's cash deduction. Idempotent on refund_no."""
-    if (order := _existing(store.id, order_no)) is None:
+    if (order := existing_order(store.id, order_no)) is None:
         raise NotFound(f"No order {order_no} at store {store.code}.")
     ledger.lock_account(order.member_id)  # the lock order: the account, then the order
-    order = _existing(store.id, order_no, lock="update")
+    order = existing_order(store.id, order_no, lock="update")
     earlier = db.session.scalars(select(OrderRefund).filter_by(order_id=order.id, refund_no=refund_no)).first()
     if earlier is not None:
         if earlier.amount_fen != amount_fen:
@@ -198,7 +198,7 @@ def _take_back_points(order, refund_no) -> int:
 
 
 def _return_deduction(store, order, refund_no) -> int:
-    deduction = _existing(store.id, order.order_no, Deduction, lock="update")
+    deduction = existing_order(store.id, order.order_no, Deduction, lock="update")
     if deduction is None:
         return 0
     due = deduction.points * order.refunded_fen // order.amount_fen - deduction.points_returned

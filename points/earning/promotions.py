@@ -9,7 +9,7 @@ from core.crud import Crud
 from core.db import db
 from core.errors import NotFound, ValidationFailed
 from points.programme import tiers
-from points.earning.earn_rules import Bonus, Multiplier, _qualifying_fen
+from points.earning.earn_rules import Bonus, Multiplier, qualifying_fen
 from points.earning.models import EarnRule, Promotion
 
 RULE_FIELDS = ("category", "multiplier_percent", "store_codes", "active")
@@ -107,7 +107,7 @@ def applicable(store_code: str, paid_at: datetime, lines, tier_code):
         if not _for_store(p.store_codes, store_code) or (p.weekdays and weekday not in p.weekdays):
             continue
         categories = frozenset(p.categories or [])
-        if _qualifying_fen(lines, categories) < p.min_amount_fen:
+        if qualifying_fen(lines, categories) < p.min_amount_fen:
             continue
         if p.multiplier_percent:
             multipliers.append(Multiplier(f"promotion:{p.id}", p.name, p.multiplier_percent, categories))

@@ -1,4 +1,4 @@
-"""Member points, staff adjustments, and the programme's settings and tiers."""
+"""A member's points and history; staff corrections of a balance."""
 import uuid
 
 from flask import g
@@ -7,12 +7,10 @@ from core.api import blueprint, documents
 from core.auth import member_required, require_store_access, staff_required
 from core.errors import ValidationFailed
 from core.idempotency import idempotent
+from core.pagination import page_schema
 from points import ledger
 from points.ledger import balances
-from points.programme import settings, tiers
-from points.ledger.schemas import (AdjustmentIn, AdjustmentOut, EntriesArgs, EntryOut, MyPointsOut,
-                                   SettingsSchema, TierIn, TierOut, TierPatch)
-from core.pagination import page_schema
+from points.ledger.schemas import AdjustmentIn, AdjustmentOut, EntriesArgs, EntryOut, MyPointsOut
 from members.lookup import current_member, member_by_no
 from stores import service as stores_service
 
@@ -20,9 +18,6 @@ me_blp = blueprint("points_me", __name__, prefix="/me/points",
                    description="A member's points: balance, expiring points, history.")
 staff_blp = blueprint("points_staff", __name__, prefix="/staff/members",
                       description="Staff corrections of a member's balance.")
-admin_blp = blueprint("points_admin", __name__, prefix="/admin",
-                      description="Programme settings (earning, expiry, deduction) and tiers.")
-MARKETING = ("hq_admin", "marketer")
 
 
 @me_blp.get("")
@@ -71,72 +66,3 @@ def _adjusting_store(store_code):
     if len(staff.stores) != 1:
         raise ValidationFailed(details={"store_code": ["Say which of your stores this is for."]})
     return staff.stores[0]
-
-
-@admin_blp.get("/settings")
-@admin_blp.response(200, SettingsSchema)
-@documents(admin_blp, 401, 403, auth="staff")
-@staff_required(*MARKETING)
-def get_settings():
-    return settings.get_settings()
-
-
-@admin_blp.put("/settings")
-@admin_blp.arguments(SettingsSchema)
-@admin_blp.response(200, SettingsSchema)
-@documents(admin_blp, 401, 403, auth="staff")
-@staff_required(*MARKETING)
-def put_settings(data):
-    """Send only the sections (and fields) to change. New expiry rules apply to new points."""
-    return settings.update_settings(data)
-
-
-@admin_blp.get("/tiers")
-@admin_blp.response(200, TierOut(many=True))
-@documents(admin_blp, 401, 403, auth="staff")
-@staff_required(*MARKETING)
-def list_tiers():
-    return tiers.list_tiers()
-
-
-@admin_blp.post("/tiers")
-@admin_blp.arguments(TierIn)
-@admin_blp.response(201, TierOut)
-@documents(admin_blp, 401, 403, 409, auth="staff")
-@staff_required(*MARKETING)
-def create_tier(data):
-    return tiers.create_tier(data["code"], data["name"], data["threshold_points"],
-                             _percent(data["multiplier"]))
-
-
-@admin_blp.get("/tiers/<code>")
-@admin_blp.response(200, TierOut)
-@documents(admin_blp, 401, 403, 404, auth="staff")
-@staff_required(*MARKETING)
-def get_tier(code):
-    return tiers.get_tier(code)
-
-
-@admin_blp.patch("/tiers/<code>")
-@admin_blp.arguments(TierPatch)
-@admin_blp.response(200, TierOut)
-@documents(admin_blp, 401, 403, 404, auth="staff")
-@staff_required(*MARKETING)
-def update_tier(data, code):
-    if "multiplier" in data:
-        data["multiplier_percent"] = _percent(data.pop("multiplier"))
-    return tiers.update_tier(code, data)
-
-
-@admin_blp.delete("/tiers/<code>")
-@admin_blp.response(200, TierOut)
-@documents(admin_blp, 401, 403, 404, auth="staff")
-@staff_required(*MARKETING)
-def deactivate_tier(code):
-    return tiers.update_tier(code, {"active": False})
-
-
-def _percent(multiplier) -> int:
-    return int(multiplier * 100)
-
-

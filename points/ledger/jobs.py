@@ -1,37 +1,37 @@
-"""The ledger's background jobs (scheduled in core/jobs.py). Each commits one chunk at a time
-and can be killed and rerun; each returns a small summary for its log line."""
+"""The ledger's background jobs (scheduled by app.py). Each owns its chunk loop, commits one
+chunk at a time, can be killed and rerun, and returns a small summary for its log line; the
+`flask points …` commands call them."""
 import json
 import logging
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date
-
-from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from datetime import date, datetime
 
 from core import clock, metrics
 from core.db import run_in_transaction
 from core.logs import log_event
 from core.redis import get_redis, rkey
-from core.worker import enqueue
-from points.ledger import birthdays
-from points.reminders import planning as reminders
-from points.cli import run_expiry_sweep, run_reconciliation, run_tier_review
-from points.reminders.recipients import recipients
-from wx.subscribe import HttpSubscribeSender, deliver
+from points.ledger import backfill, birthdays, reconcile, sweep
 from points.programme.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 
-def expiry_sweep(as_of: str | None = None) -> dict:
+def expiry_sweep(as_of: str | None = None, chunk: int = sweep.SWEEP_CHUNK) -> dict:
     """Expire every lot due by now (or by the end of business day `as_of`)."""
-    moment = clock.end_of_business_day(date.fromisoformat(as_of)) if as_of else clock.now()
-    return {"lots_expired": run_expiry_sweep(moment)}
+    return {"lots_expired": expire_due_lots(_moment(as_of), chunk)}
 
 
-def tier_review() -> dict:
-    return {"tiers_changed": run_tier_review(clock.now())}
+def expire_due_lots(moment: datetime, chunk: int = sweep.SWEEP_CHUNK) -> int:
+    """Expire every lot due by `moment`, one transaction per chunk; safe to kill and rerun."""
+    total, cursor = 0, None
+    while True:
+        expired, cursor = run_in_transaction(lambda c=cursor: sweep.expire_chunk(moment, c, chunk))
+        total += expired
+        if cursor is None:
+            return total
+
+
+def _moment(as_of: str | None) -> datetime:
+    return clock.end_of_business_day(date.fromisoformat(as_of)) if as_of else clock.now()
 
 
 # --- reconciliation -------------------------------------------------------------------------
@@ -39,8 +39,21 @@ def tier_review() -> dict:
 def reconciliation() -> dict:
     """Check the ledger; each mismatch is logged as an error (member, invariant, amounts); the
     count goes to the jifen_ledger_mismatches metric and /healthz's `ledger` detail."""
-    checked, problems = run_reconciliation()
-    return record_reconciliation(checked, problems)
+    checked, problems = reconcile_all()
+    return {"members_checked": checked, "mismatches": len(problems)}
+
+
+def reconcile_all(chunk: int = 1000) -> tuple[int, list]:
+    """(members checked, the mismatches found), logged and recorded for /healthz."""
+    checked, problems, cursor = 0, [], 0
+    while cursor is not None:
+        n, found, cursor = run_in_transaction(lambda c=cursor: reconcile.check_chunk(c, chunk))
+        checked += n
+        problems += found
+    for problem in problems:
+        log_event(log, "ledger_mismatch", level=logging.ERROR, **problem)
+    record_reconciliation(checked, problems)
+    return checked, problems
 
 
 def record_reconciliation(checked: int, problems: list) -> dict:
@@ -61,7 +74,7 @@ def ledger_health() -> str:
     return "ok" if last["mismatches"] == 0 else f"{last['mismatches']} mismatches at {last['at']}"
 
 
-# --- birthday extension ---------------------------------------------------------------------
+# --- birthday extension, backfill -----------------------------------------------------------
 
 def birthday_extension(month: str | None = None) -> dict:
     """Extend the lots expiring next month (or in `month`, YYYY-MM) of members born in it."""
@@ -78,103 +91,12 @@ def birthday_extension(month: str | None = None) -> dict:
     return {"month": f"{year}-{mon:02d}", "days": days, "lots_extended": extended}
 
 
-# --- expiry reminders -----------------------------------------------------------------------
-
-def expiry_reminders(force: bool = False) -> dict:
-    """Hourly: from settings reminders.hour (business time) on, plan today's reminders. Reruns
-    later in the day send only what is still due (consent given since, a worker that died)."""
-    hour = int(get_settings()["reminders"]["hour"])
-    now = clock.now()
-    if not force and now.astimezone(clock.business_tz()).hour < hour:
-        return {"skipped": f"before reminders.hour ({hour}:00)"}
-    return plan_reminders(clock.business_date(now), enqueue_batches=True)
-
-
-def plan_reminders(as_of: date, *, enqueue_batches: bool) -> dict:
-    """Split the members still to be reminded of points expiring reminders.days_before days
-    after `as_of` — and reachable: an openid and consent left — into batches of
-    REMINDER_BATCH_SIZE members: one job each (or run here, `enqueue_batches` False). Run again,
-    it plans only who is still due, so an hourly rerun costs one scan and no jobs."""
-    template = run_in_transaction(reminders.active_template)
-    if template is None:
-        log.warning("no active subscribe template for %s: no reminders sent", reminders.PURPOSE)
-        return {"skipped": f"no active template for {reminders.PURPOSE}"}
-    day = reminders.expiry_date_for(as_of, int(get_settings()["reminders"]["days_before"]))
-    size, book = current_app.config["REMINDER_BATCH_SIZE"], recipients()
-    totals, pending, cursor = Counter(batches=0), [], 0
+def backfill_expiry(dry_run: bool = False, chunk: int = 1000) -> dict:
+    """Re-date every live lot by the current expiry policy; `dry_run` counts and changes nothing."""
+    changed, cursor = 0, 0
     while cursor is not None:
-        due = run_in_transaction(lambda c=cursor: reminders.members_due(
-            day, template.template_id, c, size))
-        reachable = run_in_transaction(lambda d=due: book.reachable(d, template.template_id))
-        totals["no_consent"] += len(due) - len(reachable)
-        pending += sorted(reachable)
-        cursor = due[-1] if due else None
-        while len(pending) >= size or (cursor is None and pending):
-            batch, pending = pending[:size], pending[size:]
-            if enqueue_batches:
-                enqueue("points.ledger.jobs:send_reminder_batch", as_of.isoformat(), batch)
-            else:
-                totals.update(send_reminder_batch(as_of.isoformat(), batch))
-            totals["batches"] += 1
-    return {"expiry_date": day.isoformat(), "batches": totals.pop("batches"),
-            **{k: v for k, v in totals.items() if v}}
-
-
-def send_reminder_batch(as_of: str, member_ids: list[int]) -> dict:
-    """Remind these members of their points expiring reminders.days_before days after `as_of`,
-    REMINDER_CLAIM_SIZE at a time: claimed (recorded, consent used) in one transaction, sent,
-    outcomes recorded in another."""
-    config = current_app.config
-    template = run_in_transaction(reminders.active_template)
-    if template is None:
-        return {"skipped": f"no active template for {reminders.PURPOSE}"}
-    day = reminders.expiry_date_for(date.fromisoformat(as_of),
-                                    int(get_settings()["reminders"]["days_before"]))
-    due = run_in_transaction(lambda: reminders.due_among(day, template.template_id, member_ids))
-    book, sender, totals = recipients(), make_sender(), Counter()
-    size = config["REMINDER_CLAIM_SIZE"]
-    with ThreadPoolExecutor(max_workers=config["REMINDER_SEND_THREADS"]) as pool:
-        for start in range(0, len(due), size):
-            claimed, skipped = _claim(due[start:start + size], day, template, book)
-            outcomes = _deliver_all(pool, sender, template, claimed)
-            counts = run_in_transaction(
-                lambda: reminders.record_outcomes(outcomes, template, book))
-            for outcome, n in counts.items():
-                metrics.count("jifen_reminders_total", n, outcome=outcome)
-            totals.update(counts, no_consent=skipped)
-    return {k: v for k, v in totals.items() if v}
-
-
-def _claim(due, day, template, book, attempts=3):
-    """The claim transaction; if a concurrent run recorded some of these members first, reread
-    who is still due and try again."""
-    for attempt in range(attempts):
-        try:
-            return run_in_transaction(lambda: reminders.claim(due, day, template, book))
-        except IntegrityError:
-            if attempt == attempts - 1:
-                raise
-            still = dict(run_in_transaction(lambda: reminders.due_among(
-                day, template.template_id, [m for m, _ in due])))
-            due = [(m, p) for m, p in due if m in still]
-
-
-def _deliver_all(pool, sender, template, claimed) -> list:
-    config = current_app.config
-
-    def one(c):
-        return c, deliver(sender, c.openid, template.template_id, template.page, c.data,
-                          retries=config["REMINDER_RETRIES"],
-                          backoff=config["REMINDER_RETRY_BACKOFF"])
-
-    outcomes = list(pool.map(one, claimed))
-    for c, d in outcomes:
-        if d.status != reminders.SENT:
-            log_event(log, "reminder_not_sent", level=logging.WARNING, member_id=c.member_id,
-                      status=d.status, errcode=d.errcode, attempts=d.attempts)
-    return outcomes
-
-
-def make_sender():
-    """The subscribe sender, sharing wx.client's token cache with the rest of the app."""
-    return HttpSubscribeSender.from_config(current_app.config)
+        n, cursor = run_in_transaction(
+            lambda c=cursor: backfill.backfill_chunk(c, chunk, dry_run=dry_run),
+            should_commit=lambda _result: not dry_run)
+        changed += n
+    return {"lots": changed, "dry_run": dry_run}

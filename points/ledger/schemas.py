@@ -1,80 +1,11 @@
-from decimal import Decimal
-
+"""A member's points and history, and staff adjustments, in and out."""
 from marshmallow import Schema, fields, validate
 
 from core.pagination import PageArgs
 from points.ledger import kinds
+from points.programme.schemas import TierRef
+from stores.schemas import StoreRef
 
-EXPIRY_MODES = ("never", "fixed_days", "year_end", "rolling_days")
-NON_NEGATIVE = validate.Range(min=0)
-
-
-class EarnSettings(Schema):
-    points_per_yuan = fields.Integer(validate=validate.Range(0, 1000))
-
-
-class ExpirySettings(Schema):
-    mode = fields.String(validate=validate.OneOf(EXPIRY_MODES))
-    days = fields.Integer(validate=validate.Range(1, 3650))
-    birthday_extension_days = fields.Integer(validate=validate.Range(0, 366))
-
-
-class DeductionSettings(Schema):
-    points_per_yuan = fields.Integer(validate=validate.Range(1, 100000))
-    max_ratio_percent = fields.Integer(validate=validate.Range(0, 100))
-
-
-class ReminderSettings(Schema):
-    days_before = fields.Integer(validate=validate.Range(1, 60))
-    hour = fields.Integer(validate=validate.Range(0, 23))
-
-
-class SettingsSchema(Schema):
-    """Every section is optional on PUT: a PUT changes only the sections (and fields) it sends."""
-
-    earn = fields.Nested(EarnSettings)
-    expiry = fields.Nested(ExpirySettings)
-    deduction = fields.Nested(DeductionSettings)
-    registration_bonus = fields.Integer(validate=validate.Range(0, 1_000_000))
-    first_order_bonus = fields.Integer(validate=validate.Range(0, 1_000_000))
-    point_value_fen = fields.Integer(validate=NON_NEGATIVE,
-                                     metadata={"description": "what one point costs the store "
-                                                              "that issued it, in fen"})
-    reminders = fields.Nested(ReminderSettings)
-
-
-class TierRef(Schema):
-    code = fields.String()
-    name = fields.String()
-
-
-class TierIn(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,16}$"))
-    name = fields.String(required=True, validate=validate.Length(1, 32))
-    threshold_points = fields.Integer(required=True, validate=NON_NEGATIVE)
-    multiplier = fields.Decimal(load_default=Decimal("1"), places=2,
-                                validate=validate.Range(Decimal("1"), Decimal("10")),
-                                metadata={"description": "earning multiplier, e.g. 1.5"})
-
-
-class TierPatch(Schema):
-    name = fields.String(validate=validate.Length(1, 32))
-    threshold_points = fields.Integer(validate=NON_NEGATIVE)
-    multiplier = fields.Decimal(places=2, validate=validate.Range(Decimal("1"), Decimal("10")))
-    active = fields.Boolean()
-
-
-class TierOut(Schema):
-    code = fields.String()
-    name = fields.String()
-    threshold_points = fields.Integer()
-    multiplier = fields.Function(lambda t: t.multiplier_percent / 100)
-    active = fields.Boolean()
-
-
-class StoreRef(Schema):
-    code = fields.String()
-    name = fields.String()
 
 
 class EntryOut(Schema):

@@ -7,39 +7,17 @@ its outcome is written after. A crash in between can lose a reminder (it stays `
 can never send one twice: a rerun skips every member already recorded.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, delete, func, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, func, select, update
 
 from core import clock
-from core.db import Base, BigId, UTCDateTime, db
+from core.db import db
 from points.ledger.models import PointsAccount, PointsLot
+from points.reminders.models import REFUSED, SENDING, ExpiryReminder
 from wx import templates
 
 PURPOSE = "points_expiring"
-SENDING, SENT, REFUSED, FAILED = "sending", "sent", "refused", "failed"
-
-
-class ExpiryReminder(Base):
-    __tablename__ = "expiry_reminders"
-    __table_args__ = (UniqueConstraint("member_id", "expiry_date", "template_id"),
-                      Index("ix_expiry_reminders_expiry_date_status", "expiry_date", "status"))
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    #: the business date the points expire on
-    expiry_date: Mapped[date] = mapped_column(Date)
-    #: WeChat's template id
-    template_id: Mapped[str] = mapped_column(String(64))
-    points: Mapped[int]
-    #: sending (recorded; if it stays so, the process died mid-send: never resent) | sent |
-    #: refused (43101) | failed (WeChat kept failing or rejected the message)
-    status: Mapped[str] = mapped_column(String(8))
-    #: WeChat's errcode when refused or failed (-2: no answer from WeChat)
-    errcode: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 @dataclass
@@ -140,18 +118,3 @@ def reminder_counts(day: date) -> dict:
     return dict(db.session.execute(select(ExpiryReminder.status, func.count())
                                    .where(ExpiryReminder.expiry_date == day)
                                    .group_by(ExpiryReminder.status)).all())
-
-
-DEMO_TEMPLATE = {"purpose": PURPOSE, "template_id": "demo-points-expiring",
-                 "page": "pages/points/index", "tip": "积分即将过期，快去积分商城兑换吧",
-                 "fields": {"thing1": "tip", "number2": "points", "date3": "expiry_date",
-                            "number4": "balance"}}
-
-
-def seed_demo() -> list[str]:
-    """A points_expiring template, so the hourly reminder job has something to send."""
-    if active_template() is None:
-        templates.create_template(dict(DEMO_TEMPLATE))
-    return ["Expiry reminders: template demo-points-expiring for points_expiring "
-            "(/admin/subscribe-templates); background jobs run in-process "
-            "(flask --app app jobs schedule)."]

@@ -48,12 +48,12 @@ def test_key_is_per_member(app):
 
 
 def test_in_progress_while_the_first_holds_the_key(app):
-    from core.idempotency import _scope
+    from core.idempotency import request_scope
     from core.redis import get_redis, rkey
 
     with app.test_request_context("/api/v1/things", method="POST"):
         g.member_id = 8
-        get_redis().set(rkey("idem", _scope(), "key-00000004"), "first request", ex=60)
+        get_redis().set(rkey("idem", request_scope(), "key-00000004"), "first request", ex=60)
     assert call(app, "key-00000004", {"a": 1}, member_id=8) == (409, "request_in_progress")
     assert calls == []
 
@@ -65,7 +65,7 @@ def test_key_is_required(app):
 def test_earlier_outcome_for_fast_paths(app):
     """New key: None (without the database); running: 409; finished: the stored response."""
     from core.db import run_in_transaction
-    from core.idempotency import _scope, earlier_outcome
+    from core.idempotency import request_scope, earlier_outcome
     from core.redis import get_redis, rkey
 
     headers = {"Idempotency-Key": "key-00000005"}
@@ -76,7 +76,7 @@ def test_earlier_outcome_for_fast_paths(app):
         with pytest.raises(AppError) as running:  # its lock goes after the response is sent
             earlier_outcome()
         assert running.value.code == "request_in_progress"
-        get_redis().delete(rkey("idem", _scope(), "key-00000005"))
+        get_redis().delete(rkey("idem", request_scope(), "key-00000005"))
         replay = earlier_outcome()
         assert replay.status_code == 201 and replay.get_json() == {"thing": 1}
         assert replay.headers["Idempotent-Replayed"] == "true"

@@ -106,13 +106,13 @@ def test_a_job_enqueued_by_a_request_runs_only_after_its_commit(app, monkeypatch
         return [r.fields["job"] for r in caplog.records if r.name == "jifen.job"]
 
     def fails():
-        enqueue_after_commit("points.ledger.jobs:tier_review")
+        enqueue_after_commit("points.programme.jobs:tier_review")
         raise RuntimeError("rolled back")
 
     with pytest.raises(RuntimeError):
         run_in_transaction(fails)
     assert jobs_run() == []
-    run_in_transaction(lambda: enqueue_after_commit("points.ledger.jobs:tier_review"))
+    run_in_transaction(lambda: enqueue_after_commit("points.programme.jobs:tier_review"))
     assert jobs_run() == ["tier_review"]
 
 

@@ -47,7 +47,7 @@ def test_a_line_is_one_json_object_with_the_fields_on_top():
 
 def test_each_job_writes_one_structured_line(app, caplog):
     caplog.set_level(logging.INFO, logger="jifen.job")
-    run_job("tier-review", "points.ledger.jobs:tier_review")
+    run_job("tier-review", "points.programme.jobs:tier_review")
     [line] = [r.fields for r in caplog.records if r.name == "jifen.job"]
     assert line["job"] == "tier-review" and line["outcome"] == "ok"
     assert line["result"] == {"tiers_changed": 0} and "duration_ms" in line
@@ -60,7 +60,7 @@ def test_metrics_count_requests_by_route_and_status(client):
 
 
 def test_metrics_count_job_runs_and_failures(client):
-    run_job("tier-review", "points.ledger.jobs:tier_review")
+    run_job("tier-review", "points.programme.jobs:tier_review")
     try:
         run_job("birthday-extension", "points.ledger.jobs:birthday_extension", ("13/2026",))
     except ValueError:

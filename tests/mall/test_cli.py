@@ -1,6 +1,4 @@
 """The mall's commands and jobs: the demo seed, the gate rebuild, the unpicked-gift sweep."""
-import sys
-import types
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
@@ -18,8 +16,8 @@ SH = timezone(timedelta(hours=8))
 
 def test_seed_demo_makes_every_kind_and_can_run_again(app, factory, monkeypatch):
     member = factory.member(points=1000)
-    monkeypatch.setitem(sys.modules, "members.cli",
-                        types.SimpleNamespace(demo_member=lambda: member, seed_demo=lambda: []))
+    monkeypatch.setattr("members.demo.seed_demo", lambda: [])
+    monkeypatch.setattr("mall.demo.demo_member", lambda: member)
     lines = seed_demo_data()
     assert any("Demo mall" in line for line in lines)
     assert any(member.member_no in line and "pickup code" in line for line in lines)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from core import clock
 from core.db import db
 from points.reminders import planning as reminders
-from points.ledger.jobs import expiry_reminders, make_sender, plan_reminders, send_reminder_batch
+from points.reminders.jobs import expiry_reminders, make_sender, plan_reminders, send_reminder_batch
 from points.reminders.recipients import Recipients
-from points.reminders.planning import ExpiryReminder
+from points.reminders.models import ExpiryReminder
 from tests.concurrency import race
 from tests.reminder_fixtures import (AS_OF, EXPIRY_DAY, LONG_TIP, SH, TEMPLATE_ID, expiring_member,
                                      fake_wechat, make_template, openid_of, reminder_clock)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core import clock
 from core.db import db
 from points.ledger import sweep
-from points.cli import run_expiry_sweep
+from points.ledger.jobs import expire_due_lots as run_expiry_sweep
 from points.ledger.models import PointsAllocation, PointsEntry, PointsLot
 from tests.points.ledger_checks import assert_ledger_consistent
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from core.db import db
 from core.redis import get_redis, rkey
 from core.worker import enqueue
-from points.ledger.jobs import plan_reminders
+from points.reminders.jobs import plan_reminders
 from points.ledger.models import PointsLot
-from points.reminders.planning import ExpiryReminder
+from points.reminders.models import ExpiryReminder
 from tests.points.ledger_checks import assert_ledger_consistent
 from tests.reminder_fixtures import (AS_OF, EXPIRY_DAY, expiring_member, fake_wechat, make_template,
                                      openid_of, reminder_clock)

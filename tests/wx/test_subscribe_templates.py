@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from tests.core.test_errors import assert_error
-from wx.templates import SubscribeTemplate, fit, render
+from wx.models import SubscribeTemplate
+from wx.templates import fit, render
 
 TEMPLATE = {"purpose": "points_expiring", "template_id": "tpl-1", "page": "pages/points/index",
             "fields": {"thing1": "tip", "number2": "points", "date3": "expiry_date"},

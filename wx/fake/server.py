@@ -54,3 +54,16 @@ class FakeWechatServer:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+
+def start_for_embedded() -> str:
+    """`make run`: unless WECHAT_API_BASE names a WeChat server, serve the fake one in-process
+    and point the app at it. Returns the banner line."""
+    import os
+
+    if os.environ.get("WECHAT_API_BASE"):
+        return f"WeChat: {os.environ['WECHAT_API_BASE']} (from WECHAT_API_BASE)"
+    server = FakeWechatServer(port=int(os.environ.get("WECHAT_FAKE_PORT", "0"))).start()
+    os.environ["WECHAT_API_BASE"] = server.url
+    os.environ.setdefault("WECHAT_SECRET", "demo-secret")
+    return f"Fake WeChat server: {server.url} (GET /_fake/messages shows what was sent)"

@@ -30,7 +30,7 @@ def seed_demo() -> list[str]:
     if db.session.scalars(select(Task)).first() is None:
         for task in DEMO_TASKS:
             service.save_task(dict(task))
-    from members.cli import demo_member
+    from members.demo import demo_member
 
     member, task = demo_member(), db.session.scalars(select(Task).filter_by(kind="checkin")).first()
     if member is not None and task is not None and \

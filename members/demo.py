@@ -1,5 +1,6 @@
-"""Members' demo data: a WeChat member with a phone, a profile and some points history, and a
-customer registered at a till by phone only (who merges in when that phone is bound)."""
+"""Members' demo data: a WeChat member with a phone and a profile, and a customer registered at
+a till by phone only (who merges in when that phone is bound). Their points history is
+points.ledger.demo's."""
 from datetime import date
 
 from flask import current_app
@@ -9,15 +10,11 @@ from core import clock
 from core.db import db
 from members import numbers
 from members.models import ORIGIN_STORE, ORIGIN_WECHAT, Member, SubscribeConsent, WechatIdentity
-from points import ledger
 from stores.models import Store
 
 DEMO_OPENID = "demo-member"
 DEMO_PHONE = "13800138000"
 STORE_ONLY_PHONE = "13900139000"
-#: (store code, points, idempotency key) of the demo member's earlier visits
-DEMO_VISITS = [("SH001", 320, "demo:visit:1"), ("BJ001", 180, "demo:visit:2"),
-               ("SH001", 650, "demo:visit:3")]
 
 
 def demo_member() -> Member | None:
@@ -32,8 +29,11 @@ def _member(phone, origin, **profile) -> Member:
                         phone=phone, origin=origin, created_at=clock.now(), **profile)
         db.session.add(member)
         db.session.flush()
-        ledger.open_account(member.id)
     return member
+
+
+def store_only_member() -> Member | None:
+    return db.session.scalars(select(Member).filter_by(phone=STORE_ONLY_PHONE)).first()
 
 
 def _store_id(code):
@@ -50,12 +50,7 @@ def seed_demo() -> list[str]:
         db.session.add(SubscribeConsent(member_id=member.id, template_id="demo-points-expiring",
                                         remaining=3, accepted_count=3, refused_count=0,
                                         updated_at=now))
-    for store_code, points, key in DEMO_VISITS:
-        ledger.credit(member.id, points, kind="earn", key=key,
-                              store_id=_store_id(store_code))
-    walk_in = _member(STORE_ONLY_PHONE, ORIGIN_STORE, registered_store_id=_store_id("BJ001"))
-    ledger.credit(walk_in.id, 88, kind="earn", key="demo:walk-in:1",
-                          store_id=_store_id("BJ001"))
+    _member(STORE_ONLY_PHONE, ORIGIN_STORE, registered_store_id=_store_id("BJ001"))
     db.session.flush()
     return [f"Demo member {member.member_no} (phone {DEMO_PHONE}): log in with "
             f"POST /api/v1/auth/wx-login {{\"code\": \"fake:{DEMO_OPENID}::1\"}} "

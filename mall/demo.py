@@ -1,0 +1,58 @@
+"""The demo mall: a gift, a points+cash gift, a coupon, a virtual product and tonight's flash
+sale, and a redemption in the demo member's history."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core import clock
+from core.db import db
+from core.errors import Conflict
+from mall import catalog, service
+from mall.models import Product, Redemption
+from members.demo import demo_member
+
+
+def _demo_products(now):
+    day = clock.business_date(now)
+    evening = clock.start_of_business_day(day) + timedelta(hours=20)  # 20:00 business time
+    if now >= evening + timedelta(hours=2):
+        evening = clock.start_of_business_day(day + timedelta(days=1)) + timedelta(hours=20)
+    return [
+        {"title": "品牌帆布袋", "kind": "gift", "points_price": 300, "stock": 200,
+         "category": "周边", "description": "到店领取；30 天内有效", "pickup_days": 30},
+        {"title": "保温杯（积分+现金）", "kind": "gift", "points_price": 800,
+         "cash_price_fen": 1990, "stock": 50, "per_member_limit": 2, "category": "周边",
+         "store_codes": ["SH001"], "description": "到上海人民广场店领取时付 19.90 元"},
+        {"title": "10 元代金券", "kind": "coupon", "points_price": 500, "stock": 1000,
+         "category": "优惠券", "coupon": {"deduct_fen": 1000, "min_spend_fen": 5000,
+                                         "valid_days": 30}},
+        {"title": "公益捐赠 1 元", "kind": "virtual", "points_price": 100, "stock": 100000,
+         "category": "公益"},
+        {"title": "限时秒杀：招牌奶茶", "kind": "gift", "points_price": 50, "stock": 20,
+         "per_member_limit": 1, "category": "秒杀", "starts_at": evening,
+         "ends_at": evening + timedelta(hours=2), "description": "每晚 20:00 开抢，每人限 1 杯"},
+    ]
+
+
+def seed_demo() -> list[str]:
+    """Demo mall: a gift, a points+cash gift, a coupon, a virtual product and tonight's flash
+    sale; a redemption in the demo member's history when there is one. Safe to rerun."""
+    now = clock.now()
+    for data in _demo_products(now):
+        if db.session.scalars(select(Product).filter_by(title=data["title"])).first() is None:
+            catalog.create_product(data)
+    lines = ["Demo mall: 品牌帆布袋 (gift), 保温杯 (points + cash), 10 元代金券 (coupon), "
+             "公益捐赠 (virtual), 限时秒杀 (flash sale 20:00-22:00;",
+             "  GET /api/v1/mall/products?upcoming=true lists it before it starts)."]
+    member = demo_member()
+    if member is not None and db.session.scalars(
+            select(Redemption.id).filter_by(member_id=member.id)).first() is None:
+        bag = db.session.scalars(select(Product).filter_by(title="品牌帆布袋")).first()
+        try:
+            with db.session.begin_nested():
+                redemption = service.redeem(member, bag.id, 1)
+            lines.append(f"  demo member {member.member_no} redeemed {bag.title}: "
+                         f"pickup code {redemption.pickup_code}")
+        except Conflict as exc:
+            lines.append(f"  demo member {member.member_no}: no demo redemption ({exc.code})")
+    return lines

@@ -1,0 +1,78 @@
+"""HQ's and marketers' programme settings and tiers."""
+from core.api import blueprint, documents
+from core.auth import staff_required
+from points.programme import settings, tiers
+from points.programme.schemas import SettingsSchema, TierIn, TierOut, TierPatch
+from stores.models import MARKETING
+
+admin_blp = blueprint("points_admin", __name__, prefix="/admin",
+                      description="Programme settings (earning, expiry, deduction) and tiers.")
+
+
+@admin_blp.get("/settings")
+@admin_blp.response(200, SettingsSchema)
+@documents(admin_blp, 401, 403, auth="staff")
+@staff_required(*MARKETING)
+def get_settings():
+    return settings.get_settings()
+
+
+@admin_blp.put("/settings")
+@admin_blp.arguments(SettingsSchema)
+@admin_blp.response(200, SettingsSchema)
+@documents(admin_blp, 401, 403, auth="staff")
+@staff_required(*MARKETING)
+def put_settings(data):
+    """Send only the sections (and fields) to change. New expiry rules apply to new points."""
+    return settings.update_settings(data)
+
+
+@admin_blp.get("/tiers")
+@admin_blp.response(200, TierOut(many=True))
+@documents(admin_blp, 401, 403, auth="staff")
+@staff_required(*MARKETING)
+def list_tiers():
+    return tiers.list_tiers()
+
+
+@admin_blp.post("/tiers")
+@admin_blp.arguments(TierIn)
+@admin_blp.response(201, TierOut)
+@documents(admin_blp, 401, 403, 409, auth="staff")
+@staff_required(*MARKETING)
+def create_tier(data):
+    return tiers.create_tier(data["code"], data["name"], data["threshold_points"],
+                             _percent(data["multiplier"]))
+
+
+@admin_blp.get("/tiers/<code>")
+@admin_blp.response(200, TierOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*MARKETING)
+def get_tier(code):
+    return tiers.get_tier(code)
+
+
+@admin_blp.patch("/tiers/<code>")
+@admin_blp.arguments(TierPatch)
+@admin_blp.response(200, TierOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*MARKETING)
+def update_tier(data, code):
+    if "multiplier" in data:
+        data["multiplier_percent"] = _percent(data.pop("multiplier"))
+    return tiers.update_tier(code, data)
+
+
+@admin_blp.delete("/tiers/<code>")
+@admin_blp.response(200, TierOut)
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*MARKETING)
+def deactivate_tier(code):
+    return tiers.update_tier(code, {"active": False})
+
+
+def _percent(multiplier) -> int:
+    return int(multiplier * 100)
+
+

@@ -1,0 +1,17 @@
+"""The programme's background jobs (scheduled by app.py)."""
+from datetime import date
+
+from core import clock
+from core.db import run_in_transaction
+from points.programme import tiers
+
+
+def tier_review(as_of: str | None = None, chunk: int = 1000) -> dict:
+    """Set every member's tier from the tiers' window of earnings (may lower tiers), a chunk
+    of members per transaction; `as_of`: YYYY-MM-DD, the end of that business day."""
+    now = clock.end_of_business_day(date.fromisoformat(as_of)) if as_of else clock.now()
+    changed, cursor = 0, 0
+    while cursor is not None:
+        n, cursor = run_in_transaction(lambda c=cursor: tiers.review_chunk(now, c, chunk))
+        changed += n
+    return {"tiers_changed": changed}
