@@ -13,6 +13,7 @@ from core.config import INSTANCE_DIR, load_config
 from core.db import db, run_in_transaction
 from core.errors import register_error_handlers
 from core.health import health
+from core.ids import IdMap
 from core.logs import configure_logging, init_request_logging
 from core.metrics import metrics_blp
 from core.redis import RedisStore
@@ -22,6 +23,8 @@ redis_store = RedisStore()
 
 
 class JifenFlask(Flask):
+    url_map_class = IdMap  # ids beyond BIGINT match no route: 404, never a database error
+
     def dispatch_request(self):
         """One transaction per request: commit on success (< 400), roll back otherwise."""
         return run_in_transaction(
