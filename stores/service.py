@@ -127,6 +127,21 @@ def update_staff(staff_id: int, changes: dict) -> Staff:
     return staff
 
 
+def change_own_password(staff: Staff, current_password: str, new_password: str) -> str:
+    """Set `staff`'s password given the current one (422 if wrong; failures count towards the
+    login throttle, 429). Ends the account's other sessions: returns a new token."""
+    check_login_throttle(staff.username)
+    if not verify_password(staff.password_hash, current_password):
+        record_login_failure(staff.username)
+        raise ValidationFailed(details={"current_password": ["This is not your password."]})
+    clear_login_failures(staff.username)
+    staff.password_hash = hash_password(new_password)
+    staff.token_version += 1
+    db.session.flush()
+    audit.record("staff.password", "staff", staff.id)
+    return issue_staff_token(staff)
+
+
 def _check_scope(staff: Staff) -> None:
     if not staff.is_hq and not staff.stores:
         raise ValidationFailed(details={"store_codes": ["Store staff need at least one store."]})
