@@ -119,18 +119,25 @@ def get_staff(staff_id):
 @blp.patch("/staff/<int:staff_id>")
 @blp.arguments(StaffPatch)
 @blp.response(200, StaffOut)
-@documents(blp, 401, 403, 404, auth="staff")
+@documents(blp, 401, 403, 404, 409, auth="staff")
 @staff_required(*HQ)
 def update_staff(data, staff_id):
-    return service.update_staff(staff_id, data)
+    """Change a staff account: password, role, stores, active.
+
+    409 `invalid_state` for your own password (POST /staff/me/password changes it), your own
+    deactivation, or a change that would leave no active hq_admin."""
+    return service.update_staff(staff_id, data, actor=g.staff)
 
 
 @blp.delete("/staff/<int:staff_id>")
 @blp.response(200, StaffOut)
-@documents(blp, 401, 403, 404, auth="staff")
+@documents(blp, 401, 403, 404, 409, auth="staff")
 @staff_required(*HQ)
 def deactivate_staff(staff_id):
-    return service.update_staff(staff_id, {"active": False})
+    """Deactivate a staff account; its tokens stop working.
+
+    409 `invalid_state` for your own account or the last active hq_admin."""
+    return service.update_staff(staff_id, {"active": False}, actor=g.staff)
 
 
 # --- POS API keys ---------------------------------------------------------------------------
