@@ -16,6 +16,7 @@ from core.api import api, init_api
 from core.config import INSTANCE_DIR, load_config
 from core.db import db, run_in_transaction
 from core.errors import register_error_handlers
+from core.ids import IdMap
 from core.jobs import Schedule
 from core.logs import configure_logging, init_request_logging
 from core.metrics import metrics_blp
@@ -64,6 +65,8 @@ SCHEDULE = (
 
 
 class JifenFlask(Flask):
+    url_map_class = IdMap  # ids beyond BIGINT match no route: 404, never a database error
+
     def dispatch_request(self):
         """One transaction per request: commit on success (< 400), roll back otherwise."""
         return run_in_transaction(
@@ -124,7 +127,7 @@ def register_blueprints(app):
     from points.programme.api import admin_blp as points_admin_blp
     from points.earning.api import admin_blp as earning_admin_blp, pos_blp as pos_points_blp
     from points.earning.api import staff_blp as staff_orders_blp
-    from stores.api import blp as stores_blp, pos_blp, staff_auth_blp
+    from stores.api import blp as stores_blp, pos_blp, staff_auth_blp, staff_me_blp
     from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
     from wx.api import blp as subscribe_templates_blp
 
@@ -134,7 +137,7 @@ def register_blueprints(app):
                 points_me_blp, points_staff_blp,
                 points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp,
                 subscribe_templates_blp, pos_points_blp, staff_orders_blp, earning_admin_blp,
-                tasks_me_blp, tasks_admin_blp):
+                tasks_me_blp, tasks_admin_blp, staff_me_blp):
         api.register_blueprint(blp)
 
 

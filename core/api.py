@@ -1,7 +1,9 @@
 """The flask-smorest Api (OpenAPI at /api/v1/openapi.json, Swagger UI at /api/v1/docs)."""
+from decimal import Decimal
 from http import HTTPStatus
 
 from flask_smorest import Api, Blueprint
+from marshmallow import fields
 
 from core.errors import ErrorSchema
 
@@ -31,8 +33,22 @@ SECURITY_SCHEMES = {
 
 def init_api(app):
     api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
+    api.ma_plugin.converter.add_attribute_function(decimal_numbers)
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
+
+
+def decimal_numbers(converter, field, ret, **kwargs):
+    """apispec writes a Decimal field's bounds and default as the field dumps them, Decimals
+    that JSON turns into strings ("10.00"); JSON Schema needs numbers there."""
+    if not isinstance(field, fields.Decimal):
+        return {}
+    return {name: _number(ret[name]) for name in ("minimum", "maximum", "default") if name in ret}
+
+
+def _number(value):
+    value = Decimal(str(value))
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 class JifenBlueprint(Blueprint):

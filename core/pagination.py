@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Select
 
 from core.errors import ValidationFailed
+from core.ids import holds
 
 
 class PageArgs(Schema):
@@ -30,12 +31,16 @@ def encode_cursor(value) -> str:
     return base64.urlsafe_b64encode(json.dumps([value]).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str):
+def decode_cursor(cursor: str) -> int:
+    """The id a cursor carries (every list is keyed on an id); 422 for anything else."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return json.loads(base64.urlsafe_b64decode(padded.encode()))[0]
-    except (ValueError, IndexError, TypeError):
-        raise ValidationFailed(details={"cursor": ["Not a cursor this API gave out."]}) from None
+        after = json.loads(base64.urlsafe_b64decode(padded.encode()))[0]
+    except (ValueError, IndexError, TypeError, KeyError):
+        after = None
+    if type(after) is not int or not holds(after):
+        raise ValidationFailed(details={"cursor": ["Not a cursor this API gave out."]})
+    return after
 
 
 def paginate(session, stmt: Select, key_column, *, limit: int, cursor: str | None,

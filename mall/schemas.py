@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core import clock
+from core.ids import Id
 from core.pagination import PageArgs
 from mall.models import KINDS, STATUSES
 from mall.service import MAX_QUANTITY
@@ -115,7 +116,7 @@ class ProductArgs(PageArgs):
 
 
 class RedemptionIn(Schema):
-    product_id = fields.Integer(required=True, strict=True)
+    product_id = Id(required=True, strict=True)
     quantity = fields.Integer(load_default=1, strict=True,
                               validate=validate.Range(1, MAX_QUANTITY))
     store_code = fields.String(allow_none=True, metadata={
@@ -184,7 +185,7 @@ class RedemptionArgs(PageArgs):
 
 class AdminRedemptionArgs(RedemptionArgs):
     member_no = fields.String()
-    product_id = fields.Integer()
+    product_id = Id()
 
 
 class CancelIn(Schema):

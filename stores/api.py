@@ -6,11 +6,13 @@ from core.api import blueprint, documents
 from core.auth import pos_required, require_pos_store, staff_required
 from core.pagination import PageArgs, page_schema
 from stores import service
-from stores.schemas import (ApiKeyCreated, ApiKeyOut, AuditArgs, AuditOut, LoginIn, LoginOut, PosPingIn, PosPingOut,
-                            StaffIn, StaffOut, StaffPatch, StoreIn, StoreOut, StorePatch)
+from stores.schemas import (ApiKeyCreated, ApiKeyOut, AuditArgs, AuditOut, LoginIn, LoginOut, PasswordChangeIn,
+                            PosPingIn, PosPingOut, StaffIn, StaffOut, StaffPatch, StoreIn, StoreOut, StorePatch)
 
 staff_auth_blp = blueprint("staff_auth", __name__, prefix="/staff/auth",
                            description="Staff log in with username and password.")
+staff_me_blp = blueprint("staff_me", __name__, prefix="/staff/me",
+                         description="A staff member's own account.")
 blp = blueprint("admin_stores", __name__, prefix="/admin",
                 description="HQ administration: stores, staff, POS API keys, audit log.")
 
@@ -25,6 +27,20 @@ HQ_READ = ("hq_admin", "marketer")
 def login(data):
     token, staff = service.login(data["username"], data["password"])
     return {"token": token, "expires_in": current_app.config["STAFF_TOKEN_TTL"], "staff": staff}
+
+
+@staff_me_blp.post("/password")
+@staff_required()
+@staff_me_blp.arguments(PasswordChangeIn)
+@staff_me_blp.response(200, LoginOut)
+@documents(staff_me_blp, 401, 422, 429, auth="staff")
+def change_own_password(data):
+    """Change your own password, giving the current one.
+
+    422 if the current password is wrong (failures count as failed logins). Your other
+    sessions end; the answer carries a new token for this one."""
+    token = service.change_own_password(g.staff, data["current_password"], data["new_password"])
+    return {"token": token, "expires_in": current_app.config["STAFF_TOKEN_TTL"], "staff": g.staff}
 
 
 # --- stores ---------------------------------------------------------------------------------
@@ -103,18 +119,25 @@ def get_staff(staff_id):
 @blp.patch("/staff/<int:staff_id>")
 @blp.arguments(StaffPatch)
 @blp.response(200, StaffOut)
-@documents(blp, 401, 403, 404, auth="staff")
+@documents(blp, 401, 403, 404, 409, auth="staff")
 @staff_required(*HQ)
 def update_staff(data, staff_id):
-    return service.update_staff(staff_id, data)
+    """Change a staff account: password, role, stores, active.
+
+    409 `invalid_state` for your own password (POST /staff/me/password changes it), your own
+    deactivation, or a change that would leave no active hq_admin."""
+    return service.update_staff(staff_id, data, actor=g.staff)
 
 
 @blp.delete("/staff/<int:staff_id>")
 @blp.response(200, StaffOut)
-@documents(blp, 401, 403, 404, auth="staff")
+@documents(blp, 401, 403, 404, 409, auth="staff")
 @staff_required(*HQ)
 def deactivate_staff(staff_id):
-    return service.update_staff(staff_id, {"active": False})
+    """Deactivate a staff account; its tokens stop working.
+
+    409 `invalid_state` for your own account or the last active hq_admin."""
+    return service.update_staff(staff_id, {"active": False}, actor=g.staff)
 
 
 # --- POS API keys ---------------------------------------------------------------------------

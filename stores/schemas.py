@@ -61,6 +61,12 @@ class StaffPatch(Schema):
     active = fields.Boolean()
 
 
+class PasswordChangeIn(Schema):
+    current_password = fields.String(required=True, load_only=True,
+                                      validate=validate.Length(1, 128))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(8, 128))
+
+
 class ApiKeyOut(Schema):
     key_id = fields.String()
     store_code = fields.Function(lambda k: k.store.code)

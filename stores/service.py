@@ -108,8 +108,12 @@ def create_staff(username, password, role, store_codes=()) -> Staff:
     return staff
 
 
-def update_staff(staff_id: int, changes: dict) -> Staff:
+def update_staff(staff_id: int, changes: dict, actor: Staff | None = None) -> Staff:
+    """Apply an admin's changes to a staff account, audited. 409 `invalid_state` for a change
+    that could lock the chain out: `actor` deactivating or re-passwording their own account
+    (change_own_password asks for the current one), or leaving no active hq_admin."""
     staff = get_staff(staff_id)
+    _refuse_lockout(staff, changes, actor)
     before = _snapshot(staff, STAFF_FIELDS)
     if "password" in changes:
         staff.password_hash = hash_password(changes.pop("password"))
@@ -125,6 +129,48 @@ def update_staff(staff_id: int, changes: dict) -> Staff:
     audit.record("staff.update", "staff", staff.id, before=before,
                  after=_snapshot(staff, STAFF_FIELDS))
     return staff
+
+
+def change_own_password(staff: Staff, current_password: str, new_password: str) -> str:
+    """Set `staff`'s password given the current one (422 if wrong; failures count towards the
+    login throttle, 429). Ends the account's other sessions: returns a new token."""
+    check_login_throttle(staff.username)
+    if not verify_password(staff.password_hash, current_password):
+        record_login_failure(staff.username)
+        raise ValidationFailed(details={"current_password": ["This is not your password."]})
+    clear_login_failures(staff.username)
+    staff.password_hash = hash_password(new_password)
+    staff.token_version += 1
+    db.session.flush()
+    audit.record("staff.password", "staff", staff.id)
+    return issue_staff_token(staff)
+
+
+def _refuse_lockout(staff: Staff, changes: dict, actor: Staff | None) -> None:
+    if actor is not None and actor.id == staff.id:
+        if changes.get("active") is False:
+            raise Conflict("You cannot deactivate your own account; another HQ admin can.")
+        if "password" in changes:
+            raise Conflict("Change your own password with POST /api/v1/staff/me/password, "
+                           "which asks for the current one.")
+    if _takes_an_hq_admin_away(staff, changes) and not _other_active_hq_admins(staff.id):
+        raise Conflict(f"{staff.username} is the last active hq_admin: without one nobody could "
+                       "run the chain. Make another account hq_admin first.")
+
+
+def _takes_an_hq_admin_away(staff: Staff, changes: dict) -> bool:
+    stays = changes.get("role", staff.role) == "hq_admin" and changes.get("active", staff.active)
+    return staff.role == "hq_admin" and staff.active and not stays
+
+
+def _other_active_hq_admins(staff_id: int) -> list[int]:
+    """The ids of the active hq_admins but `staff_id`, read with their rows locked in id order:
+    two admins demoting each other at once wait for one another, and the second sees the
+    first's change (a plain read would let both through and leave the chain without HQ)."""
+    ids = db.session.scalars(
+        select(Staff.id).where(Staff.role == "hq_admin", Staff.active.is_(True))
+        .order_by(Staff.id).with_for_update()).all()
+    return [i for i in ids if i != staff_id]
 
 
 def _check_scope(staff: Staff) -> None:
