@@ -74,7 +74,7 @@ def hold_account(member_id: int, now: datetime) -> Held:
     The extra columns are correlated subqueries: they read without locking the member's row
     (a locking join would), and MariaDB evaluates them after the account lock is granted, so
     under READ COMMITTED they see what the transaction we waited for committed (shown by
-    tests/earning/test_order_waits_for_tier.py; an engine that read them first would give an
+    tests/points/earning/test_order_waits_for_tier.py; an engine that read them first would give an
     order the tier its member had before; tiers.upgrade never lowers a tier even then).
     """
     row = _hold_row(_hold_statement(), {"member_id": member_id}, now)

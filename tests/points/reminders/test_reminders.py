@@ -1,5 +1,5 @@
 """Expiry reminders, run in this process against the fake WeChat server over real HTTP (the
-embedded default's path; tests/points/test_worker.py runs them under a real RQ worker)."""
+embedded default's path; tests/points/reminders/test_worker.py runs them under a real RQ worker)."""
 import threading
 from datetime import date, datetime
 

@@ -1,6 +1,6 @@
 """The jobs under a real RQ worker process (`flask --app app worker --burst`) on real Redis, and
 the fake WeChat server over real HTTP. RQ needs a real Redis: skipped on the embedded backend,
-whose in-process path tests/points/test_reminders.py covers."""
+whose in-process path tests/points/reminders/test_reminders.py covers."""
 import json
 from collections import Counter
 
