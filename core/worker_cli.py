@@ -23,7 +23,7 @@ def schedule_lines(now=None) -> list[str]:
             if e.function else "TODO: not run"
         rows.append((e.name, e.cron, when, e.function or "-", e.what))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [f"Jobs (core/jobs.py). Cron and next run in business time ({tz.key})."]
+    lines = [f"Jobs (declared in app.py). Cron and next run in business time ({tz.key})."]
     lines += ["  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
     lines += ["Not scheduled:"] + [f"  {name}: {why}" for name, why in NOT_SCHEDULED.items()]
     return lines
@@ -42,7 +42,7 @@ def register(app):
     @click.option("--burst", is_flag=True, help="run the queued jobs, then exit (no cron)")
     @click.option("--no-cron", is_flag=True, help="do not run the cron scheduler beside it")
     def worker_command(burst, no_cron):
-        """An RQ worker on the `jifen` queue, with RQ's cron scheduler beside it (core/jobs.py).
+        """An RQ worker on the `jifen` queue, with RQ's cron scheduler beside it (the schedule app.py declares).
 
         Run one per host (or more): the cron schedulers elect one leader through a Redis lock,
         so each scheduled job is enqueued once."""
@@ -61,7 +61,7 @@ def register(app):
                 cron.terminate()
                 cron.join(10)
 
-    jobs = click.Group("jobs", help="The background jobs' schedule (core/jobs.py).")
+    jobs = click.Group("jobs", help="The background jobs' schedule (declared in app.py).")
 
     @jobs.command("schedule")
     def schedule_command():

@@ -44,9 +44,10 @@ def expire_chunk(as_of: datetime, after=None, limit: int = SWEEP_CHUNK):
 
 
 #: one sweep chunk's due lots: a temporary table (per connection) that the chunk's statements
-#: join by primary key, as hand-written SQL would. MEMORY on MySQL: an InnoDB one made the
-#: 1M-lot sweep 45% slower (110 s → 161 s). It is not transactional, which does not matter:
-#: each chunk empties it first, and only the permanent tables' writes need the transaction.
+#: join by primary key, as hand-written SQL would. MEMORY on MySQL, because an InnoDB one
+#: writes every chunk's rows through the redo log for nothing (bench/ledger.py shows the cost).
+#: It is not transactional, which does not matter: each chunk empties it first, and only the
+#: permanent tables' writes need the transaction.
 _sweep_chunk = Table("sweep_chunk", MetaData(),
                      Column("id", BigInteger, primary_key=True, autoincrement=False),
                      Column("member_id", BigInteger, nullable=False),

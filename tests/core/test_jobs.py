@@ -1,4 +1,4 @@
-"""The schedule (core/jobs.py): declared once, printed, read in business time, run by the
+"""The schedule (declared in app.py, kept in core/jobs.py): declared once, printed, read in business time, run by the
 worker's cron scheduler (one leader) and by the embedded default's in-process scheduler."""
 import logging
 from datetime import datetime, timedelta, timezone
