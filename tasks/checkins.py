@@ -21,6 +21,11 @@ class AlreadyCheckedIn(Conflict):
     code, message = "already_checked_in", "You have already checked in today."
 
 
+def _already(day: date) -> AlreadyCheckedIn:
+    message = None if day == clock.business_date() else f"{day.isoformat()} is already checked in."
+    return AlreadyCheckedIn(message, details={"date": day.isoformat()})
+
+
 def reward_for(task: Task, streak: int) -> int:
     """Points for day `streak` of a streak: the schedule's value, its last one repeating."""
     schedule = task.config["schedule"]
@@ -54,7 +59,7 @@ def _record(member, task, day, *, made_up=False) -> CheckIn:
             db.session.add(row)
             db.session.flush()
     except IntegrityError:
-        raise AlreadyCheckedIn(details={"date": day.isoformat()}) from None
+        raise _already(day) from None
     if not budget.take_member_share(task, member.id, points):
         raise budget.MemberLimitReached(details={"task_id": task.id})
     points_service.credit(member.id, points, kind="checkin", key=f"checkin:{member.id}:{day}",
@@ -81,6 +86,8 @@ def make_up(member) -> CheckIn:
     if _row(member.id, today) is not None:
         raise Conflict("Make up yesterday before checking in today.", code="invalid_state")
     yesterday = today - timedelta(days=1)
+    if _row(member.id, yesterday) is not None:
+        raise _already(yesterday)
     if made_up_in_month(member.id, yesterday) >= rules.get("per_month", 0):
         raise Conflict(f"No make-up check-ins left for {yesterday:%Y-%m}.", code="limit_exceeded",
                        details={"month": f"{yesterday:%Y-%m}"})

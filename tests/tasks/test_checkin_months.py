@@ -62,3 +62,20 @@ def test_on_the_first_a_make_up_of_the_last_day_uses_the_earlier_months(member_c
     at(2026, 2, 5, 9)
     assert make_up(me).status_code == 201
 
+
+def test_making_up_a_day_already_checked_in_names_that_day(member_client, one_a_month, at):
+    me = member_client(points=100)
+    at(2026, 11, 3, 9)
+    assert fresh(me).post("/me/checkins").status_code == 201
+    at(2026, 11, 4, 9)
+    assert makeup_state(me)["available"] is False
+    refused = make_up(me)
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert error["code"] == "already_checked_in" and error["details"] == {"date": "2026-11-03"}
+    assert "2026-11-03" in error["message"] and "today" not in error["message"]
+    assert me.get("/me/points").get_json()["balance"] == 105   # the make-up cost nothing
+    today = fresh(me).post("/me/checkins")
+    assert today.status_code == 201
+    again = fresh(me).post("/me/checkins").get_json()["error"]
+    assert again["code"] == "already_checked_in" and "today" in again["message"]
