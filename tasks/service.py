@@ -4,6 +4,8 @@ A one-off task whose action the server can verify (bind_phone, complete_profile,
 first_redemption) becomes claimable as soon as the member has done it — whether before or
 after the task was created; a `manual` one is claimable on the member's word. Each member
 claims a task once (unique key), within its window and budget."""
+from contextlib import contextmanager
+
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,7 +17,7 @@ from mall.models import Redemption
 from points import service as points_service
 from tasks import budget
 from tasks.checkins import reward_for
-from tasks.models import CHECKIN, ONE_OFF, REFERRAL, Task, TaskClaim, TaskMemberTotal
+from tasks.models import CHECKIN, ONE_ACTIVE, ONE_OFF, Task, TaskClaim, TaskMemberTotal
 
 SNAPSHOT = ("kind", "title", "config", "starts_at", "ends_at", "budget_points",
             "member_limit_points", "active")
@@ -33,8 +35,16 @@ def get_task(task_id) -> Task:
 
 
 def save_task(data: dict, task: Task | None = None) -> Task:
-    """Create or change a task (audited). Check-in and referral have one active task each."""
+    """Create or change a task (audited). Check-in and referral have one active task each
+    (409 invalid_state naming the active one)."""
     before = audit.snapshot(task, SNAPSHOT) if task else None
+    with _one_active(data.get("kind") or task.kind):
+        task = _apply(data, task)
+    audit.record("task.save", "task", task.id, before=before, after=audit.snapshot(task, SNAPSHOT))
+    return task
+
+
+def _apply(data: dict, task: Task | None) -> Task:
     now = clock.now()
     if task is None:
         task = Task(kind=data.pop("kind"), spent_points=0, active=True, created_at=now)
@@ -45,8 +55,8 @@ def save_task(data: dict, task: Task | None = None) -> Task:
         setattr(task, name, value)
     task.updated_at = now
     _check(task)
+    task.active_kind = task.kind if task.active and task.kind in ONE_ACTIVE else None
     db.session.flush()
-    audit.record("task.save", "task", task.id, before=before, after=audit.snapshot(task, SNAPSHOT))
     return task
 
 
@@ -54,13 +64,20 @@ def _check(task):
     if task.starts_at and task.ends_at and task.ends_at <= task.starts_at:
         raise Conflict("A task's window must end after it starts.", code="invalid_state",
                        details={"ends_at": task.ends_at.isoformat()})
-    if task.active and task.kind in (CHECKIN, REFERRAL):
-        db.session.flush()
-        other = db.session.scalar(select(Task.id).where(
-            Task.kind == task.kind, Task.active.is_(True), Task.id != task.id))
-        if other:
-            raise Conflict(f"Task {other} is the active {task.kind}; deactivate it first.",
-                           code="invalid_state", details={"task_id": other})
+
+
+@contextmanager
+def _one_active(kind: str):
+    """A savepoint around the change: a second active check-in or referral task meets the
+    unique active_kind (even when both are saved at once) and becomes a 409."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError:
+        other = db.session.scalar(select(Task.id).where(Task.active_kind == kind))
+        raise Conflict(f"Task {other} is the active {kind}; deactivate it first." if other else
+                       f"Another {kind} task is active; deactivate it first.",
+                       code="invalid_state", details={"task_id": other} if other else {}) from None
 
 
 def _done(member, action) -> bool:
