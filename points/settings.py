@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core import audit, clock, config_cache
 from core.db import db
+from core.patching import merge_patch
 from points.models import ProgrammeSetting
 
 DEFAULTS = {
@@ -48,7 +49,7 @@ def update_settings(sections: dict) -> dict:
             row = ProgrammeSetting(section=section)
             db.session.add(row)
         default = DEFAULTS[section]
-        row.value = {**before[section], **value} if isinstance(default, dict) else value
+        row.value = merge_patch(before[section], value) if isinstance(default, dict) else value
         row.updated_at = clock.now()
     db.session.flush()
     if has_app_context():  # (a test's requests share its app context, and so its g)

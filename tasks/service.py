@@ -13,6 +13,7 @@ from core import audit, clock
 from core.crud import Crud
 from core.db import db
 from core.errors import Conflict, NotFound
+from core.patching import merge_patch
 from mall.models import Redemption
 from points import service as points_service
 from tasks import budget
@@ -50,7 +51,7 @@ def _apply(data: dict, task: Task | None) -> Task:
         task = Task(kind=data.pop("kind"), spent_points=0, active=True, created_at=now)
         db.session.add(task)
     if "config" in data:
-        data["config"] = {**(task.config or {}), **data["config"]}
+        data["config"] = merge_patch(task.config, data["config"])
     for name, value in data.items():
         setattr(task, name, value)
     task.updated_at = now
