@@ -2,11 +2,12 @@
 
 A one-off task whose action the server can verify (bind_phone, complete_profile, first_order,
 first_redemption) becomes claimable as soon as the member has done it — whether before or
-after the task was created; a `manual` one is claimable on the member's word. Each member
-claims a task once (unique key), within its window and budget."""
+after the task was created — and while it stands (an order not fully refunded, a redemption
+not cancelled: tasks.actions); a `manual` one is claimable on the member's word. Each member claims a task once (unique
+key), within its window and budget."""
 from contextlib import contextmanager
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock
@@ -14,9 +15,8 @@ from core.crud import Crud
 from core.db import db
 from core.errors import Conflict, NotFound
 from core.patching import merge_patch
-from mall.models import Redemption
 from points import service as points_service
-from tasks import budget
+from tasks import actions, budget
 from tasks.checkins import reward_for
 from tasks.models import CHECKIN, ONE_ACTIVE, ONE_OFF, Task, TaskClaim, TaskMemberTotal
 
@@ -89,9 +89,9 @@ def _done(member, action) -> bool:
     if action == "complete_profile":
         return member.profile_completed_at is not None
     if action == "first_order":
-        return member.first_order_at is not None
+        return actions.has_standing_order(member)
     if action == "first_redemption":
-        return bool(db.session.scalar(select(exists().where(Redemption.member_id == member.id))))
+        return actions.has_standing_redemption(member)
     return False
 
 
