@@ -3,7 +3,8 @@
 A one-off task whose action the server can verify (bind_phone, complete_profile, first_order,
 first_redemption) becomes claimable as soon as the member has done it — whether before or
 after the task was created — and while it stands (an order not fully refunded, a redemption
-not cancelled: tasks.actions); a `manual` one is claimable on the member's word. Each member claims a task once (unique
+not cancelled: tasks.actions, which also takes back a reward whose action is undone later);
+a `manual` one is claimable on the member's word. Each member claims a task once (unique
 key), within its window and budget."""
 from contextlib import contextmanager
 
@@ -95,6 +96,15 @@ def _done(member, action) -> bool:
     return False
 
 
+class AlreadyClaimed(Conflict):
+    code, message = "limit_exceeded", "You have already claimed this task."
+
+
+def _claimed(task_id, member_id) -> bool:
+    return db.session.scalar(select(TaskClaim.id).filter_by(task_id=task_id,
+                                                            member_id=member_id)) is not None
+
+
 def claim(member, task_id) -> TaskClaim:
     """Pay a one-off task's reward once: 409 invalid_state (closed, not done), limit_exceeded
     (claimed already, budget spent)."""
@@ -104,6 +114,8 @@ def claim(member, task_id) -> TaskClaim:
     if not budget.is_open(task):
         raise Conflict("This task is not running.", code="invalid_state")
     if not _done(member, task.config["action"]):
+        if _claimed(task.id, member.id):  # and its reward taken back: tasks.actions
+            raise AlreadyClaimed()
         raise Conflict("Do the task first.", code="invalid_state",
                        details={"action": task.config["action"]})
     points = task.config["reward_points"]
@@ -115,11 +127,12 @@ def claim(member, task_id) -> TaskClaim:
             db.session.add(row)
             db.session.flush()
     except IntegrityError:
-        raise Conflict("You have already claimed this task.", code="limit_exceeded") from None
+        raise AlreadyClaimed() from None
     if not budget.take_member_share(task, member.id, points):
         raise budget.MemberLimitReached(details={"task_id": task.id})
-    points_service.credit(member.id, points, kind="task", key=f"task:{task.id}:{member.id}",
-                          ref=("task", task.id), reason=task.title)
+    points_service.credit(member.id, points, kind="task",
+                          key=actions.reward_key(task.id, member.id), ref=("task", task.id),
+                          reason=task.title)
     return row
 
 
