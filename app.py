@@ -32,7 +32,7 @@ MODEL_MODULES = (
     "tasks.models", "wx.models",
 )
 #: modules whose handlers subscribe to core.events when imported
-SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals")
+SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions")
 #: `seed-demo`, in this order; each seeder is safe to run again
 DEMO_SEEDERS = (
     "stores.demo:seed_demo", "points.programme.demo:seed_demo", "members.demo:seed_demo",

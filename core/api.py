@@ -27,7 +27,9 @@ SECURITY_SCHEMES = {
     "pos": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
             "description": "Per-store POS key; also X-Timestamp, X-Nonce and X-Signature = "
                            "hex HMAC-SHA256(secret, METHOD\\nPATH_WITH_QUERY\\nTIMESTAMP\\nNONCE\\n"
-                           "hex(SHA256(body))). Timestamp within 300 s; a nonce is single-use."},
+                           "hex(SHA256(body))), hex digits in either case; PATH_WITH_QUERY "
+                           "exactly as sent in the request line (percent-encoded). Timestamp "
+                           "within 300 s; a nonce is single-use."},
 }
 
 

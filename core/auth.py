@@ -8,6 +8,7 @@ import hashlib
 import hmac
 from functools import wraps
 from typing import NamedTuple
+from urllib.parse import quote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -184,9 +185,37 @@ def sign(secret: str, message: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _path_with_query():
-    query = request.query_string.decode()
-    return request.path + ("?" + query if query else "")
+#: what clients (werkzeug, requests, browsers) leave unencoded in a path
+PATH_SAFE = "/!$&'()*+,:;=@"
+
+
+def _signed_paths() -> list[str]:
+    """The PATH_WITH_QUERY forms a signature may cover: the request target exactly as sent on
+    the wire (the raw URI the server read from the request line; without one, the path
+    percent-encoded as clients encode it), and while POS_ACCEPT_DECODED_PATH is on (a
+    transition for POS stacks that signed the decoded path) the decoded path. The query is
+    always as sent."""
+    query = request.query_string.decode(errors="replace")
+    query = "?" + query if query else ""
+    forms = [_raw_target(), quote(request.path, safe=PATH_SAFE) + query]
+    if current_app.config["POS_ACCEPT_DECODED_PATH"]:
+        forms.append(request.path + query)
+    return list(dict.fromkeys(f for f in forms if f))
+
+
+def _raw_target() -> str | None:
+    """The path and query of the request line (gunicorn's RAW_URI, uWSGI's REQUEST_URI)."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:
+        return None
+    try:
+        raw = raw.encode("latin-1").decode(errors="replace")  # WSGI strings carry bytes as latin-1
+    except UnicodeEncodeError:
+        pass
+    if raw.startswith("/"):
+        return raw
+    parts = urlsplit(raw)  # an absolute-form target: http://host/path?query
+    return parts.path + ("?" + parts.query if parts.query else "")
 
 
 def verify_pos_request():
@@ -197,19 +226,19 @@ def verify_pos_request():
     configuration changed meanwhile (a key revoked, a store closed), the key is read again and
     the request checked against it — a nonce taken for a request refused then is not missed.
     """
-    key_id, nonce, message, signature = _pos_headers()
+    key_id, nonce, messages, signature = _pos_headers()
     nonce_key = rkey("pos-nonce", key_id, nonce)
     retried = request.environ.get("jifen.pos_nonce") == nonce_key  # run again after a deadlock
     held = None if retried else config_cache.peek(_key_name(key_id))
-    if held is not None and _signed(held.value.secret, message, signature):
+    if held is not None and _signed(held.value.secret, messages, signature):
         taken, generation = (get_redis().pipeline(transaction=False)
                              .set(nonce_key, 1, nx=True, ex=current_app.config["POS_NONCE_TTL"])
                              .get(config_cache.generation_key()).execute())
         config_cache.use_generation(generation)
         fresh = generation == held.generation
-        api_key = held.value if fresh else _checked_key(key_id, message, signature)
+        api_key = held.value if fresh else _checked_key(key_id, messages, signature)
     else:
-        api_key = _checked_key(key_id, message, signature)
+        api_key = _checked_key(key_id, messages, signature)
         taken = retried or get_redis().set(nonce_key, 1, nx=True,
                                            ex=current_app.config["POS_NONCE_TTL"])
     if not taken:
@@ -219,7 +248,8 @@ def verify_pos_request():
 
 
 def _pos_headers():
-    """(key id, nonce, the signed message, the signature), or 401 for missing or stale ones."""
+    """(key id, nonce, the messages the signature may cover, the signature), or 401 for
+    missing or stale ones."""
     h = request.headers
     key_id, ts, nonce, signature = (h.get("X-Api-Key"), h.get("X-Timestamp"),
                                     h.get("X-Nonce"), h.get("X-Signature"))
@@ -229,21 +259,24 @@ def _pos_headers():
         raise Unauthenticated("X-Nonce must be 16 to 64 characters.")
     if not ts.isdigit() or abs(clock.now().timestamp() - int(ts)) > current_app.config["POS_TIMESTAMP_WINDOW"]:
         raise Unauthenticated("X-Timestamp is more than 300 seconds away from our clock.")
-    message = signing_message(request.method, _path_with_query(), ts, nonce, request.get_data())
-    return key_id, nonce, message, signature
+    body = request.get_data()
+    messages = [signing_message(request.method, path, ts, nonce, body) for path in _signed_paths()]
+    return key_id, nonce, messages, signature
 
 
-def _signed(secret: str, message: bytes, signature: str) -> bool:
-    return hmac.compare_digest(sign(secret, message), signature)
+def _signed(secret: str, messages: list[bytes], signature: str) -> bool:
+    """Hex digits in either case; each form compared in constant time, all of them always."""
+    given = signature.lower().encode()
+    return any([hmac.compare_digest(sign(secret, m).encode(), given) for m in messages])
 
 
-def _checked_key(key_id: str, message: bytes, signature: str):
+def _checked_key(key_id: str, messages: list[bytes], signature: str):
     """The active key, read through the configuration cache; 401 if it is unknown, revoked or
     its store closed, or if it did not sign the message."""
     api_key = _active_key(key_id)
     if api_key is None:
         raise Unauthenticated("Unknown or revoked API key.")
-    if not _signed(api_key.secret, message, signature):
+    if not _signed(api_key.secret, messages, signature):
         raise Unauthenticated("The signature does not match.")
     return api_key
 

@@ -19,6 +19,9 @@ class Config:
     ENV_NAME = "development"
     POS_TIMESTAMP_WINDOW = 300
     POS_NONCE_TTL = 600
+    #: transition: also accept POS signatures over the percent-DECODED path (the rule before
+    #: the wire form); 0 refuses them once every POS vendor signs the path as sent
+    POS_ACCEPT_DECODED_PATH = os.environ.get("POS_ACCEPT_DECODED_PATH", "1") == "1"
     #: login throttling: failures allowed per window, per username and per client address
     LOGIN_FAILS_PER_USER = _int("LOGIN_FAILS_PER_USER", 5)
     LOGIN_FAILS_PER_ADDR = _int("LOGIN_FAILS_PER_ADDR", 30)

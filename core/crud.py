@@ -19,7 +19,10 @@ class Crud:
 
 
 def register_crud(blp, path, crud: Crud, *, out, create_in, patch_in, roles, create_doc=""):
+    """`patch_in` is loaded partially (core.patching): nothing the PATCH did not send is
+    filled in, at any depth."""
     item = f"{path}/<int:item_id>"
+    patch_in = patch_in(partial=True) if isinstance(patch_in, type) else patch_in
 
     def list_view():
         return crud.list_all()

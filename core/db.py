@@ -235,10 +235,14 @@ def on_rollback(callback) -> None:
 
 
 def is_retryable(exc: Exception) -> bool:
-    if not isinstance(exc, OperationalError):
-        return False
-    code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
-    return code in RETRYABLE_MYSQL_ERRORS
+    """A deadlock or lock-wait timeout, also when it surfaces as the failed rollback of a
+    savepoint that the server had already discarded with the whole transaction (1305)."""
+    while isinstance(exc, OperationalError):
+        code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
+        if code in RETRYABLE_MYSQL_ERRORS:
+            return True
+        exc = exc.__context__
+    return False
 
 
 def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: True):

@@ -19,6 +19,9 @@ EVENTS = {
     "member.profile_completed": "member: nickname, avatar and birthday are all set",
     "order.recorded": "member, order, first (bool: the member's first order)",
     "redemption.created": "member, redemption, first (bool: the member's first redemption)",
+    "order.refunded": "order, fully (bool: the refunds now add up to the whole order)",
+    "redemption.cancelled": "redemption: cancelled by the member or staff, or expired unpicked "
+                            "(points and stock returned)",
 }
 
 _handlers: dict[str, list] = defaultdict(list)

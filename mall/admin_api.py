@@ -39,12 +39,13 @@ def get_product(product_id):
 
 
 @admin_blp.patch("/products/<int:product_id>")
-@admin_blp.arguments(ProductFields)
+@admin_blp.arguments(ProductFields(partial=True))
 @admin_blp.response(200, AdminProductOut)
 @documents(admin_blp, 401, 403, 404, 422, auth="staff")
 @staff_required(*MARKETING)
 def update_product(data, product_id):
-    """Change anything but the kind and the stock (POST …/stock). Audited."""
+    """Change anything but the kind and the stock (POST …/stock); only what is sent, also
+    inside `coupon`. Audited."""
     return catalog.update_product(product_id, data)
 
 

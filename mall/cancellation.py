@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from core import audit, clock
+from core import audit, clock, events
 from core.db import after_commit, db
 from core.errors import Conflict
 from mall import stock_gate
@@ -34,6 +34,7 @@ def cancel(redemption_id: int, *, by: str, member_id=None, reason=None,
     ledger.reverse(redemption.entry_id, key=f"redemption:{redemption.id}:cancel",
                            reason=reason)
     _return_units(redemption)
+    events.emit("redemption.cancelled", redemption=redemption)
     return redemption
 
 

@@ -1,6 +1,9 @@
 """Daily check-in (签到): paid once per member per business day — the unique (member, day)
 decides, so a double tap or twenty taps at once pay once; the streak counts consecutive
-business days and resets after a missed one; optional make-up (补签) of yesterday."""
+business days and resets after a missed one; optional make-up (补签) of yesterday.
+
+A make-up counts against the month of the day it fills (what the member reads on the
+calendar): on Feb 1 a make-up of Jan 31 uses one of January's."""
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -16,6 +19,11 @@ from tasks.models import CHECKIN, CheckIn, Task
 
 class AlreadyCheckedIn(Conflict):
     code, message = "already_checked_in", "You have already checked in today."
+
+
+def _already(day: date) -> AlreadyCheckedIn:
+    message = None if day == clock.business_date() else f"{day.isoformat()} is already checked in."
+    return AlreadyCheckedIn(message, details={"date": day.isoformat()})
 
 
 def reward_for(task: Task, streak: int) -> int:
@@ -51,7 +59,7 @@ def _record(member, task, day, *, made_up=False) -> CheckIn:
             db.session.add(row)
             db.session.flush()
     except IntegrityError:
-        raise AlreadyCheckedIn(details={"date": day.isoformat()}) from None
+        raise _already(day) from None
     if not budget.take_member_share(task, member.id, points):
         raise budget.MemberLimitReached(details={"task_id": task.id})
     ledger.credit(member.id, points, kind="checkin", key=f"checkin:{member.id}:{day}",
@@ -77,9 +85,12 @@ def make_up(member) -> CheckIn:
     ledger.lock_account(member.id)
     if checkin_row(member.id, today) is not None:
         raise Conflict("Make up yesterday before checking in today.", code="invalid_state")
-    if made_up_in_month(member.id, today) >= rules.get("per_month", 0):
-        raise Conflict("No make-up check-ins left this month.", code="limit_exceeded")
     yesterday = today - timedelta(days=1)
+    if checkin_row(member.id, yesterday) is not None:
+        raise _already(yesterday)
+    if made_up_in_month(member.id, yesterday) >= rules.get("per_month", 0):
+        raise Conflict(f"No make-up check-ins left for {yesterday:%Y-%m}.", code="limit_exceeded",
+                       details={"month": f"{yesterday:%Y-%m}"})
     if rules.get("cost_points"):
         ledger.debit(member.id, rules["cost_points"], kind="spend",
                              key=f"checkin-makeup:{member.id}:{yesterday}",
@@ -87,18 +98,24 @@ def make_up(member) -> CheckIn:
     return _record(member, task, yesterday, made_up=True)
 
 
-def made_up_in_month(member_id, day: date) -> int:
+def _month(day: date) -> tuple[date, date]:
+    """The first day of `day`'s month and of the next."""
     first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1)
+
+
+def made_up_in_month(member_id, day: date) -> int:
+    """Make-ups of days in `day`'s month, whenever they were made."""
+    first, after = _month(day)
     return db.session.scalar(select(func.count()).select_from(CheckIn).where(
         CheckIn.member_id == member_id, CheckIn.made_up.is_(True), CheckIn.day >= first,
-        CheckIn.day <= day)) or 0
+        CheckIn.day < after)) or 0
 
 
 def calendar(member, month: date) -> dict:
     """GET /me/checkins: the month's days, the current streak, today, and the schedule."""
     today = clock.business_date()
-    first = month.replace(day=1)
-    after = (first + timedelta(days=32)).replace(day=1)
+    first, after = _month(month)
     days = db.session.scalars(select(CheckIn).where(
         CheckIn.member_id == member.id, CheckIn.day >= first, CheckIn.day < after)
         .order_by(CheckIn.day)).all()
@@ -113,7 +130,19 @@ def calendar(member, month: date) -> dict:
         "schedule": task.config["schedule"] if task else [],
         #: the next check-in's reward (today's if not yet done, else tomorrow's)
         "next_points": reward_for(task, streak + 1) if task else None,
-        "makeup": {"enabled": bool(rules.get("enabled")), "cost_points": rules.get("cost_points", 0),
-                   "left_this_month": max(rules.get("per_month", 0) - made_up_in_month(member.id, today), 0)},
+        "makeup": _makeup_state(member, rules, first, today),
         "active": task is not None and not budget.exhausted(task),
     }
+
+
+def _makeup_state(member, rules: dict, month: date, today: date) -> dict:
+    """Make-ups left in the calendar's month, and whether yesterday can be made up now
+    (counted against yesterday's month)."""
+    yesterday = today - timedelta(days=1)
+    per_month = rules.get("per_month", 0)
+    open_now = bool(rules.get("enabled")) and checkin_row(member.id, today) is None \
+        and checkin_row(member.id, yesterday) is None
+    return {"enabled": bool(rules.get("enabled")), "cost_points": rules.get("cost_points", 0),
+            "left_this_month": max(per_month - made_up_in_month(member.id, month), 0),
+            "date": yesterday,
+            "available": open_now and made_up_in_month(member.id, yesterday) < per_month}

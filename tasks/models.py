@@ -8,6 +8,8 @@ from core.db import Base, BigId, UTCDateTime
 
 CHECKIN, REFERRAL, ONE_OFF = "checkin", "referral", "one_off"
 KINDS = (CHECKIN, REFERRAL, ONE_OFF)
+#: kinds of which at most one task is active at a time
+ONE_ACTIVE = (CHECKIN, REFERRAL)
 #: actions the server verifies itself, and `manual` (claimable on the member's word)
 ACTIONS = ("bind_phone", "complete_profile", "first_order", "first_redemption", "manual")
 
@@ -32,6 +34,9 @@ class Task(Base):
     #: TaskMemberTotal
     member_limit_points: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
+    #: = kind while a check-in or referral task is active, NULL otherwise: the unique key makes
+    #: "one active task of a kind" hold even for two created at once (NULLs never collide)
+    active_kind: Mapped[str | None] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -123,7 +123,13 @@ class CalendarDay(Schema):
 class MakeupState(Schema):
     enabled = fields.Boolean()
     cost_points = fields.Integer()
-    left_this_month = fields.Integer()
+    left_this_month = fields.Integer(metadata={
+        "description": "make-ups left for days of the calendar's month (a make-up counts "
+                       "against the month of the day it fills)"})
+    date = fields.Date(metadata={"description": "the day a make-up now would fill (yesterday)"})
+    available = fields.Boolean(metadata={
+        "description": "whether that day can be made up now: not checked in, today not yet "
+                       "checked in, and its month has make-ups left"})
 
 
 class CalendarOut(Schema):

@@ -2,20 +2,24 @@
 
 A one-off task whose action the server can verify (bind_phone, complete_profile, first_order,
 first_redemption) becomes claimable as soon as the member has done it — whether before or
-after the task was created; a `manual` one is claimable on the member's word. Each member
-claims a task once (unique key), within its window and budget."""
-from sqlalchemy import exists, select
+after the task was created — and while it stands (an order not fully refunded, a redemption
+not cancelled: tasks.actions, which also takes back a reward whose action is undone later);
+a `manual` one is claimable on the member's word. Each member claims a task once (unique
+key), within its window and budget."""
+from contextlib import contextmanager
+
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock
 from core.crud import Crud
 from core.db import db
 from core.errors import Conflict, NotFound
-from mall.models import Redemption
+from core.patching import merge_patch
 from points import ledger
-from tasks import budget
+from tasks import actions, budget
 from tasks.checkins import reward_for
-from tasks.models import CHECKIN, ONE_OFF, REFERRAL, Task, TaskClaim, TaskMemberTotal
+from tasks.models import CHECKIN, ONE_ACTIVE, ONE_OFF, Task, TaskClaim, TaskMemberTotal
 
 SNAPSHOT = ("kind", "title", "config", "starts_at", "ends_at", "budget_points",
             "member_limit_points", "active")
@@ -33,20 +37,28 @@ def get_task(task_id) -> Task:
 
 
 def save_task(data: dict, task: Task | None = None) -> Task:
-    """Create or change a task (audited). Check-in and referral have one active task each."""
+    """Create or change a task (audited). Check-in and referral have one active task each
+    (409 invalid_state naming the active one)."""
     before = audit.snapshot(task, SNAPSHOT) if task else None
+    with _one_active(data.get("kind") or task.kind):
+        task = _apply(data, task)
+    audit.record("task.save", "task", task.id, before=before, after=audit.snapshot(task, SNAPSHOT))
+    return task
+
+
+def _apply(data: dict, task: Task | None) -> Task:
     now = clock.now()
     if task is None:
         task = Task(kind=data.pop("kind"), spent_points=0, active=True, created_at=now)
         db.session.add(task)
     if "config" in data:
-        data["config"] = {**(task.config or {}), **data["config"]}
+        data["config"] = merge_patch(task.config, data["config"])
     for name, value in data.items():
         setattr(task, name, value)
     task.updated_at = now
     _check(task)
+    task.active_kind = task.kind if task.active and task.kind in ONE_ACTIVE else None
     db.session.flush()
-    audit.record("task.save", "task", task.id, before=before, after=audit.snapshot(task, SNAPSHOT))
     return task
 
 
@@ -54,13 +66,20 @@ def _check(task):
     if task.starts_at and task.ends_at and task.ends_at <= task.starts_at:
         raise Conflict("A task's window must end after it starts.", code="invalid_state",
                        details={"ends_at": task.ends_at.isoformat()})
-    if task.active and task.kind in (CHECKIN, REFERRAL):
-        db.session.flush()
-        other = db.session.scalar(select(Task.id).where(
-            Task.kind == task.kind, Task.active.is_(True), Task.id != task.id))
-        if other:
-            raise Conflict(f"Task {other} is the active {task.kind}; deactivate it first.",
-                           code="invalid_state", details={"task_id": other})
+
+
+@contextmanager
+def _one_active(kind: str):
+    """A savepoint around the change: a second active check-in or referral task meets the
+    unique active_kind (even when both are saved at once) and becomes a 409."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError:
+        other = db.session.scalar(select(Task.id).where(Task.active_kind == kind))
+        raise Conflict(f"Task {other} is the active {kind}; deactivate it first." if other else
+                       f"Another {kind} task is active; deactivate it first.",
+                       code="invalid_state", details={"task_id": other} if other else {}) from None
 
 
 def _done(member, action) -> bool:
@@ -71,10 +90,19 @@ def _done(member, action) -> bool:
     if action == "complete_profile":
         return member.profile_completed_at is not None
     if action == "first_order":
-        return member.first_order_at is not None
+        return actions.has_standing_order(member)
     if action == "first_redemption":
-        return bool(db.session.scalar(select(exists().where(Redemption.member_id == member.id))))
+        return actions.has_standing_redemption(member)
     return False
+
+
+class AlreadyClaimed(Conflict):
+    code, message = "limit_exceeded", "You have already claimed this task."
+
+
+def _claimed(task_id, member_id) -> bool:
+    return db.session.scalar(select(TaskClaim.id).filter_by(task_id=task_id,
+                                                            member_id=member_id)) is not None
 
 
 def claim(member, task_id) -> TaskClaim:
@@ -86,6 +114,8 @@ def claim(member, task_id) -> TaskClaim:
     if not budget.is_open(task):
         raise Conflict("This task is not running.", code="invalid_state")
     if not _done(member, task.config["action"]):
+        if _claimed(task.id, member.id):  # and its reward taken back: tasks.actions
+            raise AlreadyClaimed()
         raise Conflict("Do the task first.", code="invalid_state",
                        details={"action": task.config["action"]})
     points = task.config["reward_points"]
@@ -97,11 +127,11 @@ def claim(member, task_id) -> TaskClaim:
             db.session.add(row)
             db.session.flush()
     except IntegrityError:
-        raise Conflict("You have already claimed this task.", code="limit_exceeded") from None
+        raise AlreadyClaimed() from None
     if not budget.take_member_share(task, member.id, points):
         raise budget.MemberLimitReached(details={"task_id": task.id})
-    ledger.credit(member.id, points, kind="task", key=f"task:{task.id}:{member.id}",
-                          ref=("task", task.id), reason=task.title)
+    ledger.credit(member.id, points, kind="task", key=actions.reward_key(task.id, member.id),
+                  ref=("task", task.id), reason=task.title)
     return row
 
 

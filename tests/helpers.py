@@ -4,6 +4,8 @@ import json
 import time
 import uuid
 
+from werkzeug.urls import iri_to_uri
+
 from core.auth import sign, signing_message
 
 
@@ -56,7 +58,8 @@ class PosClient:
                 "Content-Type": "application/json"}
 
     def post(self, path, body=None, **sign_kwargs):
-        path = "/api/v1" + path
+        """POST to `path` percent-encoded as it goes on the wire, signed exactly so."""
+        path = iri_to_uri("/api/v1" + path)
         data = json.dumps(body or {}).encode()
         headers = self.signed_headers("POST", path, data, **sign_kwargs)
         return self.raw.post(path, data=data, headers=headers)

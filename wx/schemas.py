@@ -7,14 +7,18 @@ DATA_KEY = validate.Regexp(r"^[a-z_]+[0-9]+$", error="A WeChat data key such as 
 
 
 class TemplateFields(fields.Dict):
-    def __init__(self, **kwargs):
+    """`removable`: a PATCH may send a key as null to remove it."""
+
+    def __init__(self, removable=False, metadata=None, **kwargs):
         super().__init__(keys=fields.String(validate=DATA_KEY),
-                         values=fields.String(validate=validate.OneOf(SOURCES)),
+                         values=fields.String(validate=validate.OneOf(SOURCES),
+                                              allow_none=removable),
                          validate=validate.Length(max=10),
                          metadata={"description": "WeChat data key → what fills it: "
                                                   + " | ".join(SOURCES),
                                    "example": {"thing1": "tip", "number2": "points",
-                                               "date3": "expiry_date", "number4": "balance"}},
+                                               "date3": "expiry_date", "number4": "balance"},
+                                   **(metadata or {})},
                          **kwargs)
 
 
@@ -31,7 +35,9 @@ class SubscribeTemplateIn(Schema):
 class SubscribeTemplatePatch(Schema):
     template_id = fields.String(validate=validate.Length(1, 64))
     page = fields.String(allow_none=True, validate=validate.Length(max=256))
-    fields_ = TemplateFields(data_key="fields")
+    fields_ = TemplateFields(removable=True, data_key="fields", metadata={
+        "description": "merged into the template's: only the data keys sent change, a key "
+                       "sent as null is removed; what fills a key: " + " | ".join(SOURCES)})
     tip = fields.String(allow_none=True, validate=validate.Length(max=64))
     active = fields.Boolean()
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from core import audit, clock
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.patching import merge_patch
 from wx.models import SubscribeTemplate
 
 #: purpose → the values a template for it can show (WeChat data key → one of these)
@@ -87,9 +88,12 @@ def list_templates(purpose: str | None = None) -> list[SubscribeTemplate]:
 
 
 def update_template(template_pk: int, changes: dict) -> SubscribeTemplate:
-    """Change some fields (re-checked together); `active` false frees the purpose. Audited."""
+    """Change what is sent (re-checked together): `fields` merges key by key, a key sent as
+    null is removed; `active` false frees the purpose. Audited."""
     template = get_template(template_pk)
     before = _snapshot(template)
+    if "fields" in changes:
+        changes = {**changes, "fields": merge_patch(template.fields, changes["fields"])}
     merged = {**before, **changes}
     check_fields(template.purpose, merged["fields"], merged.get("tip"))
     if merged["active"] and not template.active and active_template(template.purpose):

@@ -179,6 +179,7 @@ def refund(store, order_no: str, refund_no: str, amount_fen: int) -> tuple[Order
                       created_at=clock.now())
     db.session.add(row)
     db.session.flush()
+    events.emit("order.refunded", order=order, fully=order.refunded_fen == order.amount_fen)
     return row, True
 
 

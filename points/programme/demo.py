@@ -8,14 +8,14 @@ DEMO_TIERS = [("silver", "银卡", 1000, 120), ("gold", "金卡", 5000, 150)]
 
 
 def seed_demo() -> list[str]:
-    """Demo programme: points expire at the end of next year, 100 points = 1 yuan off (up to
-    20% of an order), two tiers."""
+    """Demo programme: points expire at the end of the following calendar year, 100 points =
+    1 yuan off (up to 20% of an order), two tiers."""
     if db.session.get(ProgrammeSetting, "expiry") is None:
-        update_settings({"expiry": {"mode": "year_end", "days": 365},
+        update_settings({"expiry": {"mode": "year_end", "years": 1},
                          "deduction": {"points_per_yuan": 100, "max_ratio_percent": 20},
                          "registration_bonus": 100, "point_value_fen": 1})
     for code, name, threshold, percent in DEMO_TIERS:
         if tiers.tier_by_code(code) is None:
             tiers.create_tier(code, name, threshold, percent)
-    return ["Demo programme: 1 point per yuan, expiring at the end of next year; "
-            "tiers silver (1,000) and gold (5,000)."]
+    return ["Demo programme: 1 point per yuan, expiring at the end of the following calendar "
+            "year (year_end, years 1); tiers silver (1,000) and gold (5,000)."]

@@ -13,7 +13,15 @@ class EarnSettings(Schema):
 
 class ExpirySettings(Schema):
     mode = fields.String(validate=validate.OneOf(EXPIRY_MODES))
-    days = fields.Integer(validate=validate.Range(1, 3650))
+    days = fields.Integer(validate=validate.Range(1, 3650), metadata={
+        "description": "fixed_days, rolling_days: N days after earning (or the latest "
+                       "activity), to the end of that business day; year_end only while years "
+                       "is null (settings stored before years): the end of the calendar year in "
+                       "which earning + N days falls"})
+    years = fields.Integer(allow_none=True, validate=validate.Range(0, 10), metadata={
+        "description": "year_end: points expire at the end of the calendar year this many "
+                       "years after the year they were earned (1: earned any day of 2028 → "
+                       "2029-12-31 23:59:59 business time; 0: the end of the year earned)"})
     birthday_extension_days = fields.Integer(validate=validate.Range(0, 366))
 
 

@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from core import audit, clock, config_cache
 from core.db import db
+from core.patching import merge_patch
 from points.programme.models import ProgrammeSetting
 
 DEFAULTS = {
     "earn": {"points_per_yuan": 1},
-    "expiry": {"mode": "never", "days": 365, "birthday_extension_days": 0},
+    #: year_end counts `years` (null: the `days` rule of settings stored before; see policy)
+    "expiry": {"mode": "never", "days": 365, "years": None, "birthday_extension_days": 0},
     "deduction": {"points_per_yuan": 100, "max_ratio_percent": 0},
     "registration_bonus": 0,
     "first_order_bonus": 0,
@@ -39,6 +41,15 @@ def get_settings() -> dict:
     return merged
 
 
+def _year_end_years(expiry: dict, sent: dict) -> dict:
+    """Switching to year_end without `years` (or `days`) means the end of the next calendar
+    year: years 1."""
+    if sent.get("mode") == "year_end" and expiry.get("years") is None \
+            and "years" not in sent and "days" not in sent:
+        return {**expiry, "years": 1}
+    return expiry
+
+
 def update_settings(sections: dict) -> dict:
     """Replace the given sections (others unchanged); audited. Returns the new settings."""
     before = get_settings()
@@ -48,7 +59,9 @@ def update_settings(sections: dict) -> dict:
             row = ProgrammeSetting(section=section)
             db.session.add(row)
         default = DEFAULTS[section]
-        row.value = {**before[section], **value} if isinstance(default, dict) else value
+        row.value = merge_patch(before[section], value) if isinstance(default, dict) else value
+        if section == "expiry":
+            row.value = _year_end_years(row.value, value)
         row.updated_at = clock.now()
     db.session.flush()
     if has_app_context():  # (a test's requests share its app context, and so its g)

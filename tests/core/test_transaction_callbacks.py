@@ -29,3 +29,23 @@ def test_a_failing_undo_does_not_hide_the_rollback(app):
 
     with pytest.raises(KeyError):
         run_in_transaction(fail)
+
+
+def test_a_deadlock_that_broke_a_savepoint_is_retried():
+    """MariaDB drops the whole transaction on a deadlock; rolling back to the savepoint then
+    fails with 1305, whose context is the deadlock: the transaction is run again."""
+    from sqlalchemy.exc import OperationalError
+
+    from core.db import is_retryable
+
+    def error(code):
+        return OperationalError("stmt", {}, Exception(code, "message"))
+
+    try:
+        try:
+            raise error(1213)
+        except OperationalError:
+            raise error(1305)
+    except OperationalError as broken_savepoint:
+        assert is_retryable(broken_savepoint)
+    assert not is_retryable(error(1305)) and not is_retryable(error(1062))

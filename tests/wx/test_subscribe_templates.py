@@ -22,7 +22,7 @@ def test_marketers_configure_the_template_and_it_is_audited(staff_client):
     pk = body["id"]
 
     changed = marketer.patch(f"/admin/subscribe-templates/{pk}",
-                             {"fields": {"thing1": "tip", "number2": "balance"}})
+                             {"fields": {"number2": "balance", "date3": None}})
     assert changed.get_json()["fields"] == {"thing1": "tip", "number2": "balance"}
     assert marketer.get(f"/admin/subscribe-templates/{pk}").get_json()["template_id"] == "tpl-1"
     assert [t["id"] for t in marketer.get("/admin/subscribe-templates?purpose=points_expiring")
