@@ -96,12 +96,12 @@ def bind_phone(member: Member, code: str) -> tuple[Member, Member | None]:
     phone = _phone_of(code)
     if member.phone == phone:
         return member, None
-    holder = db.session.scalars(select(Member).filter_by(phone=phone).with_for_update()).first()
+    holder = db.session.scalars(select(Member).filter_by(phone=phone)).first()
     merged = None
     if holder is not None:
         if holder.origin != ORIGIN_STORE:
             raise Conflict("This phone number is bound to another member.", code="phone_taken")
-        merged = merge_into(holder, member)
+        merged = merge_customer(holder, member, phone)
     member.phone = phone
     try:
         with db.session.begin_nested():
@@ -121,8 +121,20 @@ def _phone_of(code: str) -> str:
         raise
 
 
-def merge_into(source: Member, target: Member) -> Member:
-    events.emit("member.merging", source=source, target=target)
+def merge_customer(holder: Member, member: Member, phone: str) -> Member:
+    """Merge the till customer holding `phone` into `member`. The lock order is the till's:
+    the points accounts first (the ledger moves the points on member.merging), then the member
+    rows; a customer merged by a concurrent binding of the same phone → 409 phone_taken."""
+    events.emit("member.merging", source=holder, target=member)
+    holder = db.session.scalars(select(Member).filter_by(id=holder.id).with_for_update()
+                                .execution_options(populate_existing=True)).one()
+    if holder.status == STATUS_MERGED or holder.phone != phone:
+        raise Conflict("This phone number is bound to another member.", code="phone_taken")
+    return _mark_merged(holder, member)
+
+
+def _mark_merged(source: Member, target: Member) -> Member:
+    """Mark `source` merged into `target` (its points were moved on member.merging)."""
     before = {"status": source.status, "phone": source.phone}
     source.status, source.merged_into_id, source.phone = STATUS_MERGED, target.id, None
     target.registered_store_id = target.registered_store_id or source.registered_store_id

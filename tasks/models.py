@@ -83,6 +83,8 @@ class TaskClaim(Base):
 
 
 PENDING, REWARDED, CAPPED, REFUSED = "pending", "rewarded", "capped", "refused"
+#: paid, then taken back: a merge showed the invitee was an existing customer
+REVOKED = "revoked"
 
 
 class Referral(Base):

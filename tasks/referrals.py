@@ -4,10 +4,11 @@ paid on the task's trigger: `register` (that first login) or `first_order` (thei
 staff order). Each side is credited once (ledger keys per referral); a pending referral moves
 to rewarded with a guarded UPDATE, so two concurrent first orders cannot both pay.
 
-Existing customers are not new: an invitee whose phone turns out to belong to a customer
-registered at a till (their points merge in) has a pending referral refused. With trigger
-`register` the reward is paid at the first login, before anyone can know — marketers who want
-existing customers excluded choose `first_order`.
+Existing customers are not new: an invitee whose phone turns out to belong to a customer a till
+registered before the invitee's first login (their points merge in) has a pending referral
+refused, and a referral already paid — at the first login (`register`) or at a first order
+under the new member number (`first_order`) — revoked: both rewards are taken back through the
+ledger with the reason (points already spent become debt).
 
 Monthly cap: the inviter is paid for at most `monthly_cap` referrals per business month
 (counted under the inviter's account lock); past it the invitee is still paid (status capped).
@@ -22,7 +23,7 @@ from members.masking import mask_member_no
 from members.models import STATUS_ACTIVE, Member
 from points import ledger
 from tasks import budget
-from tasks.models import CAPPED, PENDING, REFERRAL, REFUSED, REWARDED, Referral
+from tasks.models import CAPPED, PENDING, REFERRAL, REFUSED, REVOKED, REWARDED, Referral
 
 MAX_CHAIN = 50
 
@@ -67,10 +68,32 @@ def on_order(member, order, first):
 
 @events.subscribe("member.phone_bound")
 def on_phone_bound(member, merged=None):
-    if merged is not None:
-        db.session.execute(update(Referral).where(Referral.invitee_id == member.id,
-                                                  Referral.status == PENDING)
-                           .values(status=REFUSED).execution_options(synchronize_session=False))
+    if merged is None:
+        return
+    db.session.execute(update(Referral).where(Referral.invitee_id == member.id,
+                                              Referral.status == PENDING)
+                       .values(status=REFUSED).execution_options(synchronize_session=False))
+    if merged.created_at < member.created_at:  # a customer before they were "invited"
+        _revoke_paid(member.id)
+
+
+#: why a referral's rewards are taken back, as members read it in their points history
+REVOKED_REASON = "邀请奖励扣回：被邀请人是已有顾客"
+
+
+def _revoke_paid(invitee_id) -> None:
+    referral = db.session.scalars(select(Referral).where(
+        Referral.invitee_id == invitee_id, Referral.status.in_((REWARDED, CAPPED)))).first()
+    if referral is None or not db.session.execute(
+            update(Referral).where(Referral.id == referral.id,
+                                   Referral.status.in_((REWARDED, CAPPED)))
+            .values(status=REVOKED).execution_options(synchronize_session=False)).rowcount:
+        return
+    for side in ("invitee", "inviter"):
+        entry = ledger.entry_by_key(f"referral:{referral.id}:{side}")
+        if entry is not None and (points := ledger.reversible(entry)):
+            ledger.reverse(entry.id, key=f"referral-revoked:{referral.id}:{side}",
+                           amount=points, reason=REVOKED_REASON)
 
 
 def _pending(invitee_id) -> Referral | None:

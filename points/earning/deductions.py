@@ -31,7 +31,7 @@ def _step(points_per_yuan) -> int:
 
 def quote(store, data: dict) -> dict:
     """The most points this member can use on an order of `amount_fen`, and what they are worth."""
-    member, _ = till.find_member(data, store)
+    member, _ = till.hold_payer(till.find_member(data, store)[0], clock.now())
     per_yuan, ratio = _rules()
     cap_fen = data["amount_fen"] * ratio // 100
     spendable = max(balances.spendable_balance(member.id), 0)
@@ -48,7 +48,7 @@ def deduct(store, data: dict) -> tuple[Deduction, bool]:
                                 ("order_no", "amount_fen", "points", *till.MEMBER_KEYS)})
     if (earlier := existing_order(store.id, data["order_no"], Deduction)) is not None:
         return replayed_order(earlier, request_hash), False
-    member, _ = till.find_member(data, store)
+    member, _ = till.hold_payer(till.find_member(data, store)[0], clock.now())
     per_yuan, ratio = _rules()
     points, step = data["points"], _step(per_yuan)
     if points % step:

@@ -100,7 +100,8 @@ def _payer(data, store, now):
         held, columns = found
         return adopt(Member, {"id": member_id, **columns}), False, held
     member, registered = till.find_member(data, store, register=True)
-    return member, registered, ledger.hold_account(member.id, now)
+    member, held = till.hold_payer(member, now)
+    return member, registered, held
 
 
 # the till's statements, built once (building one costs about as much as running it)
@@ -160,7 +161,8 @@ def refund(store, order_no: str, refund_no: str, amount_fen: int) -> tuple[Order
     the same share of the order's cash deduction. Idempotent on refund_no."""
     if (order := existing_order(store.id, order_no)) is None:
         raise NotFound(f"No order {order_no} at store {store.code}.")
-    ledger.lock_account(order.member_id)  # the lock order: the account, then the order
+    payer_id = ledger.survivor_id(order.member_id)  # a merge moved the order's points there
+    ledger.lock_account(payer_id)  # the lock order: the account, then the order
     order = existing_order(store.id, order_no, lock="update")
     earlier = db.session.scalars(select(OrderRefund).filter_by(order_id=order.id, refund_no=refund_no)).first()
     if earlier is not None:
@@ -175,7 +177,7 @@ def refund(store, order_no: str, refund_no: str, amount_fen: int) -> tuple[Order
     returned = _return_deduction(store, order, refund_no)
     row = OrderRefund(order_id=order.id, refund_no=refund_no, amount_fen=amount_fen,
                       points_reversed=reversed_now, deduction_points_returned=returned,
-                      balance_after=db.session.get(PointsAccount, order.member_id).balance,
+                      balance_after=db.session.get(PointsAccount, payer_id).balance,
                       created_at=clock.now())
     db.session.add(row)
     db.session.flush()
@@ -188,14 +190,16 @@ def _share(points, order) -> int:
 
 
 def _take_back_points(order, refund_no) -> int:
+    """The refunded share of the order's points not taken back yet — less what has expired
+    (those points left already: a refund never takes them a second time)."""
     due = _share(order.points_earned, order) - order.points_reversed
     entry = ledger.entry_by_key(credit_key(order)) if due > 0 else None
-    if entry is not None:
-        ledger.reverse(entry.id, key=f"refund:{order.id}:{refund_no}", amount=due,
-                               reason=f"refund {refund_no} of order {order.order_no}")
-        order.points_reversed += due
-        return due
-    return 0
+    take = min(due, ledger.reversible(entry)) if entry is not None else 0
+    if take > 0:
+        ledger.reverse(entry.id, key=f"refund:{order.id}:{refund_no}", amount=take,
+                       reason=f"refund {refund_no} of order {order.order_no}")
+        order.points_reversed += take
+    return take
 
 
 def _return_deduction(store, order, refund_no) -> int:

@@ -42,6 +42,20 @@ def find_member(data: dict, store, *, register: bool = False) -> tuple[Member, b
     return _register_by_phone(value, store)
 
 
+def hold_payer(member: Member, now) -> tuple[Member, ledger.Held]:
+    """Lock the member's account, then read the member afresh: a merge that held the account
+    may have moved them meanwhile (a till customer binding their phone), and the order goes to
+    the member they joined. Locking the merged account first adds no cycle: a merged account
+    is never locked by a merge again."""
+    for _ in range(5):
+        held = ledger.hold_account(member.id, now)
+        moved_to = ledger.survivor_id(member.id)
+        if moved_to == member.id:
+            return member, held
+        member = db.session.get(Member, moved_to, populate_existing=True)
+    return member, ledger.hold_account(member.id, now)
+
+
 def named_member_id(data: dict) -> int | None:
     """The id a member code or number names, without reading the member's row (a merge not
     followed); None for a phone or an unknown number. 410/404 for a code, as find_member."""

@@ -14,10 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from core import clock, metrics
 from core.db import db, insert_row, loaded, mark_written
 from core.errors import Conflict
+from members.models import Member
 from points.ledger import kinds
 from points.ledger.models import PointsAccount, PointsEntry, PointsLot
 from points.programme import tiers
 from points.programme.models import EarnedMonth
+
+_merged_into = select(Member.merged_into_id).where(Member.id == bindparam("member_id"))
 
 #: "not given" for arguments where None means something (no expiry, no store)
 UNSET = object()
@@ -109,8 +112,6 @@ def _held(member_id, row) -> Held:
 def _hold_statement(member_fields: tuple[str, ...] = ()):
     """Lock the account, and read what a credit decides on; `member_fields`: those columns of
     the member's row as well."""
-    from members.models import Member
-
     account, member = PointsAccount.__table__, Member.__table__
     lot, earned = PointsLot.__table__, EarnedMonth.__table__
 
@@ -130,6 +131,18 @@ def _hold_statement(member_fields: tuple[str, ...] = ()):
             .where(account.c.member_id == bindparam("member_id")).with_for_update())
 
 
+def survivor_id(member_id: int) -> int:
+    """The member whose account holds what `member_id`'s did: itself, or the member a merge
+    moved it into. Read afresh (READ COMMITTED): after waiting for an account lock it sees the
+    merge that held it."""
+    for _ in range(5):  # a merge chain is short; bounded against bad data
+        merged_into = db.session.scalar(_merged_into, {"member_id": member_id})
+        if merged_into is None:
+            return member_id
+        member_id = merged_into
+    return member_id
+
+
 def entry_by_key(key: str) -> PointsEntry | None:
     """The entry an event's idempotency key made, if any."""
     return db.session.scalars(select(PointsEntry).filter_by(idempotency_key=key)).one_or_none()
@@ -147,7 +160,7 @@ def append_entry(account, kind, delta, key, *, debt_change=0, earned=0, store_id
     """Journal one change and write the account's new balance (`earned`: the change of
     lifetime_earned). `account` is the locked PointsAccount or a Held; both stay in step."""
     balance, version = account.balance + delta, account.version + 1
-    lifetime = max(account.lifetime_earned + earned, 0)
+    lifetime = account.lifetime_earned + earned  # the journal's sum exactly (reconciled)
     ref_type, ref_id = ref or (None, None)
     entry = insert_row(PointsEntry(
         member_id=account.member_id, kind=kind, delta=delta, balance_after=balance,

@@ -84,7 +84,7 @@ def my_points(member) -> dict:
         or tiers.tier_by_code(member.tier_code)
     return {
         "balance": balance,
-        "lifetime_earned": account.lifetime_earned if account else 0,
+        "lifetime_earned": max(account.lifetime_earned, 0) if account else 0,
         "tier": tier,
         "next_tier": {"code": next_tier.code, "name": next_tier.name, "points_needed": needed}
         if next_tier else None,

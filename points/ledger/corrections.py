@@ -8,6 +8,7 @@ from points.ledger.debit import clawback, debit
 from points.ledger.expiry import expire_member_due
 from points.ledger.lots import apply_plan, live_lots
 from points.ledger.models import PointsEntry, PointsLot
+from points.programme import tiers
 
 
 def adjust(member_id: int, delta: int, *, reason: str, operator, store_id=None,
@@ -29,8 +30,10 @@ def adjust(member_id: int, delta: int, *, reason: str, operator, store_id=None,
 
 def merge_accounts(source_member_id: int, target_member_id: int, *, key: str) -> None:
     """Move everything the source holds to the target: each live lot becomes a lot of the
-    target with the same remaining points, expiry and issuing store; debt moves too.
-    A `merge_out` entry on the source, a `merge_in` entry on the target. Idempotent on key."""
+    target with the same remaining points, expiry and issuing store (remembering the lot it came
+    from); debt, lifetime earnings and the tiers' monthly earnings move too, and the target's
+    tier rises if they reach a higher one. A `merge_out` entry on the source, a `merge_in`
+    entry on the target. Idempotent on key."""
     first, second = sorted([source_member_id, target_member_id])
     lock_account(first), lock_account(second)  # fixed order: no deadlock with a reverse merge
     source, target = lock_account(source_member_id), lock_account(target_member_id)
@@ -38,24 +41,24 @@ def merge_accounts(source_member_id: int, target_member_id: int, *, key: str) ->
         return
     now = clock.now()
     expire_member_due(source, now)
-    lots = live_lots(source_member_id, now)
-    moving = [(lot, lot.remaining) for lot in lots]
+    moving = [(lot, lot.remaining) for lot in live_lots(source_member_id, now)]
     moved, debt = sum(points for _lot, points in moving), max(-source.balance, 0)
+    earned = source.lifetime_earned
     out = append_entry(source, "merge_out", -source.balance, f"{key}:out", debt_change=-debt,
-                  ref=("member", target_member_id), now=now)
+                       earned=-earned, ref=("member", target_member_id), now=now)
     apply_plan(moving, out)
     repaid = min(moved, max(-target.balance, 0))
     into = append_entry(target, "merge_in", moved, f"{key}:in", debt_change=-repaid,
-                   ref=("member", source_member_id), now=now)
+                        earned=earned, ref=("member", source_member_id), now=now)
     for lot, points in moving:
         absorbed = min(points, repaid)
         repaid -= absorbed
         db.session.add(PointsLot(member_id=target_member_id, amount=points,
                                  remaining=points - absorbed, expires_at=lot.expires_at,
-                                 birthday_extended=lot.birthday_extended,
+                                 birthday_extended=lot.birthday_extended, origin_lot_id=lot.id,
                                  store_id=lot.store_id, entry_id=into.id, created_at=now))
-    target.lifetime_earned += source.lifetime_earned
     db.session.flush()
     if debt:
         clawback(target_member_id, debt, key=f"{key}:debt", kind="merge_in",
                  ref=("member", source_member_id))
+    tiers.move_earnings(source_member_id, target_member_id, now)

@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 
 from core import clock
 from core.db import db, insert_values
+from members.models import Member
 from points.ledger import kinds, policy
 from points.ledger.accounts import UNSET, append_entry, hold_account, replayed
 from points.ledger.expiry import expire_due
@@ -58,8 +59,6 @@ def check_amount(amount):
 
 
 def _birthday(member_id):
-    from members.models import Member
-
     return db.session.scalar(select(Member.birthday).where(Member.id == member_id))
 
 

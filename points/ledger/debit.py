@@ -41,20 +41,24 @@ def debit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, re
 
 
 def clawback(member_id: int, amount: int, *, key: str, store_id=None, ref=None, reason=None,
-             prefer_lot_id=None, kind="clawback", details=None) -> PointsEntry:
+             prefer_lot_id=None, kind="clawback", details=None, unearn_at=None) -> PointsEntry:
     """Take back points even if already spent: what the lots cannot cover becomes debt.
 
-    `prefer_lot_id` is consumed first (e.g. the lot the refunded order created).
+    `prefer_lot_id` is consumed first (e.g. the lot the refunded order created). The points also
+    leave lifetime_earned and the tiers' earnings — of the month of `unearn_at` (the reversed
+    credit's time), or of now for a plain clawback; other kinds leave earnings alone.
     """
     account, replayed, now = _begin(member_id, amount, key)
     if replayed is not None:
         return replayed
+    if kind == "clawback":
+        unearn_at = now
     plan = plan_consumption(member_id, amount, now, prefer_lot_id=prefer_lot_id)
     shortfall = amount - sum(take for _lot, take in plan)
     entry = append_entry(account, kind, -amount, key, debt_change=shortfall, store_id=store_id,
-                    ref=ref, reason=reason, details=details, now=now,
-                    earned=-amount if kind == "clawback" else 0)
+                         ref=ref, reason=reason, details=details, now=now,
+                         earned=-amount if unearn_at else 0)
     apply_plan(plan, entry)
-    if kind == "clawback":
-        tiers.record_earned(member_id, now, -amount)
+    if unearn_at:
+        tiers.record_earned(member_id, unearn_at, -amount)
     return entry

@@ -38,8 +38,12 @@ class PointsLot(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the store that issued these points (settlement); null = issued by HQ
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
-    #: the credit entry that created the lot
+    #: the credit entry that created the lot (for a lot a merge moved: the merge_in entry)
     entry_id: Mapped[int] = mapped_column(BigId, index=True)
+    #: the lot these points came from when a merge moved them, or a refund returned them to the
+    #: member a merge kept; null for a credit's own lot. An order's points are its credit's lot
+    #: and the lots descending from it (refunds, expiry and reconciliation follow them)
+    origin_lot_id: Mapped[int | None] = mapped_column(BigId, index=True)
     #: expires_at already includes the birthday-month extension (never extended twice)
     birthday_extended: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,12 +3,14 @@
 1. balance == Σ entries.delta, and Σ live lots.remaining − debt == balance, where
    debt = Σ entries.debt_change ≥ 0 (and while there is debt, no lot holds points);
 2. 0 ≤ lot.remaining ≤ lot.amount; a debit's allocations sum to |delta| − the debt it created;
-3. a balance is below zero only by recorded debt (follows from 1).
+3. a balance is below zero only by recorded debt (follows from 1);
+4-7. across accounts (merges, reversals, earnings, tiers): points.ledger.reconcile_across.
 """
 from sqlalchemy import func, select
 
 from core.db import db
 from points.ledger.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
+from points.ledger.reconcile_across import check_across
 
 
 def _sums(column, group_column, where, member_ids):
@@ -41,6 +43,7 @@ def check_chunk(after_member_id: int = 0, limit: int = 1000):
         if debt < 0 or (debt > 0 and lots > 0):
             problems.append(_problem(m, "debt ≥ 0 and no points in lots while in debt", debt, lots))
     problems += _bad_lots(ids) + _bad_allocations(ids)
+    problems += check_across(ids, {a.member_id: a for a in accounts})
     return len(accounts), problems, ids[-1]
 
 

@@ -1,11 +1,16 @@
-"""Reversals: undoing all or part of an entry (a cancelled redemption, a refund)."""
-from sqlalchemy import func, select
+"""Reversals: undoing all or part of an entry (a cancelled redemption, a refund).
+
+A reversal acts on the account that holds the entry's points now: the entry's member's, or —
+once a merge moved them — the account of the member it joined (survivor_id). Points that have
+left by expiry are not taken back a second time.
+"""
+from sqlalchemy import case, func, select
 
 from core import clock
 from core.db import db
 from core.errors import Conflict, NotFound
 from points.ledger import kinds
-from points.ledger.accounts import UNSET, append_entry, lock_account, replayed
+from points.ledger.accounts import UNSET, append_entry, entry_by_key, lock_account, survivor_id
 from points.ledger.debit import clawback
 from points.ledger.expiry import expire_member_due
 from points.ledger.models import PointsAllocation, PointsEntry, PointsLot
@@ -13,31 +18,52 @@ from points.ledger.models import PointsAllocation, PointsEntry, PointsLot
 
 def reverse(entry_id: int, *, key: str, amount: int | None = None, reason=None,
             store_id=UNSET) -> PointsEntry:
-    """Undo (all or `amount` of) an entry.
+    """Undo (all or `amount` of) an entry; at most `reversible(entry)` points.
 
-    A debit's points go back into the lots they came from, with their original expiry; points
+    A debit's points go back into the lots they came from, with their original expiry (on a
+    member merged away, into new lots of the member it joined, with the same expiry); points
     whose lot has expired meanwhile are returned and then expired at once (the history shows
-    both). A credit is taken back from its own lot first, then like a clawback.
+    both). A credit is taken back from its own lots first, then like a clawback, and leaves the
+    earnings (lifetime, tiers) of the month it was earned in.
     """
     original = db.session.get(PointsEntry, entry_id)
     if original is None:
         raise NotFound(f"No points entry {entry_id}.")
-    account = lock_account(original.member_id)
-    if (entry := replayed(key, original.member_id)) is not None:
+    member_id = survivor_id(original.member_id)
+    account = lock_account(member_id)
+    if (entry := _replayed(key, original, member_id)) is not None:
         return entry
-    left = abs(original.delta) - _already_reversed(original)
+    left = reversible(original)
     amount = left if amount is None else amount
     if amount <= 0 or amount > left:
         raise Conflict(f"Only {left} points of entry {entry_id} can still be reversed.",
                        code="invalid_state", details={"reversible": left})
     store = original.store_id if store_id is UNSET else store_id
     if original.delta > 0:
-        return clawback(original.member_id, amount, key=key, store_id=store, kind="reverse",
-                        ref=("entry", original.id), reason=reason,
-                        prefer_lot_id=_lot_of(original))
+        earned_at = original.created_at if original.kind in kinds.EARNING else None
+        return clawback(member_id, amount, key=key, store_id=store, kind="reverse",
+                        ref=("entry", original.id), reason=reason, unearn_at=earned_at,
+                        prefer_lot_id=_live_lot_of(original, member_id))
     if original.kind not in kinds.REVERSIBLE_DEBITS:
         raise Conflict(f"A {original.kind} entry cannot be reversed.", code="invalid_state")
     return _return_to_lots(account, original, amount, key, store, reason)
+
+
+def reversible(original: PointsEntry) -> int:
+    """How many points of the entry a reversal may still move: all of them, less what earlier
+    reversals moved — and, for a credit, less what expired of its points (gone already)."""
+    left = abs(original.delta) - _already_reversed(original)
+    if original.delta > 0:
+        left -= expired_of(original)
+    return max(left, 0)
+
+
+def _replayed(key, original, member_id) -> PointsEntry | None:
+    """The entry a repeated key made, on either account (a retry may come after a merge)."""
+    entry = entry_by_key(key)
+    if entry is not None and entry.member_id not in (member_id, original.member_id):
+        raise Conflict(f"Idempotency key {key} belongs to another member.", code="invalid_state")
+    return entry
 
 
 def _already_reversed(original) -> int:
@@ -47,8 +73,38 @@ def _already_reversed(original) -> int:
     return abs(int(total))
 
 
-def _lot_of(credit_entry) -> int | None:
-    return db.session.scalar(select(PointsLot.id).where(PointsLot.entry_id == credit_entry.id))
+def family_lots(credit_entry) -> list[int]:
+    """The credit's own lot and every lot descending from it (moved by a merge, returned to the
+    member a merge kept)."""
+    family = list(db.session.scalars(select(PointsLot.id)
+                                     .where(PointsLot.entry_id == credit_entry.id,
+                                            PointsLot.origin_lot_id.is_(None))))
+    frontier = family
+    for _ in range(5):  # merges do not chain far
+        frontier = list(db.session.scalars(select(PointsLot.id)
+                                           .where(PointsLot.origin_lot_id.in_(frontier))))
+        if not frontier:
+            break
+        family += frontier
+    return family
+
+
+def expired_of(credit_entry) -> int:
+    """Points of the credit that left by expiry (from any lot of its family)."""
+    family = family_lots(credit_entry)
+    if not family:
+        return 0
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(PointsAllocation.amount), 0))
+        .join(PointsEntry, PointsEntry.id == PointsAllocation.entry_id)
+        .where(PointsAllocation.lot_id.in_(family), PointsEntry.kind == "expire")))
+
+
+def _live_lot_of(credit_entry, member_id) -> int | None:
+    family = family_lots(credit_entry)
+    return db.session.scalar(select(func.min(PointsLot.id)).where(
+        PointsLot.id.in_(family), PointsLot.member_id == member_id,
+        PointsLot.remaining > 0)) if family else None
 
 
 def _return_to_lots(account, original, amount, key, store_id, reason) -> PointsEntry:
@@ -56,34 +112,50 @@ def _return_to_lots(account, original, amount, key, store_id, reason) -> PointsE
     returnable = _returnable_by_lot(original)
     repaid = min(amount, max(-account.balance, 0))
     entry = append_entry(account, "reverse", amount, key, debt_change=-repaid, store_id=store_id,
-                    ref=("entry", original.id), reason=reason, now=now)
+                         ref=("entry", original.id), reason=reason, now=now)
     left = amount - repaid
-    lot_ids = sorted(returnable)
     lots = {lot.id: lot for lot in db.session.scalars(
-        select(PointsLot).where(PointsLot.id.in_(lot_ids)).order_by(PointsLot.id)
+        select(PointsLot).where(PointsLot.id.in_(sorted(returnable))).order_by(PointsLot.id)
         .with_for_update().execution_options(populate_existing=True))}
     for lot_id in sorted(returnable, key=lambda i: -returnable[i][1]):  # last consumed first
         if left == 0:
             break
         give = min(returnable[lot_id][0], left)
-        lots[lot_id].remaining += give
-        db.session.add(PointsAllocation(entry_id=entry.id, lot_id=lot_id, amount=give))
+        _give_back(lots[lot_id], give, entry, account.member_id, now)
         left -= give
     db.session.flush()
     expire_member_due(account, now, reason="退回的积分已过期")
     return entry
 
 
+def _give_back(lot, points, entry, member_id, now) -> None:
+    """Return points to the lot they were taken from; to a member merged away since, as a new
+    lot of the member it joined with the lot's expiry and store (a lot never holds more than
+    it was created with)."""
+    if lot.member_id != member_id:
+        lot = PointsLot(member_id=member_id, amount=points, remaining=0, expires_at=lot.expires_at,
+                        store_id=lot.store_id, entry_id=entry.id, origin_lot_id=lot.id,
+                        birthday_extended=lot.birthday_extended, created_at=now)
+        db.session.add(lot)
+        db.session.flush()
+    lot.remaining += points
+    db.session.add(PointsAllocation(entry_id=entry.id, lot_id=lot.id, amount=points))
+
+
 def _returnable_by_lot(original) -> dict[int, tuple[int, int]]:
-    """lot id → (points of this debit not yet returned to it, order of consumption)."""
+    """lot id → (points of this debit not yet returned to it, order of consumption). A return
+    to a member merged away went to a new lot: it counts against the lot it came from."""
     taken = db.session.execute(select(PointsAllocation.lot_id, PointsAllocation.amount,
                                       PointsAllocation.id)
                                .where(PointsAllocation.entry_id == original.id)).all()
+    returned_to = case((PointsLot.member_id == original.member_id, PointsAllocation.lot_id),
+                       else_=PointsLot.origin_lot_id)
     returned = dict(db.session.execute(
-        select(PointsAllocation.lot_id, func.sum(PointsAllocation.amount))
+        select(returned_to, func.sum(PointsAllocation.amount))
         .join(PointsEntry, PointsEntry.id == PointsAllocation.entry_id)
+        .join(PointsLot, PointsLot.id == PointsAllocation.lot_id)
         .where(PointsEntry.ref_type == "entry", PointsEntry.ref_id == str(original.id),
                PointsEntry.kind == "reverse")
-        .group_by(PointsAllocation.lot_id)).all())
+        .group_by(returned_to)).all())
     return {lot_id: (amount - int(returned.get(lot_id, 0)), order)
             for lot_id, amount, order in taken if amount > int(returned.get(lot_id, 0))}

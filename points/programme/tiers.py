@@ -3,7 +3,7 @@ up at once on the credit that crosses a threshold, and down only at the periodic
 import functools
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock, config_cache
@@ -71,6 +71,25 @@ def _earned_upsert(dialect: str):
                 f"VALUES (:member_id, :month, :points) {_EARNED_UPSERT[dialect]}")
 
 
+def move_earnings(source_id: int, target_id: int, now: datetime) -> None:
+    """A merge: the source's monthly earnings become the target's, and the target's tier rises
+    if they now reach a higher one. Call under both accounts' locks."""
+    months = db.session.execute(select(EarnedMonth.month, EarnedMonth.points)
+                                .where(EarnedMonth.member_id == source_id)).all()
+    upsert = _earned_upsert(db.session.get_bind().dialect.name)
+    for month, points in months:
+        db.session.execute(upsert, {"member_id": target_id, "month": month, "points": points})
+    db.session.execute(delete(EarnedMonth).where(EarnedMonth.member_id == source_id)
+                       .execution_options(synchronize_session=False))
+    upgrade(target_id, _tier_code(target_id), earned_in_window(target_id, now))
+
+
+def _tier_code(member_id: int) -> str | None:
+    from members.models import Member
+
+    return db.session.scalar(select(Member.tier_code).where(Member.id == member_id))
+
+
 def earned_in_window(member_id: int, now: datetime) -> int:
     """Points earned in the trailing 12 months, less what refunds clawed back."""
     total = db.session.scalar(
@@ -114,27 +133,46 @@ def upgrade(member_id: int, tier_code: str | None, earned: int) -> str | None:
 
 def review_chunk(now: datetime, after_member_id: int = 0, limit: int = 1000):
     """Set each member's tier to what the last 12 months earned (may lower it). One chunk of
-    members per call: returns (members changed, next cursor or None)."""
+    members per call: returns (members changed, next cursor or None). The chunk is read without
+    locks; a member whose tier looks due to change is decided again under their account lock,
+    on earnings read then (an order in flight cannot be reviewed away)."""
     from members.models import Member
 
     tiers = active_tiers()
-    members = list(db.session.scalars(select(Member).where(Member.id > after_member_id)
-                                      .order_by(Member.id).limit(limit)))
-    if not members:
+    rows = db.session.execute(select(Member.id, Member.tier_code).where(Member.id > after_member_id)
+                              .order_by(Member.id).limit(limit)).all()
+    if not rows:
         return 0, None
     earned = dict(db.session.execute(
         select(EarnedMonth.member_id, func.sum(EarnedMonth.points))
-        .where(EarnedMonth.member_id.in_([m.id for m in members]),
+        .where(EarnedMonth.member_id.in_([r.id for r in rows]),
                EarnedMonth.month >= first_month_of_window(now))
         .group_by(EarnedMonth.member_id)).all())
-    changed = 0
-    for member in members:
-        tier = tier_for_points(max(int(earned.get(member.id, 0)), 0), tiers)
-        code = tier.code if tier else None
-        if member.tier_code != code:
-            member.tier_code, changed = code, changed + 1
-    db.session.flush()
-    return changed, members[-1].id
+    changed = sum(_review(r.id, now, tiers) for r in rows
+                  if _code(tier_for_points(max(int(earned.get(r.id, 0)), 0), tiers)) != r.tier_code)
+    return changed, rows[-1].id
+
+
+def _code(tier) -> str | None:
+    return tier.code if tier else None
+
+
+def _review(member_id: int, now: datetime, tiers) -> int:
+    """One member's tier from their earnings, under the account lock credits take: 1 if it
+    changed."""
+    from members.models import Member
+    from points.ledger.models import PointsAccount
+
+    db.session.execute(select(PointsAccount.member_id)
+                       .where(PointsAccount.member_id == member_id).with_for_update())
+    code = _code(tier_for_points(earned_in_window(member_id, now), tiers))
+    if _tier_code(member_id) == code:
+        return 0
+    db.session.execute(update(Member.__table__).where(Member.__table__.c.id == member_id)
+                       .values(tier_code=code))
+    if (member := loaded(Member, member_id)) is not None:
+        mark_written(member, tier_code=code)
+    return 1
 
 
 def points_to_next(member_tier_code, earned: int, tiers=None):

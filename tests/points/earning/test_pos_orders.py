@@ -216,12 +216,12 @@ def test_a_scrape_shows_the_counts_its_process_has_not_added_yet(shop, factory, 
 
 
 def test_an_order_naming_a_merged_member_earns_in_the_account_it_joined(shop, factory):
-    from members.service import merge_into  # what binding the phone in the mini-program does
+    from members.service import merge_customer  # what binding the phone in the mini-program does
 
     _store, pos = shop
     registered_at_till, joined = factory.member(points=10), factory.member()
     code, _expires, _refresh = codes.issue_code(registered_at_till)
-    merge_into(registered_at_till, joined)
+    merge_customer(registered_at_till, joined, registered_at_till.phone)
     by_number = pos.post("/pos/orders", order(member_no=registered_at_till.member_no))
     by_code = pos.post("/pos/orders", order(order_no="A-2", member_code=code, amount_fen=1000))
     assert by_number.status_code == 201 and by_code.status_code == 201
