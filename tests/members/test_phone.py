@@ -111,8 +111,8 @@ def test_two_members_binding_one_phone_at_once_one_wins(app, client, wechat):
         token = client.post("/auth/wx-login", {"code": f"fake:o-race{i}"}).get_json()["token"]
         clients.append(ApiClient(app.test_client(), token=token))
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda c: c.post("/me/phone", {"code": "fakephone:13500000000"}),
-                                clients))
+        results = list(pool.map(lambda i: clients[i].post(
+            "/me/phone", {"code": f"fakephone:13500000000:{i}"}), range(2)))  # codes work once
     statuses = sorted(r.status_code for r in results)
     assert statuses == [200, 409]
     assert db.session.scalar(select(Member.id).filter_by(phone="13500000000")) is not None
