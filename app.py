@@ -82,12 +82,14 @@ def register_commands(app):
     from mall import cli as mall_cli
     from points import cli as points_cli
     from stores import cli as stores_cli
+    from wx import cli as wx_cli
 
     core_cli.register(app)
     worker_cli.register(app)
     stores_cli.register(app)
     points_cli.register(app)
     mall_cli.register(app)
+    wx_cli.register(app)
 
 
 if __name__ == "__main__":

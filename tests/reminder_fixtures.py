@@ -51,6 +51,12 @@ class Fake:
         requests.post(self.url + "/_fake/expire-token", json={"errcode": errcode},
                       timeout=5).raise_for_status()
 
+    def control(self, method, path, body=None):
+        """Any /_fake/ control endpoint, e.g. control("PUT", "/_fake/pages", {"pages": []})."""
+        response = requests.request(method, self.url + path, json=body, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
     def add_template(self, template_id=TEMPLATE_ID, keys=tuple(FIELDS)):
         """The WeChat account gets (or replaces) this subscribe template."""
         requests.put(f"{self.url}/_fake/templates/{template_id}", json={"keys": list(keys)},

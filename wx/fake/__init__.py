@@ -25,8 +25,9 @@ WeChat endpoints (routes.py, messages.py)
        phone_info {phoneNumber, purePhoneNumber, countryCode, watermark}; phoneNumber has
        "+<country code>" for a number outside mainland China
   POST /wxa/getwxacodeunlimit?access_token=   {scene, page, check_path=true, env_version}
-       -> JPEG bytes, Content-Type image/jpeg; errors as JSON.  check_path true (WeChat's
-       default) needs a released page (41030); check_path must be a JSON boolean (47001)
+       -> JPEG bytes, Content-Type image/jpeg (a QR code of "<env_version>:<page>?scene=
+       <scene>"); errors as JSON.  check_path true (WeChat's default) needs a released page
+       (41030); check_path must be a JSON boolean (47001)
   GET  /wxaapi/newtmpl/gettemplate?access_token=
        the account's templates: {priTmplId, title, content "名称:{{thing1.DATA}}\\n...",
        example, type: 2 one-time | 3 long-term}

@@ -178,7 +178,8 @@ def _register_wxa(app, state):
             unreleased = page and body.get("check_path", True) and not released(state.pages, page)
         if unreleased:
             return error_reply(41030)
-        return Response(qr_jpeg(f"{page}?scene={scene}"), content_type=JPEG)
+        version = body.get("env_version", "release")   # in the picture, for developers' eyes
+        return Response(qr_jpeg(f"{version}:{page}?scene={scene}"), content_type=JPEG)
 
 
 def _phone_code_usable(state, code, openid):
