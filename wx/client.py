@@ -188,11 +188,11 @@ class WechatClient(WeChatClient):
             return answer
 
     def user_phone_number(self, code: str, openid: str | None = None) -> str:
-        """wxa/business/getuserphonenumber: the phone number (without country code).
+        """wxa/business/getuserphonenumber: the phone number in E.164 (+<country code><number>).
         With `openid`, WeChat also checks the code is that user's."""
         body = {"code": code, **({"openid": openid} if openid else {})}
         info = self.call("post", "wxa/business/getuserphonenumber", data=body)["phone_info"]
-        return info["purePhoneNumber"]
+        return f"+{info['countryCode']}{info['purePhoneNumber']}"
 
     def wxa_code_unlimited(self, scene: str, page: str | None = None) -> "Image":
         """wxa/getwxacodeunlimit: the mini-program code carrying `scene`, as WeChat sends it
