@@ -90,7 +90,10 @@ def deliver(sender, openid, template_id, page, data, *, retries=3, backoff=0.5,
         except TokenInvalid as exc:
             if refreshed:
                 return Delivery("failed", exc.errcode, attempts)
-            sender.refresh_token()
+            try:
+                sender.refresh_token()
+            except SendError as refused:  # e.g. 40164: no token for this server
+                return Delivery("failed", refused.errcode, attempts)
             refreshed = True
         except Transient as exc:
             if not waits.again():

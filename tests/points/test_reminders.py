@@ -314,3 +314,16 @@ def test_a_token_invalid_40014_is_refreshed_once_for_a_reminder(factory, fake_we
 
     assert remind()["sent"] == 1
     assert fake_wechat.calls() == 2
+
+
+def test_a_token_refresh_wechat_refuses_fails_the_message_not_the_batch(factory, fake_wechat):
+    make_template()
+    first, second = expiring_member(factory), expiring_member(factory)
+    make_sender().access_token()
+    fake_wechat.fail(times=1, errcode=40001)  # the token is refused, and a new one …
+    _not_whitelisted(fake_wechat)              # … is refused to this server (40164)
+
+    assert remind() == {"expiry_date": "2026-03-08", "batches": 1, "failed": 2}
+    assert Recipients().remaining(first.id, TEMPLATE_ID) == 1
+    assert Recipients().remaining(second.id, TEMPLATE_ID) == 1
+    assert statuses() == {first.id: "failed", second.id: "failed"}  # none left `sending`
