@@ -93,3 +93,12 @@ def test_a_server_off_the_ip_whitelist_is_a_configuration_error_naming_the_fix(
     wechat.control("DELETE", "/_fake/ip-whitelist")  # fixed: `wx check` says so, and /healthz
     assert app.test_cli_runner().invoke(args=["wx", "check"]).exit_code == 0
     assert client.get("/healthz").get_json()["details"]["wechat"] == "ok"
+
+
+def test_a_scene_outside_wechats_alphabet_is_never_sent(wechat):
+    from wx.client import client as wechat_client
+
+    for scene in ("has space", "中文", "x" * 33):
+        with pytest.raises(ValueError):
+            wechat_client().wxa_code_unlimited(scene, "pages/invite/index")
+    assert wechat.calls("/wxa/getwxacodeunlimit") == 0
