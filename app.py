@@ -40,7 +40,7 @@ DEMO_SEEDERS = (
     "tasks.demo:seed_demo", "points.reminders.demo:seed_demo",
 )
 #: /healthz details (informative; never a 503)
-HEALTH_DETAILS = {"ledger": "points.ledger.jobs:ledger_health"}
+HEALTH_DETAILS = {"ledger": "points.ledger.jobs:ledger_health", "wechat": "wx.health:wechat_health"}
 #: every background job's schedule; cron in business time (BUSINESS_TZ)
 SCHEDULE = (
     Schedule("expiry-sweep", "5 0 * * *", "points.ledger.jobs:expiry_sweep",
@@ -145,12 +145,14 @@ def register_commands(app):
     from mall import cli as mall_cli
     from points import cli as points_cli
     from stores import cli as stores_cli
+    from wx import cli as wx_cli
 
     core_cli.register(app)
     worker_cli.register(app)
     stores_cli.register(app)
     points_cli.register(app)
     mall_cli.register(app)
+    wx_cli.register(app)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,15 @@ def _int(name, default):
     return int(os.environ.get(name, default))
 
 
+def _float(name, default):
+    return float(os.environ.get(name, default))
+
+
+def _bool(name, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     ENV_NAME = "development"
     POS_TIMESTAMP_WINDOW = 300
@@ -44,6 +53,14 @@ class Config:
     REMINDER_SEND_THREADS = _int("REMINDER_SEND_THREADS", 8)
     REMINDER_RETRIES = _int("REMINDER_RETRIES", 3)
     REMINDER_RETRY_BACKOFF = float(os.environ.get("REMINDER_RETRY_BACKOFF", "0.5"))
+    #: … and at most this many seconds of waiting per message
+    REMINDER_RETRY_MAX_SECONDS = _float("REMINDER_RETRY_MAX_SECONDS", 30)
+    #: any other WeChat call (login, phone, codes): WeChat busy (-1), HTTP 5xx or no answer is
+    #: retried with exponential backoff from WECHAT_RETRY_BACKOFF seconds, at most WECHAT_RETRIES
+    #: times and WECHAT_RETRY_MAX_SECONDS of waiting in all
+    WECHAT_RETRIES = _int("WECHAT_RETRIES", 5)
+    WECHAT_RETRY_BACKOFF = _float("WECHAT_RETRY_BACKOFF", 0.2)
+    WECHAT_RETRY_MAX_SECONDS = _float("WECHAT_RETRY_MAX_SECONDS", 5)
 
     API_TITLE = "Jifen API"
     API_VERSION = "v1"
@@ -65,6 +82,11 @@ class Config:
         self.WECHAT_APPID = env("WECHAT_APPID", DEMO_APPID)
         self.WECHAT_SECRET = env("WECHAT_SECRET", "")
         self.WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com")
+        #: the mini-program version invite codes open: release | trial | develop (before the
+        #: first release: trial, with WECHAT_CHECK_PATH false)
+        self.WECHAT_ENV_VERSION = env("WECHAT_ENV_VERSION", "release")
+        #: whether WeChat checks a code's page is in the released version (false: it may not be)
+        self.WECHAT_CHECK_PATH = _bool("WECHAT_CHECK_PATH", True)
         self.BUSINESS_TZ = env("BUSINESS_TZ", "Asia/Shanghai")
         self.MEMBER_TOKEN_TTL = _int("MEMBER_TOKEN_TTL", 7 * 24 * 3600)
         self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)
@@ -76,12 +98,15 @@ class Config:
 
     def check(self):
         """Raise ConfigError when this configuration must not run."""
+        if self.WECHAT_ENV_VERSION not in ("release", "trial", "develop"):
+            raise ConfigError("WECHAT_ENV_VERSION must be release, trial or develop")
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
 
     def check(self):
+        super().check()
         if not self.SECRET_KEY or self.SECRET_KEY == DEFAULT_SECRET_KEY:
             raise ConfigError("SECRET_KEY is the development default: set SECRET_KEY to a long random value")
         if not self.WECHAT_APPID or self.WECHAT_APPID == DEMO_APPID:

@@ -9,7 +9,8 @@ from core.redis import get_redis
 health = Blueprint("health", __name__)
 
 #: details reported beside the checks; informative only, they never turn /healthz into a 503
-#: (e.g. "ledger": "ok" | "3 mismatches at <time>", from the nightly reconciliation)
+#: (e.g. "ledger": "ok" | "3 mismatches at <time>", from the nightly reconciliation; "wechat":
+#: "ok" | "not checked yet" | what WeChat refuses and the fix, e.g. the IP whitelist)
 #: filled by app.py: name → "module:function"
 DETAILS: dict[str, str] = {}
 

@@ -23,10 +23,11 @@ PNG = {"content": {"image/png": {"schema": {"type": "string", "format": "binary"
 @auth_blp.post("/wx-login")
 @auth_blp.arguments(WxLoginIn)
 @auth_blp.response(200, WxLoginOut)
-@documents(auth_blp, 401, 502, 503)
+@documents(auth_blp, 401, 403, 502, 503)
 def wx_login(data):
     """Exchange a wx.login() code for a member token; a first login registers the member
-    (keeping `invite_code` and `store_code` for referral and registration-store logic)."""
+    (keeping `invite_code` and `store_code` for referral and registration-store logic).
+    403 `wechat_user_blocked` when WeChat's risk control blocks the user (its 40226)."""
     member, is_new = service.login(data["code"], data["invite_code"], data["store_code"])
     return {"token": issue_member_token(member.id),
             "expires_in": current_app.config["MEMBER_TOKEN_TTL"],
@@ -102,13 +103,15 @@ def member_code_png(args):
 
 
 @me_blp.get("/invite-qrcode.png")
-@me_blp.response(200, description="Mini-program code with scene = the invite code.",
-                 content_type="image/png")
+@me_blp.response(200, description="Mini-program code with scene = the invite code, in the "
+                                  "format WeChat made it: image/jpeg (the path keeps its old name).",
+                 content_type="image/jpeg")
 @documents(me_blp, 401, 502, 503, auth="member")
 @member_required
 def invite_qrcode():
-    png = images.invite_qrcode(current_member().invite_code)
-    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=86400"})
+    image = images.invite_qrcode(current_member().invite_code)
+    return Response(image.content, mimetype=image.content_type,
+                    headers={"Cache-Control": "private, max-age=86400"})
 
 
 @me_blp.post("/subscriptions")

@@ -10,6 +10,7 @@ from core import clock
 from core.db import db
 from members import numbers
 from members.models import ORIGIN_STORE, ORIGIN_WECHAT, Member, SubscribeConsent, WechatIdentity
+from members.phones import to_e164
 from stores.models import Store
 
 DEMO_OPENID = "demo-member"
@@ -23,7 +24,7 @@ def demo_member() -> Member | None:
 
 
 def _member(phone, origin, **profile) -> Member:
-    member = db.session.scalars(select(Member).filter_by(phone=phone)).first()
+    member = db.session.scalars(select(Member).filter_by(phone=to_e164(phone))).first()
     if member is None:
         member = Member(member_no=numbers.new_member_no(), invite_code=numbers.new_invite_code(),
                         phone=phone, origin=origin, created_at=clock.now(), **profile)

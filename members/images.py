@@ -1,5 +1,5 @@
 """Images of codes: the member code as a QR code or a Code128 barcode, and the invite poster's
-mini-program code (fetched from WeChat once, then served from Redis)."""
+mini-program code (fetched from WeChat once, then served from Redis as WeChat sent it)."""
 import io
 
 import barcode
@@ -28,13 +28,13 @@ def barcode_png(text: str) -> bytes:
     return out.getvalue()
 
 
-def invite_qrcode(invite_code: str) -> bytes:
-    """The mini-program code whose `scene` is the invite code. Cached: a popular poster must
-    not reach WeChat's 5,000 calls a minute."""
+def invite_qrcode(invite_code: str) -> wx.Image:
+    """The mini-program code whose `scene` is the invite code, with WeChat's content type
+    (JPEG). Cached: a popular poster must not reach WeChat's 5,000 calls a minute."""
     redis, key = get_redis(), rkey("wx", "invite-qr", invite_code)
     cached = redis.get(key)
     if cached:
-        return cached
-    png = wx.client().wxa_code_unlimited(invite_code, INVITE_PAGE)
-    redis.set(key, png, ex=INVITE_CACHE_SECONDS)
-    return png
+        return wx.Image(cached, wx.image_type(cached))
+    image = wx.client().wxa_code_unlimited(invite_code, INVITE_PAGE)
+    redis.set(key, image.content, ex=INVITE_CACHE_SECONDS)
+    return image

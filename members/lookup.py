@@ -5,6 +5,7 @@ from sqlalchemy import bindparam, select
 from core.db import db
 from core.errors import NotFound, Unauthenticated
 from members.models import STATUS_MERGED, Member
+from members.phones import to_e164
 
 
 def current_member() -> Member:
@@ -44,8 +45,12 @@ def member_by_no(member_no: str) -> Member:
 
 
 def member_with_phone(phone: str, *, share_lock=False) -> Member | None:
-    """The member holding this phone (a merge takes the phone off the merged member). With
-    `share_lock`, a locking read: it sees a row another transaction has just committed."""
+    """The member holding this phone, in E.164 or a mainland number (a merge takes the phone
+    off the merged member). With `share_lock`, a locking read: it sees a row another
+    transaction has just committed."""
+    phone = to_e164(phone)
+    if phone is None:
+        return None
     query = select(Member).filter_by(phone=phone)
     return db.session.scalars(query.with_for_update(read=True) if share_lock else query).first()
 

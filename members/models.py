@@ -1,9 +1,10 @@
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from core.db import Base, BigId, UTCDateTime
+from members.phones import to_e164
 
 #: how a member came to exist
 ORIGIN_WECHAT = "wechat"   # logged in through the mini-program
@@ -22,7 +23,8 @@ class Member(Base):
     invite_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     nickname: Mapped[str | None] = mapped_column(String(32))
     avatar_url: Mapped[str | None] = mapped_column(String(512))
-    #: E.164-less mainland number as WeChat returns it (purePhoneNumber); unique across members
+    #: E.164 with the country code ("+8613812345678"); unique across members. Set from a
+    #: mainland number ("13812345678") it becomes +86…; see members.phones
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     birthday: Mapped[date | None] = mapped_column(Date)
     gender: Mapped[str | None] = mapped_column(String(8))
@@ -41,6 +43,12 @@ class Member(Base):
     first_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when nickname, avatar and birthday were first all set (the one-off task pays once)
     profile_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @validates("phone")
+    def _phone_in_e164(self, _key, phone):
+        if phone is not None and to_e164(phone) is None:
+            raise ValueError(f"not a phone number: {phone!r}")
+        return to_e164(phone)
 
 
 class WechatIdentity(Base):

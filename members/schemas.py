@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from members.masking import mask_phone
+from members.phones import to_e164
 
 GENDERS = ("male", "female", "unknown")
 
@@ -114,6 +115,20 @@ class ScanOut(Schema):
     member = fields.Nested(StaffMemberOut)
 
 
+class PhoneNumber(fields.String):
+    """A phone number, loaded as E.164: "+447700900123" (or "0044…"), or a mainland
+    "13812345678". In a query string send + as %2B: a bare + arrives as a space, and a
+    leading space before digits is read as that lost +."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text[:1] == " " and text.strip().isdigit():
+            text = "+" + text.strip()
+        phone = to_e164(text)
+        if phone is None:
+            raise ValidationError("A mobile number: +<country code><number>, or 11 mainland digits.")
+        return phone
+
+
 class PhoneArgs(Schema):
-    phone = fields.String(required=True, validate=validate.Regexp(
-        r"^1[0-9]{10}$", error="An 11-digit mainland mobile number."))
+    phone = PhoneNumber(required=True, metadata={"example": "+447700900123"})

@@ -90,10 +90,12 @@ def _register(invite_code, store_code, now) -> Member:
 
 
 def bind_phone(member: Member, code: str) -> tuple[Member, Member | None]:
-    """Bind the phone WeChat returns for `code`. A store-registered member with that phone is
-    merged into this one (points and their expiry kept, audited, its member_no resolving
-    here; returned second); a phone bound to another WeChat member → 409 phone_taken."""
-    phone = _phone_of(code)
+    """Bind the phone WeChat returns for `code`, kept in E.164 (+<country code><number>); the
+    member's openid goes with the code, so WeChat refuses another user's. A store-registered
+    member with that phone is merged into this one (points and their expiry kept, audited, its
+    member_no resolving here; returned second); a phone bound to another WeChat member → 409
+    phone_taken."""
+    phone = _phone_of(code, _openid(member))
     if member.phone == phone:
         return member, None
     holder = db.session.scalars(select(Member).filter_by(phone=phone)).first()
@@ -112,9 +114,15 @@ def bind_phone(member: Member, code: str) -> tuple[Member, Member | None]:
     return member, merged
 
 
-def _phone_of(code: str) -> str:
+def _openid(member: Member) -> str | None:
+    """The member's openid in this mini-program (WeChat checks a phone code is theirs)."""
+    return db.session.scalar(select(WechatIdentity.openid).filter_by(
+        member_id=member.id, appid=current_app.config["WECHAT_APPID"]))
+
+
+def _phone_of(code: str, openid: str | None) -> str:
     try:
-        return wx.client().user_phone_number(code)
+        return wx.client().user_phone_number(code, openid)
     except WechatError as exc:
         if exc.details.get("errcode") in BAD_CODE:
             raise ValidationFailed(details={"code": ["This phone code is invalid or expired."]}) from None

@@ -43,6 +43,7 @@ def app(backend):
         "TESTING": True, "DATABASE_URL": url, "REDIS_URL": redis_url,
         "SECRET_KEY": "test-secret-key", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
         "WECHAT_SECRET": "test-wechat-secret",
+        "WECHAT_API_BASE": "http://127.0.0.1:9",  # never the real WeChat: tests use the fake
         "METRICS_FLUSH_SECONDS": 0,  # counts a timer added later would land in the next test
     })
     app.config["DB_BACKEND"] = name

@@ -47,9 +47,20 @@ class Fake:
         requests.post(self.url + "/_fake/refuse", json={"touser": openid},
                       timeout=5).raise_for_status()
 
-    def expire_tokens(self):
-        requests.post(self.url + "/_fake/expire-token", json={"errcode": 40001},
+    def expire_tokens(self, errcode=40001):
+        requests.post(self.url + "/_fake/expire-token", json={"errcode": errcode},
                       timeout=5).raise_for_status()
+
+    def control(self, method, path, body=None):
+        """Any /_fake/ control endpoint, e.g. control("PUT", "/_fake/pages", {"pages": []})."""
+        response = requests.request(method, self.url + path, json=body, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def add_template(self, template_id=TEMPLATE_ID, keys=tuple(FIELDS)):
+        """The WeChat account gets (or replaces) this subscribe template."""
+        requests.put(f"{self.url}/_fake/templates/{template_id}", json={"keys": list(keys)},
+                     timeout=5).raise_for_status()
 
 
 @pytest.fixture
@@ -57,8 +68,10 @@ def fake_wechat(app):
     with FakeWechatServer() as server:
         saved = {k: app.config[k] for k in ("WECHAT_API_BASE", "REMINDER_RETRY_BACKOFF")}
         app.config.update(WECHAT_API_BASE=server.url, REMINDER_RETRY_BACKOFF=0.01)
+        fake = Fake(server)
+        fake.add_template()  # the account has the template the reminders are configured with
         try:
-            yield Fake(server)
+            yield fake
         finally:
             app.config.update(saved)
 

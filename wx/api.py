@@ -29,11 +29,13 @@ def list_templates(args):
 @blp.post("")
 @blp.arguments(SubscribeTemplateIn)
 @blp.response(201, SubscribeTemplateOut)
-@documents(blp, 401, 403, 409, 422, auth="staff")
+@documents(blp, 401, 403, 409, 422, 502, 503, auth="staff")
 @staff_required(*MARKETING)
 def create_template(data):
     """One active template per purpose (409 otherwise). Keys are checked against what each
-    WeChat type can show (a `tip` needs a thing key, a `points` a number or thing key)."""
+    WeChat type can show (a `tip` needs a thing key, a `points` a number or thing key), and
+    against the WeChat account's own templates: the template id must be one of them and the
+    keys exactly its keys (422 naming the id or each key; 503 if WeChat cannot be asked)."""
     return templates.create_template(_renamed(data))
 
 
@@ -48,9 +50,11 @@ def get_template(template_pk):
 @blp.patch("/<int:template_pk>")
 @blp.arguments(SubscribeTemplatePatch)
 @blp.response(200, SubscribeTemplateOut)
-@documents(blp, 401, 403, 404, 409, 422, auth="staff")
+@documents(blp, 401, 403, 404, 409, 422, 502, 503, auth="staff")
 @staff_required(*MARKETING)
 def update_template(data, template_pk):
+    """A new template id or keys, or reactivating, is checked against the WeChat account as
+    on creation."""
     return templates.update_template(template_pk, _renamed(data))
 
 

@@ -4,6 +4,10 @@
 WeChat names each data key by its type and position (`thing1`, `number2`, `date3`); the type
 decides what a value may look like (`thing` ≤ 20 characters, `number` digits, `date` a date).
 `render` turns the values of one message into WeChat's `data`, cut and formatted to fit.
+
+A mapping is checked when it is saved against the account's own templates, as WeChat lists
+them (`wxaapi/newtmpl/gettemplate`): the template id must be one of them and the mapped keys
+exactly its keys — what WeChat would otherwise refuse at every send (40037, 47003).
 """
 import re
 from datetime import date
@@ -14,6 +18,7 @@ from core import audit, clock
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.patching import merge_patch
+from wx import client as wx
 from wx.models import SubscribeTemplate
 
 #: purpose → the values a template for it can show (WeChat data key → one of these)
@@ -57,12 +62,44 @@ def check_fields(purpose: str, fields: dict, tip: str | None) -> None:
         raise ValidationFailed(details=details)
 
 
-def create_template(data: dict) -> SubscribeTemplate:
-    """A new active template for its purpose (409 if the purpose already has one). Audited."""
+def account_problems(template_id: str, fields: dict, account: dict) -> dict:
+    """What a mapping asks of the WeChat account that it lacks, as 422 details ({} if none):
+    the template itself, a mapped key the template does not have, a key of the template left
+    unmapped (WeChat refuses a message without it). `account`: wx.client's account_templates."""
+    template = account.get(template_id)
+    if template is None:
+        return {"template_id": [f"The WeChat account has no subscribe template {template_id} "
+                                f"(it has: {', '.join(sorted(account)) or 'none'})."]}
+    keys, problems = template["keys"], {}
+    for key in fields:
+        if key not in keys:
+            problems[key] = [f"Template {template_id} has no key {key} (its keys: "
+                             f"{', '.join(keys)})."]
+    for key in keys:
+        if key not in fields:
+            problems[key] = [f"Template {template_id} needs {key}: WeChat refuses a message "
+                             "without it."]
+    return {"fields": problems} if problems else {}
+
+
+def check_with_wechat(template_id: str, fields: dict) -> None:
+    """422 unless the WeChat account has this template with exactly these keys (503 if WeChat
+    cannot be asked)."""
+    problems = account_problems(template_id, fields, wx.client().account_templates())
+    if problems:
+        raise ValidationFailed("The WeChat account's templates do not match this mapping.",
+                               details=problems)
+
+
+def create_template(data: dict, *, check_wechat: bool = True) -> SubscribeTemplate:
+    """A new active template for its purpose (409 if the purpose already has one), checked
+    against the WeChat account's templates (422). Audited."""
     check_fields(data["purpose"], data["fields"], data.get("tip"))
     if active_template(data["purpose"]) is not None:
         raise Conflict(f"{data['purpose']} already has an active template; deactivate or "
                        "change it instead.", code="invalid_state")
+    if check_wechat:
+        check_with_wechat(data["template_id"], data["fields"])
     now = clock.now()
     template = SubscribeTemplate(**data, active=True, active_purpose=data["purpose"],
                                  created_at=now, updated_at=now)
@@ -88,16 +125,20 @@ def list_templates(purpose: str | None = None) -> list[SubscribeTemplate]:
 
 
 def update_template(template_pk: int, changes: dict) -> SubscribeTemplate:
-    """Change what is sent (re-checked together): `fields` merges key by key, a key sent as
-    null is removed; `active` false frees the purpose. Audited."""
+    """Change what is sent (re-checked together; a new template id or keys, or reactivating,
+    against the WeChat account too): `fields` merges key by key, a key sent as null is removed;
+    `active` false frees the purpose. Audited."""
     template = get_template(template_pk)
     before = _snapshot(template)
     if "fields" in changes:
         changes = {**changes, "fields": merge_patch(template.fields, changes["fields"])}
     merged = {**before, **changes}
     check_fields(template.purpose, merged["fields"], merged.get("tip"))
-    if merged["active"] and not template.active and active_template(template.purpose):
+    reactivated = merged["active"] and not template.active
+    if reactivated and active_template(template.purpose):
         raise Conflict(f"{template.purpose} already has an active template.", code="invalid_state")
+    if merged["active"] and (reactivated or {"template_id", "fields"} & set(changes)):
+        check_with_wechat(merged["template_id"], merged["fields"])
     for name, value in changes.items():
         setattr(template, name, value)
     template.active_purpose = template.purpose if template.active else None

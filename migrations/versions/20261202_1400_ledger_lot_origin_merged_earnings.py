@@ -3,7 +3,7 @@ from); a merged account keeps no earnings: its monthly tier earnings move to the
 joined and its lifetime_earned (already added there) goes to 0
 
 Revision ID: 1400
-Revises: 1300
+Revises: 1310
 Create Date: 2026-12-02 18:00:00
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '1400'
-down_revision = '1300'
+down_revision = '1310'
 branch_labels = None
 depends_on = None
 

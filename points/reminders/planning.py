@@ -3,8 +3,11 @@
 
 At most once: the reminder is recorded (status `sending`, unique on member, expiry date and
 template) and its consent unit used in a committed transaction BEFORE the message goes out, and
-its outcome is written after. A crash in between can lose a reminder (it stays `sending`) but
-can never send one twice: a rerun skips every member already recorded.
+its outcome is written after. A crash in between can lose a reminder (it stays `sending`, its
+unit used: it may have been sent) but can never send one twice: a rerun skips every member
+already recorded. A message WeChat did not take (`failed`: our template, page, token, IP,
+WeChat busy or silent — never the member's doing) gives its unit back with its outcome; a
+refusal (43101) sets the member's units to zero.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from core import clock
 from core.db import db
 from points.ledger.models import PointsAccount, PointsLot
-from points.reminders.models import REFUSED, SENDING, ExpiryReminder
+from points.reminders.models import FAILED, REFUSED, SENDING, ExpiryReminder
 from wx import templates
 
 PURPOSE = "points_expiring"
@@ -91,8 +94,8 @@ def claim(due: list[tuple[int, int]], day: date, template, recipients) -> tuple[
 
 
 def record_outcomes(outcomes: list[tuple[Claimed, object]], template, recipients) -> dict:
-    """Write each reminder's outcome (a wx.subscribe.Delivery); a refusal also sets
-    the member's consent quota to zero. Returns counts by status."""
+    """Write each reminder's outcome (a wx.subscribe.Delivery); a failure gives the consent
+    unit back, a refusal sets the member's quota to zero. Returns counts by status."""
     groups: dict[tuple, list[int]] = {}
     for claimed, delivery in outcomes:
         groups.setdefault((delivery.status, delivery.errcode), []).append(claimed.reminder_id)
@@ -103,6 +106,8 @@ def record_outcomes(outcomes: list[tuple[Claimed, object]], template, recipients
                            .execution_options(synchronize_session=False))
     refused = [c.member_id for c, d in outcomes if d.status == REFUSED]
     recipients.zero_quota(refused, template.template_id)
+    failed = [c.member_id for c, d in outcomes if d.status == FAILED]
+    recipients.give_back(failed, template.template_id)
     counts: dict[str, int] = {}
     for (status, _errcode), ids in groups.items():
         counts[status] = counts.get(status, 0) + len(ids)

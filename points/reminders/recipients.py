@@ -67,6 +67,17 @@ class Recipients:
                 .values(remaining=0, updated_at=clock.now())
                 .execution_options(synchronize_session=False))
 
+    def give_back(self, member_ids, template_id: str) -> None:
+        """A unit each, for messages WeChat did not take (the member still has that consent)."""
+        member_ids = list(member_ids)
+        if member_ids:
+            db.session.execute(
+                update(SubscribeConsent)
+                .where(SubscribeConsent.template_id == template_id,
+                       SubscribeConsent.member_id.in_(member_ids))
+                .values(remaining=SubscribeConsent.remaining + 1, updated_at=clock.now())
+                .execution_options(synchronize_session=False))
+
     def remaining(self, member_id: int, template_id: str) -> int:
         return db.session.scalar(select(SubscribeConsent.remaining).filter_by(
             member_id=member_id, template_id=template_id)) or 0

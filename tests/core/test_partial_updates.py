@@ -1,12 +1,10 @@
 """A PATCH (and the settings PUT) changes only what it sends, at every depth — checked on every
-admin endpoint that edits nested objects or lists."""
+admin endpoint that edits nested objects or lists (the subscribe templates' in
+tests/wx/test_subscribe_templates.py, beside the WeChat account they are checked against)."""
 from core.auth import issue_member_token
 from core.patching import merge_patch
 
 MAKEUP = {"enabled": True, "cost_points": 20, "per_month": 2}
-TEMPLATE = {"purpose": "points_expiring", "template_id": "tpl-1", "page": "pages/points/index",
-            "fields": {"thing1": "tip", "number2": "points", "date3": "expiry_date"},
-            "tip": "积分即将过期"}
 
 
 def test_merge_patch_merges_objects_at_every_depth_and_null_removes():
@@ -64,17 +62,6 @@ def test_a_gift_patch_keeps_its_defaults_as_they_were(staff_client):
                                              "per_member_limit": 2}).get_json()
     changed = marketer.patch(f"/admin/products/{gift['id']}", {"points_price": 250}).get_json()
     assert (changed["cash_price_fen"], changed["per_member_limit"]) == (990, 2)
-
-
-def test_a_template_patch_changes_only_the_data_keys_it_sends(staff_client):
-    marketer = staff_client("marketer")
-    pk = marketer.post("/admin/subscribe-templates", TEMPLATE).get_json()["id"]
-    path = f"/admin/subscribe-templates/{pk}"
-    changed = marketer.patch(path, {"fields": {"number2": "balance"}}).get_json()
-    assert changed["fields"] == {"thing1": "tip", "number2": "balance", "date3": "expiry_date"}
-    removed = marketer.patch(path, {"fields": {"date3": None}}).get_json()
-    assert removed["fields"] == {"thing1": "tip", "number2": "balance"}
-    assert removed["tip"] == "积分即将过期" and removed["page"] == "pages/points/index"
 
 
 def test_a_settings_put_of_one_field_keeps_the_sections_other_fields(staff_client):

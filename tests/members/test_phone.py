@@ -111,8 +111,89 @@ def test_two_members_binding_one_phone_at_once_one_wins(app, client, wechat):
         token = client.post("/auth/wx-login", {"code": f"fake:o-race{i}"}).get_json()["token"]
         clients.append(ApiClient(app.test_client(), token=token))
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda c: c.post("/me/phone", {"code": "fakephone:13500000000"}),
-                                clients))
+        results = list(pool.map(lambda i: clients[i].post(
+            "/me/phone", {"code": f"fakephone:13500000000:{i}"}), range(2)))  # codes work once
     statuses = sorted(r.status_code for r in results)
     assert statuses == [200, 409]
-    assert db.session.scalar(select(Member.id).filter_by(phone="13500000000")) is not None
+    assert db.session.scalar(select(Member.id).filter_by(phone="+8613500000000")) is not None
+
+
+# --- WeChat's phone codes as they really are: once, 5 minutes, the user's own, any country ---
+
+def test_a_foreign_number_is_kept_with_its_country_code_and_staff_find_it(login, staff_client):
+    _, me = login("o-london")
+    response = me.post("/me/phone", {"code": "fakephone:+44:7700900123"})
+    assert response.status_code == 200 and response.get_json()["phone_masked"] == "+4477****0123"
+    member_id = me.get("/me").get_json()["id"]
+    assert db.session.get(Member, member_id).phone == "+447700900123"  # E.164
+    cashier = staff_client("cashier")
+    for typed in ("%2B447700900123", "0044%207700%20900123", "+447700900123"):  # bare + = space
+        found = cashier.get(f"/staff/members?phone={typed}")
+        assert found.status_code == 200 and found.get_json()["id"] == member_id, typed
+    assert cashier.get("/staff/members?phone=%2B17700900123").status_code == 404
+
+
+def test_the_same_digits_in_two_countries_are_two_numbers(login):
+    _, uk = login("o-uk")
+    _, us = login("o-us")
+    assert uk.post("/me/phone", {"code": "fakephone:+44:7700900123"}).status_code == 200
+    assert us.post("/me/phone", {"code": "fakephone:+1:7700900123"}).status_code == 200
+
+
+def test_a_mainland_number_is_stored_with_86_and_shown_as_before(login, staff_client):
+    _, me = login("o-shanghai")
+    assert me.post("/me/phone", {"code": "fakephone:13812340000"}).get_json()["phone_masked"] \
+        == "138****0000"
+    found = staff_client("cashier").get("/staff/members?phone=13812340000").get_json()
+    assert db.session.get(Member, found["id"]).phone == "+8613812340000"
+
+
+def test_a_reused_phone_code_is_refused(login):
+    _, me = login("o-reuse")
+    assert me.post("/me/phone", {"code": "fakephone:13812340001"}).status_code == 200
+    again = me.post("/me/phone", {"code": "fakephone:13812340001"})
+    assert again.status_code == 422 and "code" in again.get_json()["error"]["details"]
+
+
+def test_a_phone_code_6_minutes_old_is_refused(login, wechat):
+    _, me = login("o-slow")
+    code = wechat.control("POST", "/_fake/phone-codes", {"phone": "13812340002"})["code"]
+    wechat.control("POST", "/_fake/clock", {"advance": 360})
+    response = me.post("/me/phone", {"code": code})
+    assert response.status_code == 422
+    assert me.get("/me").get_json()["phone_masked"] is None
+
+
+def test_the_members_openid_goes_with_the_code_so_another_users_code_is_refused(login, wechat):
+    _, thief = login("o-thief")
+    _, owner = login("o-owner")
+    code = wechat.control("POST", "/_fake/phone-codes",
+                          {"phone": "13812340003", "openid": "o-owner"})["code"]
+    assert thief.post("/me/phone", {"code": code}).status_code == 422
+    assert owner.post("/me/phone", {"code": code}).status_code == 200
+
+
+def test_the_migration_gives_stored_mainland_numbers_their_86(factory):
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from sqlalchemy import text
+
+    path = Path(__file__).parents[2] / "migrations/versions/20261202_1310_members_phone_e164.py"
+    spec = importlib.util.spec_from_file_location("phone_e164", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    mainland, foreign = factory.member(phone="13700000001"), factory.member(phone="+447700900123")
+
+    def phones():  # read past the model, which would give any phone its E.164 form
+        rows = db.session.execute(text("SELECT id, phone FROM members WHERE id IN (:a, :b)"),
+                                  {"a": mainland.id, "b": foreign.id})
+        return dict(rows.all())
+
+    with Operations.context(MigrationContext.configure(db.session.connection())):
+        migration.downgrade()  # as stored before: bare mainland digits
+        assert phones() == {mainland.id: "13700000001", foreign.id: "+447700900123"}
+        migration.upgrade()
+    assert phones() == {mainland.id: "+8613700000001", foreign.id: "+447700900123"}

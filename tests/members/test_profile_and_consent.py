@@ -79,8 +79,9 @@ def test_the_invite_qrcode_carries_the_invite_code_and_is_fetched_from_wechat_on
     invite_code = me.get("/me").get_json()["invite_code"]
     first = me.get("/me/invite-qrcode.png")
     second = me.get("/me/invite-qrcode.png")
-    assert first.status_code == 200 and first.mimetype == "image/png"
-    assert second.data == first.data
+    assert first.status_code == 200 and first.mimetype == "image/jpeg"  # as WeChat made it
+    assert first.data.startswith(b"\xff\xd8\xff")  # the bytes are what the type says
+    assert second.data == first.data and second.mimetype == "image/jpeg"
     assert wechat.calls("/wxa/getwxacodeunlimit") == 1
     [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(first.data)))
     assert decoded.text.endswith(f"scene={invite_code}")
@@ -89,4 +90,18 @@ def test_the_invite_qrcode_carries_the_invite_code_and_is_fetched_from_wechat_on
 def test_the_invite_qrcode_when_wechat_fails_is_502_and_not_cached(me, wechat):
     wechat.fail_path("/wxa/getwxacodeunlimit", times=1, errcode=45009)
     assert me.get("/me/invite-qrcode.png").status_code == 502
+    assert wechat.calls("/wxa/getwxacodeunlimit") == 1  # the day's quota: not retried
     assert me.get("/me/invite-qrcode.png").status_code == 200
+
+
+def test_before_the_first_release_the_invite_code_opens_the_trial_version(me, wechat, app,
+                                                                           monkeypatch):
+    wechat.control("PUT", "/_fake/pages", {"pages": []})  # nothing released yet
+    refused = me.get("/me/invite-qrcode.png")  # release, and WeChat checks the page: 41030
+    assert refused.status_code == 502 and refused.get_json()["error"]["details"]["errcode"] == 41030
+    monkeypatch.setitem(app.config, "WECHAT_ENV_VERSION", "trial")
+    monkeypatch.setitem(app.config, "WECHAT_CHECK_PATH", False)
+    trial = me.get("/me/invite-qrcode.png")
+    assert trial.status_code == 200 and trial.mimetype == "image/jpeg"
+    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(trial.data)))
+    assert decoded.text.startswith("trial:pages/invite/index?")  # the fake draws the version

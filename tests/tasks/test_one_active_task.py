@@ -67,7 +67,7 @@ def test_reactivating_an_old_task_while_another_is_active_is_409(staff_client):
 
 
 def test_the_migration_keeps_the_newest_of_two_active_tasks():
-    path = next(Path(__file__).parents[2].glob("migrations/versions/*_1300_*.py"))
+    path = next(Path(__file__).parents[2].glob("migrations/versions/*_1300_tasks_*.py"))
     spec = importlib.util.spec_from_file_location("migration_1300", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

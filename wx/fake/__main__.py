@@ -13,7 +13,10 @@ from wx.fake.routes import create_fake_app
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Fake WeChat server API")
+    import wx.fake
+
+    parser = argparse.ArgumentParser(prog="python -m wx.fake", description=wx.fake.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8800)
     parser.add_argument("--app", action="append", default=[], metavar="APPID=SECRET",

@@ -11,11 +11,13 @@ import time
 
 from flask import Flask, Response, request
 
+from wx.fake.account import released
 from wx.fake.control import register_control
-from wx.fake.images import qr_png
+from wx.fake.images import CONTENT_TYPE as JPEG, qr_jpeg
+from wx.fake.messages import checked_token, register_messages
 from wx.fake.replies import error_reply, json_body, json_reply, ok_reply
-from wx.fake.rules import (ENV_VERSIONS, LANGS, LOGIN_CODE, MINIPROGRAM_STATES, PHONE_CODE,
-                           SCENE, TOKEN_TTL, data_error)
+from wx.fake.rules import (EARLY_ROTATION, ENV_VERSIONS, LOGIN_CODE, PHONE_CODE, PHONE_CODE_TTL,
+                           SCENE, TOKEN_TTL, phone_of)
 from wx.fake.state import FakeState
 
 
@@ -27,6 +29,7 @@ def create_fake_app(appid_secrets=None):
     _register_hooks(app, state)
     _register_auth(app, state)
     _register_wxa(app, state)
+    register_messages(app, state)
     register_control(app, state)
     return app
 
@@ -40,15 +43,19 @@ def _register_hooks(app, state):
         with state.lock:
             state.calls[path] = state.calls.get(path, 0) + 1
             rule = state.take_failure(path)
-        if rule is None:
-            return None
-        if rule.get("delay_ms"):
-            time.sleep(rule["delay_ms"] / 1000.0)
-        if rule.get("status"):
-            return Response(b"", status=rule["status"], content_type="text/plain")
-        if rule.get("errcode") is not None:
-            return error_reply(rule["errcode"], rule.get("errmsg"))
-        return None
+        if rule is not None:
+            if rule.get("delay_ms"):
+                time.sleep(rule["delay_ms"] / 1000.0)
+            if rule.get("status"):
+                return Response(b"", status=rule["status"], content_type="text/plain")
+            if rule.get("errcode") is not None:
+                return error_reply(rule["errcode"], rule.get("errmsg"))
+        with state.lock:
+            not_whitelisted = state.ip_error(request.remote_addr)
+            over_quota = None if not_whitelisted else state.quota_error(path)
+        if not_whitelisted:
+            return error_reply(40164, not_whitelisted)
+        return error_reply(over_quota) if over_quota else None
 
     @app.errorhandler(404)
     def unknown_path(_exc):
@@ -57,15 +64,6 @@ def _register_hooks(app, state):
     @app.errorhandler(405)
     def wrong_method(_exc):
         return error_reply(43002 if request.method == "GET" else 43001)
-
-
-def _checked_token(state):
-    """(appid, None) for a usable ?access_token=, else (None, error response)."""
-    token = request.args.get("access_token", "")
-    with state.lock:
-        code = state.token_error(token)
-        appid = None if code else state.tokens[token]["appid"]
-    return (None, error_reply(code)) if code else (appid, None)
 
 
 def _register_auth(app, state):
@@ -94,14 +92,7 @@ def _register_auth(app, state):
             code = state.check_app(appid, body.get("secret"))
             if code:
                 return error_reply(code)
-            current = state.stable.get(appid)
-            if force and current:
-                state.tokens.pop(current, None)   # force_refresh kills the old token
-            elif current and state.live_token(current):
-                left = int(state.tokens[current]["expires_at"] - time.time())
-                return json_reply({"access_token": current, "expires_in": left})
-            state.stable[appid] = state.issue_token(appid)
-            return json_reply({"access_token": state.stable[appid], "expires_in": TOKEN_TTL})
+            return _stable_token(state, appid, force)
 
     @app.get("/sns/jscode2session")
     def jscode2session():
@@ -119,6 +110,8 @@ def _register_auth(app, state):
             if code in state.used_codes:
                 return error_reply(40163)
             state.used_codes.add(code)
+            if m.group(1) in state.blocked:
+                return error_reply(40226)
         result = {"openid": m.group(1),
                   "session_key": base64.b64encode(os.urandom(16)).decode()}
         if m.group(2):
@@ -126,70 +119,77 @@ def _register_auth(app, state):
         return json_reply(result)
 
 
+def _stable_token(state, appid, force):
+    """Normal mode: the current token while more than 5 minutes are left, then a new one (the
+    old one lives out its time). force_refresh: a new one and the old one dies — at most 20 a
+    day (45009), and within 30 s of the last one the current token comes back unchanged."""
+    current = state.stable.get(appid)
+    live = current and state.live_token(current)
+    if force:
+        refused = state.force_refresh_error(appid)
+        if refused == "keep" and live:
+            return json_reply({"access_token": current, "expires_in": state.seconds_left(current)})
+        if refused and refused != "keep":
+            return error_reply(refused)
+        state.tokens.pop(current, None)
+    elif live and state.seconds_left(current) > EARLY_ROTATION:
+        return json_reply({"access_token": current, "expires_in": state.seconds_left(current)})
+    state.stable[appid] = state.issue_token(appid)
+    return json_reply({"access_token": state.stable[appid], "expires_in": TOKEN_TTL})
+
+
 def _register_wxa(app, state):
     @app.post("/wxa/business/getuserphonenumber")
     def phone_number():
-        appid, error = _checked_token(state)
+        appid, error = checked_token(state)
         if error:
             return error
         body = json_body()
         if body is None:
             return error_reply(47001)
-        m = PHONE_CODE.fullmatch(str(body.get("code") or ""))
-        if not m:
-            return error_reply(40029)
-        phone = m.group(1)
+        code, openid = str(body.get("code") or ""), body.get("openid")
+        m = PHONE_CODE.fullmatch(code)
+        with state.lock:
+            if not m or not _phone_code_usable(state, code, openid):
+                return error_reply(40029)
+            state.used_phone_codes.add(code)
+        country, number = phone_of(m)
         return ok_reply(phone_info={
-            "phoneNumber": phone, "purePhoneNumber": phone, "countryCode": "86",
-            "watermark": {"timestamp": int(time.time()), "appid": appid}})
+            "phoneNumber": number if country == "86" else f"+{country}{number}",
+            "purePhoneNumber": number, "countryCode": country,
+            "watermark": {"timestamp": int(state.now()), "appid": appid}})
 
     @app.post("/wxa/getwxacodeunlimit")
     def wxacode_unlimit():
-        _appid, error = _checked_token(state)
+        _appid, error = checked_token(state)
         if error:
             return error
         body = json_body()
-        if body is None:
-            return error_reply(47001)
+        if body is None or not isinstance(body.get("check_path", True), bool):
+            return error_reply(47001)   # check_path "false" (a string) is a format error
         scene, page = str(body.get("scene", "")), str(body.get("page") or "")
         if not SCENE.fullmatch(scene):
             return error_reply(40169)
-        if page.startswith("/") or "?" in page:
-            return error_reply(41030)
         if body.get("env_version", "release") not in ENV_VERSIONS:
             return error_reply(40097)
-        return Response(qr_png(f"{page}?scene={scene}"), content_type="image/png")
-
-    @app.post("/cgi-bin/message/subscribe/send")
-    def subscribe_send():
-        _appid, error = _checked_token(state)
-        if error:
-            return error
-        body = json_body()
-        if body is None:
-            return error_reply(47001)
-        return _subscribe_send(state, body)
+        if page.startswith("/") or "?" in page:
+            return error_reply(41030)
+        with state.lock:
+            unreleased = page and body.get("check_path", True) and not released(state.pages, page)
+        if unreleased:
+            return error_reply(41030)
+        version = body.get("env_version", "release")   # in the picture, for developers' eyes
+        return Response(qr_jpeg(f"{version}:{page}?scene={scene}"), content_type=JPEG)
 
 
-def _subscribe_send(state, body):
-    touser, template_id = body.get("touser"), body.get("template_id")
-    if not touser or not isinstance(touser, str):
-        return error_reply(40003)
-    if not template_id or not isinstance(template_id, str):
-        return error_reply(40037)
-    mp_state = body.get("miniprogram_state") or "formal"
-    if mp_state not in MINIPROGRAM_STATES:
-        return error_reply(47003, "argument invalid! miniprogram_state invalid")
-    if (body.get("lang") or "zh_CN") not in LANGS:
-        return error_reply(47003, "argument invalid! lang invalid")
-    problem = data_error(body.get("data"))
-    if problem:
-        return error_reply(47003, problem)
-    with state.lock:
-        if state.refused(touser, template_id):
-            return error_reply(43101)
-        state.messages.append({"touser": touser, "template_id": template_id,
-                               "data": body["data"], "page": body.get("page"),
-                               "miniprogram_state": mp_state})
-        state.msgid += 1
-        return ok_reply(msgid=state.msgid)
+def _phone_code_usable(state, code, openid):
+    """Once only; one issued by POST /_fake/phone-codes also within 5 minutes and, when the
+    request names an openid, only for the user it was issued to."""
+    if code in state.used_phone_codes:
+        return False
+    issued = state.phone_codes.get(code)
+    if issued is None:
+        return True
+    if state.now() - issued["issued_at"] > PHONE_CODE_TTL:
+        return False
+    return not (openid and issued.get("openid") and openid != issued["openid"])

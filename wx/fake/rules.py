@@ -9,6 +9,11 @@ import datetime as dt
 import re
 
 TOKEN_TTL = 7200   # seconds an access token lives, as WeChat's do
+EARLY_ROTATION = 300   # stable_token hands out a new token when the current one has less left
+FORCE_REFRESH_PER_DAY = 20   # stable_token force_refresh: at most this many a day …
+FORCE_REFRESH_SPACING = 30   # … and this many seconds apart (sooner: the current token, as is)
+PHONE_CODE_TTL = 300   # a getPhoneNumber code works once, within 5 minutes
+DAY_OFFSET = 8 * 3600   # WeChat's quotas reset at midnight, Beijing time
 
 ERRMSG = {
     -1: "system error",
@@ -16,13 +21,16 @@ ERRMSG = {
     40002: "invalid grant_type",
     40003: "invalid openid",
     40013: "invalid appid",
+    40014: "invalid access_token",
     40029: "invalid code",
     40037: "invalid template_id",
     40066: "invalid url",
     40097: "invalid args",
     40125: "invalid appsecret",
     40163: "code been used",
+    40164: "invalid ip, not in whitelist",
     40169: "invalid length for scene, or the data is not json string",
+    40226: "high risk user, login blocked",
     41001: "access_token missing",
     41002: "appid missing",
     41004: "appsecret missing",
@@ -41,7 +49,10 @@ ERRMSG = {
 #: fake:<openid>[:<unionid>[:<nonce>]] (an empty unionid means none; the nonce makes another
 #: one-time code for the same user, as wx.login() gives a new code each time)
 LOGIN_CODE = re.compile(r"fake:([^:]+)(?::([^:]*))?(?::([^:]+))?")
-PHONE_CODE = re.compile(r"fakephone:([0-9]{11})")
+#: fakephone:<11 digits> (a mainland number) or fakephone:+<country code>:<number>, each with
+#: an optional :<nonce> making another one-time code for the same number
+PHONE_CODE = re.compile(
+    r"fakephone:(?:\+([0-9]{1,3}):([0-9]{4,14})|([0-9]{11}))(?::([0-9A-Za-z_-]{1,32}))?")
 SCENE = re.compile(r"[0-9a-zA-Z!#$&'()*+,/:;=?@\-._~]{1,32}")
 ENV_VERSIONS = {"release", "trial", "develop"}
 MINIPROGRAM_STATES = {"developer", "trial", "formal"}
@@ -142,3 +153,21 @@ def failure_rule(body):
     except (TypeError, ValueError):
         return "times, errcode, status and delay_ms must be integers"
     return rule if rule["times"] > 0 else "times must be positive"
+
+
+def phone_of(match) -> tuple[str, str]:
+    """(country code, number without it) of a PHONE_CODE match."""
+    return (match.group(1), match.group(2)) if match.group(1) else ("86", match.group(3))
+
+
+def quota_rule(body):
+    """Validated POST /_fake/quota rule ({path, daily?, per_minute?}), or an error string."""
+    if not body or not body.get("path"):
+        return "path required"
+    try:
+        rule = {k: int(body[k]) for k in ("daily", "per_minute") if body.get(k) is not None}
+    except (TypeError, ValueError):
+        return "daily and per_minute must be integers"
+    if not rule or min(rule.values()) < 0:
+        return "daily or per_minute required, not negative"
+    return rule

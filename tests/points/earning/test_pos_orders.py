@@ -60,7 +60,7 @@ def test_an_unknown_phone_registers_a_customer_at_this_store(shop, settings):
     settings(registration_bonus=100)
     body = pos.post("/pos/orders", order(phone="13912345678")).get_json()
     assert body["points_earned"] == 123 and body["balance"] == 223
-    member = db.session.scalars(select(Member).filter_by(phone="13912345678")).one()
+    member = db.session.scalars(select(Member).filter_by(phone="+8613912345678")).one()  # E.164
     assert member.origin == ORIGIN_STORE and member.registered_store_id == store.id
     again = pos.post("/pos/orders", order(order_no="A-2", phone="13912345678")).get_json()
     assert again["balance"] == 346  # the same customer, no second registration bonus

@@ -237,3 +237,93 @@ def test_two_runs_racing_for_the_same_members_send_each_reminder_once(app, facto
     received = [m["touser"] for m in fake_wechat.messages()]
     assert sorted(received) == sorted(map(openid_of, members))  # each exactly once
     assert sum(r.get("sent", 0) for r in results) == 20
+
+
+# --- consent is used only by a message WeChat took -------------------------------------------
+
+def test_a_wrong_key_is_refused_at_configuration_and_forced_through_keeps_the_consent(
+        factory, fake_wechat):
+    from core.errors import ValidationFailed
+    from tests.reminder_fixtures import FIELDS
+    from wx import templates
+
+    wrong = {**FIELDS, "number5": FIELDS["number4"]}
+    del wrong["number4"]
+    with pytest.raises(ValidationFailed):
+        make_template(fields=wrong)
+    templates.create_template({"purpose": "points_expiring", "template_id": TEMPLATE_ID,
+                               "page": "pages/points/index", "fields": wrong, "tip": "快兑换"},
+                              check_wechat=False)  # forced through
+    db.session.commit()
+    member = expiring_member(factory, consent=1)
+
+    assert remind() == {"expiry_date": "2026-03-08", "batches": 1, "failed": 1}
+    assert fake_wechat.messages() == []
+    assert db.session.scalar(select(ExpiryReminder.errcode)) == 47003
+    assert Recipients().remaining(member.id, TEMPLATE_ID) == 1  # given back
+
+
+def _template_deleted(fake):
+    fake.control("DELETE", f"/_fake/templates/{TEMPLATE_ID}")
+
+
+def _page_unreleased(fake):
+    fake.control("PUT", "/_fake/pages", {"pages": ["pages/index/index"]})
+
+
+def _not_whitelisted(fake):
+    fake.control("PUT", "/_fake/ip-whitelist", {"ips": ["203.0.113.7"]})
+
+
+@pytest.mark.parametrize("wechat_breaks, errcode", [
+    (_template_deleted, 40037),
+    (_page_unreleased, 41030),
+    (_not_whitelisted, 40164),
+    (lambda fake: fake.fail(times=50, errcode=-1), -1),
+    (lambda fake: fake.fail(times=50, status=502), -2),
+    (lambda fake: fake.control("POST", "/_fake/quota", {
+        "path": "/cgi-bin/message/subscribe/send", "daily": 0}), 45009),
+])
+def test_a_send_failing_for_a_reason_not_the_members_gives_the_consent_back(
+        factory, fake_wechat, wechat_breaks, errcode):
+    make_template()
+    member = expiring_member(factory, consent=2)
+    make_sender().access_token()  # a token from before WeChat broke
+    wechat_breaks(fake_wechat)
+
+    assert remind()["failed"] == 1
+    assert db.session.scalar(select(ExpiryReminder.errcode)) == errcode
+    assert Recipients().remaining(member.id, TEMPLATE_ID) == 2
+
+
+def test_a_refusal_still_sets_the_consent_to_zero_and_a_send_uses_one(factory, fake_wechat):
+    make_template()
+    refusing, accepting = expiring_member(factory, consent=3), expiring_member(factory, consent=3)
+    fake_wechat.refuse(openid_of(refusing))
+
+    assert remind() == {"expiry_date": "2026-03-08", "batches": 1, "refused": 1, "sent": 1}
+    assert Recipients().remaining(refusing.id, TEMPLATE_ID) == 0
+    assert Recipients().remaining(accepting.id, TEMPLATE_ID) == 2
+
+
+def test_a_token_invalid_40014_is_refreshed_once_for_a_reminder(factory, fake_wechat):
+    make_template()
+    expiring_member(factory)
+    make_sender().access_token()
+    fake_wechat.expire_tokens(errcode=40014)
+
+    assert remind()["sent"] == 1
+    assert fake_wechat.calls() == 2
+
+
+def test_a_token_refresh_wechat_refuses_fails_the_message_not_the_batch(factory, fake_wechat):
+    make_template()
+    first, second = expiring_member(factory), expiring_member(factory)
+    make_sender().access_token()
+    fake_wechat.fail(times=1, errcode=40001)  # the token is refused, and a new one …
+    _not_whitelisted(fake_wechat)              # … is refused to this server (40164)
+
+    assert remind() == {"expiry_date": "2026-03-08", "batches": 1, "failed": 2}
+    assert Recipients().remaining(first.id, TEMPLATE_ID) == 1
+    assert Recipients().remaining(second.id, TEMPLATE_ID) == 1
+    assert statuses() == {first.id: "failed", second.id: "failed"}  # none left `sending`

@@ -77,6 +77,41 @@ def test_a_worker_killed_mid_batch_and_rerun_sends_no_duplicate(app, factory, fa
     assert sum(1 for s in status.values() if s == "sent") >= len(members) - 4
 
 
+def test_a_worker_killed_between_claim_and_send_loses_at_most_and_gives_back_only_failures(
+        app, factory, fake_wechat):
+    """The first claim's sends fail (47003: not the members' doing) and give their consent
+    back; the worker dies while the second claim is in flight: those stay `sending`, their
+    consent used (a message may have gone), and a rerun sends nobody anything twice."""
+    from points.reminders.recipients import Recipients
+    from tests.reminder_fixtures import TEMPLATE_ID
+
+    make_template()
+    members = [expiring_member(factory, consent=1) for _ in range(8)]
+    fake_wechat.fail(times=4, errcode=47003)
+    fake_wechat.fail(times=1000, delay_ms=3000)  # then a slow WeChat: time to kill mid-send
+    plan_reminders(AS_OF, enqueue_batches=True)
+    worker = start_worker(app, "--burst", REMINDER_CLAIM_SIZE=4, REMINDER_SEND_THREADS=1)
+    wait_until(lambda: reminder_statuses() == Counter(failed=4, sending=4))
+    kill_hard(worker)
+
+    fake_wechat.server.state.failures.clear()
+    assert plan_reminders(AS_OF, enqueue_batches=True)["batches"] == 0  # all recorded
+    run_burst(app)
+
+    assert reminder_statuses() == Counter(failed=4, sending=4)
+    received = Counter(m["touser"] for m in fake_wechat.messages())
+    assert not received or max(received.values()) == 1  # the one in flight may have gone, once
+    status = {r.member_id: r.status for r in db.session.scalars(select(ExpiryReminder))}
+    left = {m.id: Recipients().remaining(m.id, TEMPLATE_ID) for m in members}
+    assert all(left[m] == (1 if s == "failed" else 0) for m, s in status.items())
+
+
+def reminder_statuses() -> Counter:
+    db.session.rollback()  # a fresh snapshot: the worker commits in another process
+    return Counter(dict(db.session.execute(
+        select(ExpiryReminder.status, func.count()).group_by(ExpiryReminder.status)).all()))
+
+
 def test_the_expiry_sweep_runs_under_the_worker(app, factory):
     for _ in range(5):
         factory.member(points=10)
