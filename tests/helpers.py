@@ -1,11 +1,10 @@
 """Clients for tests: JSON in and out, bearer tokens, POS signatures."""
-import hashlib
 import json
-import time
 import uuid
 
 from werkzeug.urls import iri_to_uri
 
+from core import clock
 from core.auth import sign, signing_message
 
 
@@ -50,7 +49,7 @@ class PosClient:
 
     def signed_headers(self, method, path, body: bytes, *, timestamp=None, nonce=None,
                        secret=None):
-        ts = str(int(timestamp if timestamp is not None else time.time()))
+        ts = str(int(timestamp if timestamp is not None else clock.now().timestamp()))
         nonce = nonce or uuid.uuid4().hex
         message = signing_message(method, path, ts, nonce, body)
         return {"X-Api-Key": self.key_id, "X-Timestamp": ts, "X-Nonce": nonce,

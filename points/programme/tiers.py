@@ -81,6 +81,7 @@ def move_earnings(source_id: int, target_id: int, now: datetime) -> None:
         db.session.execute(upsert, {"member_id": target_id, "month": month, "points": points})
     db.session.execute(delete(EarnedMonth).where(EarnedMonth.member_id == source_id)
                        .execution_options(synchronize_session=False))
+    _set_tier(source_id, None)  # a merged member holds nothing, a tier included
     upgrade(target_id, _tier_code(target_id), earned_in_window(target_id, now))
 
 
@@ -160,7 +161,6 @@ def _code(tier) -> str | None:
 def _review(member_id: int, now: datetime, tiers) -> int:
     """One member's tier from their earnings, under the account lock credits take: 1 if it
     changed."""
-    from members.models import Member
     from points.ledger.models import PointsAccount
 
     db.session.execute(select(PointsAccount.member_id)
@@ -168,11 +168,17 @@ def _review(member_id: int, now: datetime, tiers) -> int:
     code = _code(tier_for_points(earned_in_window(member_id, now), tiers))
     if _tier_code(member_id) == code:
         return 0
+    _set_tier(member_id, code)
+    return 1
+
+
+def _set_tier(member_id: int, code: str | None) -> None:
+    from members.models import Member
+
     db.session.execute(update(Member.__table__).where(Member.__table__.c.id == member_id)
                        .values(tier_code=code))
     if (member := loaded(Member, member_id)) is not None:
         mark_written(member, tier_code=code)
-    return 1
 
 
 def points_to_next(member_tier_code, earned: int, tiers=None):
