@@ -4,8 +4,9 @@ the wrong member, points counted twice). Set-based, for one chunk of accounts at
 4. a merged account holds nothing — balance 0, lifetime_earned 0, no monthly earnings — and has
    no entry after its merge_out (its points, and every later change to them, are on the member
    it joined: an order's net points sit on the account its member resolves to);
-5. a credit is never taken back beyond what is left of it: reversed + expired ≤ credited,
-   counting the lots that descend from its own (moved by a merge, returned after one);
+5. a credit is never taken back beyond what was left of it: its reversals plus what had expired
+   of it before the last of them ≤ credited, counting the lots that descend from its own (moved
+   by a merge, returned after one);
 6. an account's lifetime_earned and its monthly tier earnings both equal what the journal
    says was earned — earning credits, less reversals of them and clawbacks — by the member and
    by every member merged into it;
@@ -62,27 +63,28 @@ def _merged_hold_nothing(merged, accounts) -> list[dict]:
 def _over_reversed(ids) -> list[dict]:
     credit, rev = aliased(PointsEntry), aliased(PointsEntry)
     rows = db.session.execute(
-        select(credit.member_id, credit.id, credit.delta, -func.sum(rev.delta))
+        select(credit.member_id, credit.id, credit.delta, -func.sum(rev.delta), func.max(rev.id))
         .join(rev, and_(rev.ref_type == "entry", rev.ref_id == cast(credit.id, _ref_type()),
                         rev.kind == "reverse"))
         .where(credit.member_id.in_(ids), credit.delta > 0)
         .group_by(credit.member_id, credit.id, credit.delta)).all()
     if not rows:
         return []
-    expired = _expired_by_credit([r[1] for r in rows])
+    expired = _expired_by_credit({r[1]: r[4] for r in rows})
     return [_problem(m, "reversed + expired ≤ credited", int(reversed_) + expired.get(e, 0), delta,
                      entry_id=e, reversed=int(reversed_), expired=expired.get(e, 0))
-            for m, e, delta, reversed_ in rows if int(reversed_) + expired.get(e, 0) > delta]
+            for m, e, delta, reversed_, _last in rows if int(reversed_) + expired.get(e, 0) > delta]
 
 
 def _ref_type():
     return PointsEntry.__table__.c.ref_id.type
 
 
-def _expired_by_credit(credit_ids) -> dict[int, int]:
-    """credit entry id → points expired from its lot and the lots descending from it."""
+def _expired_by_credit(last_reversal: dict[int, int]) -> dict[int, int]:
+    """credit entry id → points expired from its lot and the lots descending from it before its
+    last reversal (`last_reversal`: credit id → that reversal's entry id)."""
     root = dict(db.session.execute(select(PointsLot.id, PointsLot.entry_id).where(
-        PointsLot.entry_id.in_(credit_ids), PointsLot.origin_lot_id.is_(None))).all())
+        PointsLot.entry_id.in_(list(last_reversal)), PointsLot.origin_lot_id.is_(None))).all())
     frontier = list(root)
     for _ in range(5):  # merges do not chain far
         children = db.session.execute(select(PointsLot.id, PointsLot.origin_lot_id)
@@ -92,13 +94,14 @@ def _expired_by_credit(credit_ids) -> dict[int, int]:
         if not frontier:
             break
     expired = db.session.execute(
-        select(PointsAllocation.lot_id, func.sum(PointsAllocation.amount))
+        select(PointsAllocation.lot_id, PointsEntry.id, PointsAllocation.amount)
         .join(PointsEntry, PointsEntry.id == PointsAllocation.entry_id)
-        .where(PointsAllocation.lot_id.in_(list(root)), PointsEntry.kind == "expire")
-        .group_by(PointsAllocation.lot_id)).all()
+        .where(PointsAllocation.lot_id.in_(list(root)), PointsEntry.kind == "expire")).all()
     totals: dict[int, int] = {}
-    for lot_id, points in expired:
-        totals[root[lot_id]] = totals.get(root[lot_id], 0) + int(points)
+    for lot_id, expire_id, points in expired:
+        credit_id = root[lot_id]
+        if expire_id < last_reversal[credit_id]:
+            totals[credit_id] = totals.get(credit_id, 0) + int(points)
     return totals
 
 

@@ -33,6 +33,7 @@ def reverse(entry_id: int, *, key: str, amount: int | None = None, reason=None,
     account = lock_account(member_id)
     if (entry := _replayed(key, original, member_id)) is not None:
         return entry
+    expire_member_due(account, clock.now())  # what is due has left: never taken back as well
     left = reversible(original)
     amount = left if amount is None else amount
     if amount <= 0 or amount > left:

@@ -132,11 +132,13 @@ def upgrade(member_id: int, tier_code: str | None, earned: int) -> str | None:
     return reached.code
 
 
-def review_chunk(now: datetime, after_member_id: int = 0, limit: int = 1000):
-    """Set each member's tier to what the last 12 months earned (may lower it). One chunk of
-    members per call: returns (members changed, next cursor or None). The chunk is read without
-    locks; a member whose tier looks due to change is decided again under their account lock,
-    on earnings read then (an order in flight cannot be reviewed away)."""
+def review_chunk(now: datetime, after_member_id: int = 0, limit: int = 1000, *,
+                 raise_only: bool = False):
+    """Set each member's tier to what the last 12 months earned (may lower it; `raise_only`:
+    only raise it, as a credit would). One chunk of members per call: returns (members changed,
+    next cursor or None). The chunk is read without locks; a member whose tier looks due to
+    change is decided again under their account lock, on earnings read then (an order in flight
+    cannot be reviewed away)."""
     from members.models import Member
 
     tiers = active_tiers()
@@ -149,24 +151,33 @@ def review_chunk(now: datetime, after_member_id: int = 0, limit: int = 1000):
         .where(EarnedMonth.member_id.in_([r.id for r in rows]),
                EarnedMonth.month >= first_month_of_window(now))
         .group_by(EarnedMonth.member_id)).all())
-    changed = sum(_review(r.id, now, tiers) for r in rows
-                  if _code(tier_for_points(max(int(earned.get(r.id, 0)), 0), tiers)) != r.tier_code)
+    changed = sum(_review(r.id, now, tiers, lower=not raise_only) for r in rows
+                  if _due(r.tier_code, tier_for_points(max(int(earned.get(r.id, 0)), 0), tiers),
+                          tiers, raise_only))
     return changed, rows[-1].id
+
+
+def _due(code, reached, tiers, raise_only) -> bool:
+    if not raise_only:
+        return _code(reached) != code
+    threshold = {t.code: t.threshold_points for t in tiers}
+    return reached is not None and threshold.get(code, -1) < reached.threshold_points
 
 
 def _code(tier) -> str | None:
     return tier.code if tier else None
 
 
-def _review(member_id: int, now: datetime, tiers) -> int:
+def _review(member_id: int, now: datetime, tiers, lower: bool = True) -> int:
     """One member's tier from their earnings, under the account lock credits take: 1 if it
-    changed."""
+    changed (never lowered unless `lower`)."""
     from points.ledger.models import PointsAccount
 
     db.session.execute(select(PointsAccount.member_id)
                        .where(PointsAccount.member_id == member_id).with_for_update())
-    code = _code(tier_for_points(earned_in_window(member_id, now), tiers))
-    if _tier_code(member_id) == code:
+    reached = tier_for_points(earned_in_window(member_id, now), tiers)
+    code, current = _code(reached), _tier_code(member_id)
+    if current == code or not (lower or _due(current, reached, tiers, raise_only=True)):
         return 0
     _set_tier(member_id, code)
     return 1
@@ -200,6 +211,7 @@ def create_tier(code, name, threshold_points, multiplier_percent) -> Tier:
     except IntegrityError:
         raise Conflict(f"Tier code {code} is taken.", code="invalid_state") from None
     audit.record("tier.create", "tier", code, after=_snapshot(tier))
+    _raise_members_after_commit()
     return tier
 
 
@@ -217,7 +229,23 @@ def update_tier(code, changes: dict) -> Tier:
         setattr(tier, name, value)
     db.session.flush()
     audit.record("tier.update", "tier", code, before=before, after=_snapshot(tier))
+    if _may_raise(before, _snapshot(tier)):
+        _raise_members_after_commit()
     return tier
+
+
+def _may_raise(before: dict, after: dict) -> bool:
+    """A lower threshold, a tier (re)activated or deactivated: some members now reach a tier
+    above the one they hold. Raising a threshold lowers no one until the review."""
+    return (after["threshold_points"] < before["threshold_points"]
+            or after["active"] != before["active"])
+
+
+def _raise_members_after_commit() -> None:
+    """Members move up at once when a tier becomes easier to reach, as they do on a credit."""
+    from core.worker import enqueue_after_commit
+
+    enqueue_after_commit("points.programme.jobs:raise_tiers")
 
 
 def _snapshot(tier):

@@ -338,3 +338,17 @@ def test_a_referral_paid_for_an_existing_customer_is_taken_back_when_binding_sho
     taken = db.session.scalars(select(PointsEntry.reason).filter_by(kind="reverse")).all()
     assert taken == ["邀请奖励扣回：被邀请人是已有顾客"] * 2
     assert_ledger_consistent()
+
+
+def test_a_refund_never_takes_points_that_are_due_but_not_swept_yet(shop, factory, settings):
+    """Found by the state machine: the refund counted what had expired before the points due
+    were expired by the refund itself."""
+    settings(expiry={"mode": "fixed_days", "days": 30})
+    _store, pos = shop
+    member = factory.member()
+    clock.set(datetime(2026, 3, 1, 12, tzinfo=SH))
+    pay(pos, "OLD", 100, member_no=member.member_no)
+    clock.set(datetime(2026, 4, 15, 12, tzinfo=SH))  # due, and the nightly sweep has not run
+    assert refund(pos, "OLD", 100)["points_reversed"] == 0
+    assert balance(member.id) == 0
+    assert_ledger_consistent()
