@@ -46,6 +46,16 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
     MAX_CONTENT_LENGTH = 1024 * 1024
+    #: the staff console's session cookie (the API uses no cookie): sent only over HTTPS (set
+    #: CONSOLE_COOKIE_SECURE=0 only for plain-HTTP development on another host than localhost),
+    #: never to scripts, never on a request another site starts
+    SESSION_COOKIE_NAME = "jifen_console"
+    SESSION_COOKIE_PATH = "/console"
+    SESSION_COOKIE_SECURE = os.environ.get("CONSOLE_COOKIE_SECURE", "1") == "1"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+    #: a console session ends after this many seconds without a click (and with the staff token)
+    CONSOLE_IDLE_TIMEOUT = _int("CONSOLE_IDLE_TIMEOUT", 30 * 60)
     #: expiry reminders: members per job, claimed (recorded) per transaction, parallel sends,
     #: retries of a busy WeChat (-1, network) with exponential backoff from this many seconds
     REMINDER_BATCH_SIZE = _int("REMINDER_BATCH_SIZE", 1000)
