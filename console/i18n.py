@@ -13,7 +13,8 @@ from babel.messages.pofile import read_po, write_po
 from console.translations.zh_CN import ZH_CN
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-CATALOGUES = {"zh_CN": ZH_CN, "en": {}}  # en: the msgids are English
+#: folder (Babel's name of the locale: zh_CN is zh_Hans_CN) → translations; en: the msgids are English
+CATALOGUES = {"zh_Hans_CN": ZH_CN, "en": {}}
 
 
 def build(locale: str):
@@ -39,7 +40,7 @@ def main(argv) -> int:
     problems = []
     for locale in CATALOGUES:
         catalog, folder = build(locale), TRANSLATIONS / locale / "LC_MESSAGES"
-        if locale == "zh_CN":
+        if locale == "zh_Hans_CN":
             problems += [f"zh_CN: no translation for {m!r}" for m in missing(catalog)]
         mo = _bytes(write_mo, catalog)
         if "--check" in argv:
