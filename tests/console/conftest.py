@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import g
+from flask_babel import refresh
 from werkzeug.serving import make_server
 
 from tests.test_nginx import free_port
@@ -20,8 +22,16 @@ PASSWORD = "password-123"
 
 
 def csrf_token(response) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                     response.get_data(as_text=True)).group(1)
+    field = re.search(r'<input[^>]*name="csrf_token"[^>]*>', response.get_data(as_text=True))
+    return re.search(r'value="([^"]+)"', field.group(0)).group(1)
+
+
+def _fresh_g():
+    """Requests of a test client share the test's app context, so `g` would carry one
+    request's CSRF token and caller into the next (a server gives each request its own)."""
+    for name in ("csrf_token", "staff", "store"):
+        g.pop(name, None)
+    refresh()  # flask-babel's locale, cached on the app context too
 
 
 class Console:
@@ -31,6 +41,7 @@ class Console:
         self.client, self.token = client, None
 
     def get(self, path, **kwargs):
+        _fresh_g()
         response = self.client.get(path, **kwargs)
         if 'name="csrf_token"' in response.get_data(as_text=True):
             self.token = csrf_token(response)
@@ -38,13 +49,16 @@ class Console:
 
     def post(self, path, data=None, csrf=True, **kwargs):
         data = dict(data or {})
+        _fresh_g()
         if csrf:
-            data.setdefault("csrf_token", self.token or csrf_token(self.client.get("/console/sign-in")))
+            data.setdefault("csrf_token", self.token or csrf_token(self.get("/console/sign-in")))
         return self.client.post(path, data=data, **kwargs)
 
     def sign_in(self, username, password=PASSWORD):
         self.get("/console/sign-in")
-        return self.post("/console/sign-in", {"username": username, "password": password})
+        response = self.post("/console/sign-in", {"username": username, "password": password})
+        self.token = None  # signing in starts a new session, with a new CSRF secret
+        return response
 
 
 @pytest.fixture
