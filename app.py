@@ -162,4 +162,5 @@ if __name__ == "__main__":
     from core.embedded import run_embedded
     from wx.fake.server import start_for_embedded
 
-    run_embedded(create_app, services=[start_for_embedded])
+    run_embedded(create_app, services=[start_for_embedded],
+                 pages=[("Console", "/console/ (staff: the demo logins below)")])
