@@ -112,6 +112,7 @@ def test_a_refund_takes_back_the_points_in_proportion(live_server, browser_page,
     expect(page.locator("[data-balance]")).to_have_text("1100")
 
     page.click("header >> text=退款")
+    expect(page.locator("h1")).to_contain_text("本店订单退款")
     page.fill("input[name=order_no]", "T-0003")
     page.press("input[name=order_no]", "Enter")
     page.wait_for_load_state("networkidle")
@@ -243,7 +244,7 @@ def test_today_at_this_store_adds_up_the_shift(live_server, browser_page, shop):
         page.press("input[name=amount]", "Enter")
         page.wait_for_load_state("networkidle")
     page.click("header >> text=今日")
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_contain_text("今日汇总")
     expect(page.locator(".totals article").first).to_contain_text("¥30.50")
     screenshot(page, "10-today")
     with page.expect_download() as download:
