@@ -131,8 +131,11 @@ def register_blueprints(app):
     from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
     from wx.api import blp as subscribe_templates_blp
 
+    from console import init_console
+
     app.register_blueprint(health.health)
     app.register_blueprint(metrics_blp)
+    init_console(app)
     for blp in (staff_auth_blp, stores_blp, pos_blp, member_auth_blp, me_blp, member_staff_blp,
                 points_me_blp, points_staff_blp,
                 points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp,
@@ -159,4 +162,5 @@ if __name__ == "__main__":
     from core.embedded import run_embedded
     from wx.fake.server import start_for_embedded
 
-    run_embedded(create_app, services=[start_for_embedded])
+    run_embedded(create_app, services=[start_for_embedded],
+                 pages=[("Console", "/console/ (staff: the demo logins below)")])

@@ -55,11 +55,12 @@ def issue_staff_token(staff) -> str:
     return _serializer(STAFF_SALT).dumps({"s": staff.id, "v": staff.token_version})
 
 
-def _load_token(salt, max_age):
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("A bearer token is required.")
+def _load_token(salt, max_age, token=None):
+    """The token's data: `token`, or else the Authorization header's bearer token."""
+    if token is None:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("A bearer token is required.")
     try:
         return _serializer(salt).loads(token, max_age=max_age)
     except SignatureExpired:
@@ -73,9 +74,12 @@ def current_member_id() -> int:
     return data["m"]
 
 
-def current_staff():
+def current_staff(token=None):
+    """The active staff member the request's bearer token (or `token`: the console keeps one
+    in its session) names; 401 once it expired, or the account was deactivated or its
+    password changed."""
     Staff = _accounts["staff"]
-    data = _load_token(STAFF_SALT, current_app.config["STAFF_TOKEN_TTL"])
+    data = _load_token(STAFF_SALT, current_app.config["STAFF_TOKEN_TTL"], token)
     staff = db.session.get(Staff, data["s"])
     if staff is None or not staff.active or staff.token_version != data.get("v"):
         raise Unauthenticated("The token is no longer valid; log in again.")

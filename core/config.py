@@ -46,6 +46,15 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
     MAX_CONTENT_LENGTH = 1024 * 1024
+    #: the staff console's session cookie (the API uses no cookie): sent only over HTTPS
+    #: (CONSOLE_COOKIE_SECURE=0 for plain-HTTP development: the embedded default sets it),
+    #: never to scripts, never on a request another site starts
+    SESSION_COOKIE_NAME = "jifen_console"
+    SESSION_COOKIE_PATH = "/console"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Strict"
+    #: a console session ends after this many seconds without a click (and with the staff token)
+    CONSOLE_IDLE_TIMEOUT = _int("CONSOLE_IDLE_TIMEOUT", 30 * 60)
     #: expiry reminders: members per job, claimed (recorded) per transaction, parallel sends,
     #: retries of a busy WeChat (-1, network) with exponential backoff from this many seconds
     REMINDER_BATCH_SIZE = _int("REMINDER_BATCH_SIZE", 1000)
@@ -88,6 +97,7 @@ class Config:
         #: whether WeChat checks a code's page is in the released version (false: it may not be)
         self.WECHAT_CHECK_PATH = _bool("WECHAT_CHECK_PATH", True)
         self.BUSINESS_TZ = env("BUSINESS_TZ", "Asia/Shanghai")
+        self.SESSION_COOKIE_SECURE = env("CONSOLE_COOKIE_SECURE", "1") == "1"
         self.MEMBER_TOKEN_TTL = _int("MEMBER_TOKEN_TTL", 7 * 24 * 3600)
         self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)
         #: how many reverse proxies (nginx) stand in front; 0 = none

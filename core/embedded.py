@@ -9,10 +9,12 @@ import os
 from flask_migrate import upgrade
 
 
-def run_embedded(create_app, services=()):
-    """`services`: callables started before the app, each returning a line for the banner."""
+def run_embedded(create_app, services=(), pages=()):
+    """`services`: callables started before the app, each returning a line for the banner;
+    `pages`: (name, path) of the web pages to list in it."""
     from core.cli import seed_demo_data
 
+    os.environ.setdefault("CONSOLE_COOKIE_SECURE", "0")  # plain HTTP here: no HTTPS to insist on
     port = int(os.environ.get("PORT", "8000"))
     host = os.environ.get("HOST", "127.0.0.1")
     started = [start() for start in services]
@@ -24,7 +26,8 @@ def run_embedded(create_app, services=()):
     print("\n".join([
         "", "Jifen is running (embedded: SQLite + in-process Redis).",
         f"  API docs:  {base}/api/v1/docs", f"  OpenAPI:   {base}/api/v1/openapi.json",
-        f"  Health:    {base}/healthz", *(f"  {line}" for line in started), *lines, "",
+        f"  Health:    {base}/healthz", *(f"  {name + ':':<10} {base}{path}" for name, path in pages),
+        *(f"  {line}" for line in started), *lines, "",
     ]), flush=True)
     _start_jobs(app)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the app logs each request itself

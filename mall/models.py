@@ -96,6 +96,8 @@ class Redemption(Base):
     __table_args__ = (
         Index("ix_mall_redemptions_member_id_id", "member_id", "id"),
         Index("ix_mall_redemptions_status_pickup", "status", "pickup_expires_at"),
+        #: what a store handed over on a day (mall.day_sheet)
+        Index("ix_mall_redemptions_fulfilled_store_at", "fulfilled_store_id", "fulfilled_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -139,7 +141,9 @@ class Redemption(Base):
 
 class Coupon(Base):
     __tablename__ = "mall_coupons"
-    __table_args__ = (Index("ix_mall_coupons_member_id_id", "member_id", "id"),)
+    __table_args__ = (Index("ix_mall_coupons_member_id_id", "member_id", "id"),
+                      #: what a store wrote off on a day (mall.day_sheet)
+                      Index("ix_mall_coupons_used_store_at", "used_store_id", "used_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     #: what the member shows at the till: 12 random digits, unique

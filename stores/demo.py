@@ -30,7 +30,7 @@ def seed_demo() -> list[str]:
     if not db.session.scalars(select(ApiKey).filter_by(key_id=key_id)).first():
         db.session.add(ApiKey(key_id=key_id, store=service.get_store(store_code), active=True,
                               secret_encrypted=encrypt_secret(secret), created_at=clock.now()))
-    lines = ["Demo staff logins (POST /api/v1/staff/auth/login):"]
+    lines = ["Demo staff logins (the console at /console/, or POST /api/v1/staff/auth/login):"]
     lines += [f"  {u:<12} {p:<16} {r}{' @ ' + ','.join(s) if s else ''}" for u, p, r, s in DEMO_STAFF]
     lines.append(f"Demo POS key for {store_code}: X-Api-Key {key_id}, secret {secret}")
     return lines

@@ -10,6 +10,8 @@ HQ_ADMIN, MARKETER, STORE_MANAGER, CASHIER = "hq_admin", "marketer", "store_mana
 ROLES = (HQ_ADMIN, MARKETER, STORE_MANAGER, CASHIER)
 #: who configures the programme: earn rules, promotions, tasks, the mall, templates
 MARKETING = (HQ_ADMIN, MARKETER)
+#: who may correct a member's balance by hand (with a reason; audited)
+ADJUSTERS = (HQ_ADMIN, STORE_MANAGER)
 #: roles that act for the whole group rather than for their own stores
 HQ_ROLES = ("hq_admin", "marketer")
 

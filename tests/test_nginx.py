@@ -108,3 +108,12 @@ def test_metrics_are_not_exposed_through_the_proxy(proxied, app):
     base, _ = proxied
     assert requests.get(base + "/metrics", timeout=5).status_code == 404
     assert app.test_client().get("/metrics").status_code == 200  # scraped on the app server
+
+
+@pytest.mark.committing
+def test_the_console_is_served_through_the_proxy(proxied):
+    base, _ = proxied
+    page = requests.get(base + "/console/sign-in", timeout=5)
+    assert page.status_code == 200 and 'name="username"' in page.text
+    css = requests.get(base + "/console/static/console/vendor/pico-2.1.1.min.css", timeout=5)
+    assert css.status_code == 200 and "max-age" in css.headers.get("Cache-Control", "")

@@ -38,7 +38,8 @@ def quote(store, data: dict) -> dict:
     step = _step(per_yuan)
     max_points = min(spendable, cap_fen * per_yuan // 100) // step * step
     return {"member_no": member.member_no, "balance": spendable, "max_points": max_points,
-            "max_deduct_fen": max_points * 100 // per_yuan, "points_per_yuan": per_yuan}
+            "max_deduct_fen": max_points * 100 // per_yuan, "points_per_yuan": per_yuan,
+            "max_ratio_percent": ratio}
 
 
 def deduct(store, data: dict) -> tuple[Deduction, bool]:

@@ -15,7 +15,9 @@ class Order(Base):
 
     __tablename__ = "orders"
     __table_args__ = (UniqueConstraint("store_id", "order_no"),
-                      Index("ix_orders_member_paid", "member_id", "paid_at"))
+                      Index("ix_orders_member_paid", "member_id", "paid_at"),
+                      #: a store's day at the till (points.earning.day_sheet)
+                      Index("ix_orders_store_created", "store_id", "created_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
@@ -43,7 +45,8 @@ class Order(Base):
 
 class OrderRefund(Base):
     __tablename__ = "order_refunds"
-    __table_args__ = (UniqueConstraint("order_id", "refund_no"),)
+    __table_args__ = (UniqueConstraint("order_id", "refund_no"),
+                      Index("ix_order_refunds_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
@@ -59,7 +62,8 @@ class Deduction(Base):
     """Points used as cash on an order; (store, order_no) unique."""
 
     __tablename__ = "deductions"
-    __table_args__ = (UniqueConstraint("store_id", "order_no"),)
+    __table_args__ = (UniqueConstraint("store_id", "order_no"),
+                      Index("ix_deductions_store_created", "store_id", "created_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))

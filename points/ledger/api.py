@@ -13,6 +13,7 @@ from points.ledger import balances
 from points.ledger.schemas import AdjustmentIn, AdjustmentOut, EntriesArgs, EntryOut, MyPointsOut
 from members.lookup import current_member, member_by_no
 from stores import service as stores_service
+from stores.models import ADJUSTERS
 
 me_blp = blueprint("points_me", __name__, prefix="/me/points",
                    description="A member's points: balance, expiring points, history.")
@@ -39,7 +40,7 @@ def my_entries(args):
 
 
 @staff_blp.post("/<member_no>/adjustments")
-@staff_required("hq_admin", "store_manager")
+@staff_required(*ADJUSTERS)
 @idempotent(required=False)  # outside the response decorator: it stores the serialised response
 @staff_blp.arguments(AdjustmentIn)
 @staff_blp.response(201, AdjustmentOut)

@@ -1,0 +1,97 @@
+"""The console's forms: what a person types, parsed (yuan to fen, numbers) with messages in
+their language. The API's own input schemas then check the payload (console.views.load), so
+a rule is written once."""
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (FieldList, FormField, HiddenField, IntegerField, PasswordField,
+                     StringField, TextAreaField)
+from wtforms import Form
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from console.money import NotYuan, yuan_to_fen
+
+REQUIRED = _l("Required.")
+
+
+class YuanField(StringField):
+    """An amount typed in yuan ("12.50"); `.fen` is it in fen, exactly."""
+
+    fen: int | None = None
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.fen = None
+        if self.data and self.data.strip():
+            try:
+                self.fen = yuan_to_fen(self.data)
+            except NotYuan:
+                raise ValueError(_l("An amount in yuan with at most two decimals, e.g. 12.50."))
+
+
+def new_key() -> str:
+    """A fresh key for a form that must act once however often it is sent."""
+    return secrets.token_hex(8)
+
+
+class SignInForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
+
+
+class ScanForm(FlaskForm):
+    code = StringField(_l("Member code, phone or member number"),
+                       validators=[DataRequired(REQUIRED)])
+
+
+class StoreForm(FlaskForm):
+    store_code = HiddenField(validators=[DataRequired(REQUIRED)])
+
+
+class ItemForm(Form):
+    category = StringField(_l("Category"))
+    amount = YuanField(_l("Amount (yuan)"))
+
+
+class PurchaseForm(FlaskForm):
+    order_no = StringField(_l("Order number"), validators=[DataRequired(REQUIRED)])
+    amount = YuanField(_l("Amount (yuan)"), validators=[DataRequired(REQUIRED)])
+    items = FieldList(FormField(ItemForm), min_entries=3, max_entries=20)
+
+    def item_lines(self) -> list[dict]:
+        return [{"category": item.category.data.strip() or None, "amount_fen": item.amount.fen,
+                 "quantity": 1}
+                for item in self.items if item.amount.fen is not None]
+
+
+class QuoteForm(FlaskForm):
+    amount = YuanField(_l("Order amount (yuan)"), validators=[DataRequired(REQUIRED)])
+
+
+class DeductionForm(FlaskForm):
+    amount = YuanField(_l("Order amount (yuan)"), validators=[DataRequired(REQUIRED)])
+    order_no = StringField(_l("Order number"), validators=[DataRequired(REQUIRED)])
+    points = IntegerField(_l("Points to use"), validators=[InputRequired(REQUIRED)])
+
+
+class RefundForm(FlaskForm):
+    order_no = StringField(_l("Order number"), validators=[DataRequired(REQUIRED)])
+    amount = YuanField(_l("Refund amount (yuan)"), validators=[DataRequired(REQUIRED)])
+    refund_no = HiddenField(default=new_key)
+
+
+class PickupForm(FlaskForm):
+    pickup_code = StringField(_l("Pickup code"), validators=[DataRequired(REQUIRED)])
+
+
+class CouponForm(FlaskForm):
+    coupon_code = StringField(_l("Coupon code"), validators=[DataRequired(REQUIRED)])
+    order_amount = YuanField(_l("Order amount (yuan)"), validators=[Optional()])
+
+
+class AdjustForm(FlaskForm):
+    delta = IntegerField(_l("Points (+ to add, − to take off)"),
+                         validators=[InputRequired(REQUIRED)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(REQUIRED)])
+    key = HiddenField(default=new_key)
