@@ -98,20 +98,25 @@ class TokenCache:
                 "force_refresh": force}
         waits = Waits(self.backoff)
         while True:
-            try:
-                response = self.http.post(f"{self.api_base}/cgi-bin/stable_token", json=body,
-                                          timeout=self.timeout)
-                answer = response.json()
-            except (requests.RequestException, ValueError) as exc:
-                if waits.again():
-                    continue
-                raise Unavailable("WeChat cannot be reached.") from exc
+            answer = json_answer(lambda: self.http.post(
+                f"{self.api_base}/cgi-bin/stable_token", json=body, timeout=self.timeout), waits)
             if "access_token" in answer:
                 self.status.ok()
                 return answer
             if answer.get("errcode") == BUSY and waits.again():
                 continue
             raise wechat_error(answer.get("errcode"), answer.get("errmsg"), self.status)
+
+
+def json_answer(send, waits) -> dict:
+    """send()'s JSON answer; no answer (network, not JSON) is tried again with backoff while
+    `waits` allows, then 503."""
+    while True:
+        try:
+            return send().json()
+        except (requests.RequestException, ValueError) as exc:
+            if not waits.again():
+                raise Unavailable("WeChat cannot be reached.") from exc
 
 
 class WechatClient(WeChatClient):
@@ -172,14 +177,8 @@ class WechatClient(WeChatClient):
                   "grant_type": "authorization_code"}
         waits = Waits(self.backoff)
         while True:
-            try:
-                response = self._http.get(f"{self.api_base}/sns/jscode2session", params=params,
-                                          timeout=self.timeout)
-                answer = response.json()
-            except (requests.RequestException, ValueError) as exc:
-                if waits.again():
-                    continue
-                raise Unavailable("WeChat cannot be reached.") from exc
+            answer = json_answer(lambda: self._http.get(
+                f"{self.api_base}/sns/jscode2session", params=params, timeout=self.timeout), waits)
             errcode = int(answer.get("errcode") or 0)
             if errcode == BUSY and waits.again():
                 continue

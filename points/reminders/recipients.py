@@ -58,29 +58,27 @@ class Recipients:
 
     def zero_quota(self, member_ids, template_id: str) -> None:
         """WeChat said 43101: the member has no consent left, whatever we counted."""
-        member_ids = list(member_ids)
-        if member_ids:
-            db.session.execute(
-                update(SubscribeConsent)
-                .where(SubscribeConsent.template_id == template_id,
-                       SubscribeConsent.member_id.in_(member_ids))
-                .values(remaining=0, updated_at=clock.now())
-                .execution_options(synchronize_session=False))
+        _set_remaining(member_ids, template_id, 0)
 
     def give_back(self, member_ids, template_id: str) -> None:
         """A unit each, for messages WeChat did not take (the member still has that consent)."""
-        member_ids = list(member_ids)
-        if member_ids:
-            db.session.execute(
-                update(SubscribeConsent)
-                .where(SubscribeConsent.template_id == template_id,
-                       SubscribeConsent.member_id.in_(member_ids))
-                .values(remaining=SubscribeConsent.remaining + 1, updated_at=clock.now())
-                .execution_options(synchronize_session=False))
+        _set_remaining(member_ids, template_id, SubscribeConsent.remaining + 1)
+
 
     def remaining(self, member_id: int, template_id: str) -> int:
         return db.session.scalar(select(SubscribeConsent.remaining).filter_by(
             member_id=member_id, template_id=template_id)) or 0
+
+
+def _set_remaining(member_ids, template_id: str, remaining) -> None:
+    member_ids = list(member_ids)
+    if member_ids:
+        db.session.execute(
+            update(SubscribeConsent)
+            .where(SubscribeConsent.template_id == template_id,
+                   SubscribeConsent.member_id.in_(member_ids))
+            .values(remaining=remaining, updated_at=clock.now())
+            .execution_options(synchronize_session=False))
 
 
 def recipients() -> Recipients:
