@@ -17,7 +17,7 @@ from core.db import db
 from core.errors import Conflict
 from members import service as members_service
 from members.lookup import member_with_phone
-from members.models import STATUS_MERGED, Member
+from members.models import ORIGIN_STORE, STATUS_MERGED, Member
 from points.earning import deductions, orders
 from points.ledger import reconcile, sweep
 from points.programme import tiers
@@ -102,8 +102,8 @@ class TillMachine(RuleBasedStateMachine):
         """A member binds the phone a till customer was registered with: the customer merges in."""
         member = db.session.get(Member, self.members[i].id)
         holder = member_with_phone(self.phones[k])
-        if member.phone is not None or holder is None or holder.id == member.id:
-            return
+        if member.phone is not None or holder is None or holder.origin != ORIGIN_STORE:
+            return  # only a till customer merges; another member's phone is phone_taken
         phone = holder.phone
         members_service.merge_customer(holder, member, phone)
         member.phone = phone
