@@ -3,7 +3,7 @@ subscription consent; and the staff's ways to find a member."""
 from flask import Response, current_app
 
 from core.api import blueprint, documents
-from core.auth import issue_member_token, member_required, staff_required
+from core.auth import issue_member_token, member_required, public, staff_required
 from members import codes, images, service
 from members.lookup import current_member, member_by_phone as find_by_phone
 from members.masking import mask_phone
@@ -24,6 +24,7 @@ PNG = {"content": {"image/png": {"schema": {"type": "string", "format": "binary"
 @auth_blp.arguments(WxLoginIn)
 @auth_blp.response(200, WxLoginOut)
 @documents(auth_blp, 401, 502, 503)
+@public
 def wx_login(data):
     """Exchange a wx.login() code for a member token; a first login registers the member
     (keeping `invite_code` and `store_code` for referral and registration-store logic)."""
