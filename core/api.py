@@ -1,9 +1,12 @@
 """The flask-smorest Api (OpenAPI at /api/v1/openapi.json, Swagger UI at /api/v1/docs)."""
+import json
 from decimal import Decimal
 from http import HTTPStatus
 
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint
 from marshmallow import fields
+from webargs.flaskparser import FlaskParser
 
 from core.auth import checks_first
 from core.errors import ErrorSchema
@@ -52,10 +55,33 @@ def _number(value):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's, but JSON nested deeper than Python's parser goes is bad JSON (400), not a
+    RecursionError (500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON is nested too deeply.") from None
+
+
+class ArgumentsParser(FlaskParser):
+    """webargs' parser, with the same answer for JSON nested too deeply: 400 bad_request."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("The JSON is nested too deeply.", "[", 0) from None
+
+
 class JifenBlueprint(Blueprint):
     """flask-smorest's Blueprint where every route says who may call it (core.auth), and that
     check runs first: an unauthenticated request gets 401 and a caller without the role 403
     whatever its body, before the body is parsed. A route declaring no check fails at import."""
+
+    ARGUMENTS_PARSER = ArgumentsParser()
 
     def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None,
                      **kwargs):
