@@ -1,8 +1,11 @@
-"""The flask-smorest Api (OpenAPI at /api/v1/openapi.json, Swagger UI at /api/v1/docs)."""
+"""The flask-smorest Api (OpenAPI at /api/v1/openapi.json, Swagger UI at /api/v1/docs, its
+assets served from core/static/swagger-ui: pinned, listed with their sha256 in MANIFEST.json)."""
 import json
 from decimal import Decimal
 from http import HTTPStatus
+from pathlib import Path
 
+from flask import Blueprint as FlaskBlueprint, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint
 from marshmallow import fields
@@ -12,6 +15,9 @@ from core.auth import checks_first
 from core.errors import ErrorSchema
 
 API_PREFIX = "/api/v1"
+SWAGGER_UI_DIR = Path(__file__).resolve().parent / "static" / "swagger-ui"
+#: where the docs page loads Swagger UI from (config OPENAPI_SWAGGER_UI_URL): this app
+SWAGGER_UI_URL = API_PREFIX + "/docs/swagger-ui/"
 
 
 class JifenApi(Api):
@@ -35,8 +41,18 @@ SECURITY_SCHEMES = {
 }
 
 
+swagger_ui = FlaskBlueprint("swagger_ui", __name__)
+
+
+@swagger_ui.get(SWAGGER_UI_URL + "<path:filename>")
+def swagger_ui_asset(filename):
+    """Swagger UI's scripts and styles, so the docs page works without the internet."""
+    return send_from_directory(SWAGGER_UI_DIR, filename, max_age=3600)
+
+
 def init_api(app):
     api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
+    app.register_blueprint(swagger_ui)
     api.ma_plugin.converter.add_attribute_function(decimal_numbers)
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)

@@ -48,7 +48,10 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    #: served by the app (core.api), pinned: the docs page needs no internet
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/swagger-ui/"
+    #: no badge from the online validator (a request to the internet)
+    OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}
     JSON_AS_ASCII = False
 
     def __init__(self):

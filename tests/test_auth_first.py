@@ -21,7 +21,7 @@ HQ = frozenset({"hq_admin"})
 #: who may call each blueprint's routes (API.md); a new blueprint must be added here
 WHO = {
     "member_auth": ANYONE, "staff_auth": ANYONE, "health": ANYONE, "metrics": ANYONE,
-    "api-docs": ANYONE, "static": ANYONE,
+    "api-docs": ANYONE, "swagger_ui": ANYONE, "static": ANYONE,
     "me": MEMBER, "mall": MEMBER, "mall_me": MEMBER, "points_me": MEMBER, "tasks_me": MEMBER,
     "staff_me": STAFF, "staff_members": STAFF, "staff_orders": STAFF, "mall_staff": STAFF,
     "points_staff": frozenset({"hq_admin", "store_manager"}),
