@@ -108,8 +108,8 @@ class CheckinOut(Schema):
 
 
 class CheckinArgs(Schema):
-    month = fields.String(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
-                          metadata={"description": "YYYY-MM; default this month"})
+    month = fields.String(validate=validate.Regexp(r"^2\d{3}-(0[1-9]|1[0-2])$"),
+                          metadata={"description": "YYYY-MM (2000-01 to 2999-12); default this month"})
 
 
 class CheckinIn(Schema):

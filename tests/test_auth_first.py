@@ -10,30 +10,10 @@ import pytest
 
 from core.api import JifenBlueprint
 from core.auth import sign, signing_message, staff_required
+from tests.callers import ANYONE, MEMBER, POS, who_may
 from tests.core.test_errors import assert_error
 from wx.fake_server import FakeWechatServer
 
-ANYONE, MEMBER, POS = "anyone", "member", "pos"
-STAFF = frozenset({"hq_admin", "marketer", "store_manager", "cashier"})
-MARKETING = frozenset({"hq_admin", "marketer"})
-HQ = frozenset({"hq_admin"})
-
-#: who may call each blueprint's routes (API.md); a new blueprint must be added here
-WHO = {
-    "member_auth": ANYONE, "staff_auth": ANYONE, "health": ANYONE, "metrics": ANYONE,
-    "api-docs": ANYONE, "swagger_ui": ANYONE, "static": ANYONE,
-    "me": MEMBER, "mall": MEMBER, "mall_me": MEMBER, "points_me": MEMBER, "tasks_me": MEMBER,
-    "staff_me": STAFF, "staff_members": STAFF, "staff_orders": STAFF, "mall_staff": STAFF,
-    "points_staff": frozenset({"hq_admin", "store_manager"}),
-    "pos_points": POS, "pos_ping": POS,
-    "admin_stores": HQ, "earning_admin": MARKETING, "mall_admin": MARKETING,
-    "points_admin": MARKETING, "subscribe_templates": MARKETING, "tasks_admin": MARKETING,
-}
-#: endpoints whose callers differ from their blueprint's
-WHO_EXCEPTIONS = {
-    "admin_stores.list_stores": MARKETING, "admin_stores.get_store": MARKETING,
-    "earning_admin.settlement_report": HQ,
-}
 CALLERS = ("nobody", "bad_token", "member", "cashier", "manager_elsewhere", "marketer", "hq",
            "pos_elsewhere")
 ROLES = {"cashier": "cashier", "manager_elsewhere": "store_manager", "marketer": "marketer",
@@ -43,12 +23,6 @@ GARBAGE_QUERY = "limit=1.5&cursor=%00%FF&from=yesterday&to=-1&kind=%7B%7D&produc
 BODIES = {"GET": (None, GARBAGE_QUERY), "DELETE": (None, GARBAGE_QUERY)}
 WRITE_BODIES = (b"", b"{}", GARBAGE)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def who_may(endpoint):
-    blueprint = endpoint.split(".")[0]
-    assert blueprint in WHO, f"{endpoint}: add its blueprint to WHO (who may call it?)"
-    return WHO_EXCEPTIONS.get(endpoint, WHO[blueprint])
 
 
 def expected(endpoint, caller):
