@@ -1,5 +1,6 @@
 """Configuration from environment variables (see README, "Configuration")."""
 import os
+import re
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -9,6 +10,16 @@ DEMO_APPID = "wx-demo-appid"
 
 class ConfigError(RuntimeError):
     """The service refuses to start with this configuration."""
+
+
+#: the default abuse limits: a member's own bursts, and a client address's (a store's Wi-Fi
+#: puts many members behind one address, and mobile carriers many more, so those are wider)
+RATE_LIMITS = {
+    "login": {"member": "10/60", "address": "120/60"},
+    "phone": {"member": "5/3600", "address": "120/3600"},  # each getPhoneNumber costs a fee
+    "checkin": {"member": "5/60", "address": "600/60"},
+    "redemption": {"member": "10/60", "address": "600/60"},
+}
 
 
 def _int(name, default):
@@ -70,18 +81,31 @@ class Config:
         self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)
         #: how many reverse proxies (nginx) stand in front; 0 = none
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        #: member-facing abuse limits (core.limits): "count/seconds" per member and per client
+        #: address ("" = none); env RATE_LIMIT_<NAME>_PER_<MEMBER|ADDRESS>, e.g.
+        #: RATE_LIMIT_CHECKIN_PER_MEMBER=5/60
+        self.RATE_LIMITS = {name: {scope: env(f"RATE_LIMIT_{name.upper()}_PER_{scope.upper()}",
+                                              default)
+                                   for scope, default in rules.items()}
+                            for name, rules in RATE_LIMITS.items()}
         #: json (one object per line) or text
         self.LOG_FORMAT = env("LOG_FORMAT", "json")
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO")
 
     def check(self):
         """Raise ConfigError when this configuration must not run."""
+        for name, rules in self.RATE_LIMITS.items():
+            for scope, rule in rules.items():
+                if rule and not re.fullmatch(r"\d+/[1-9]\d*", rule):
+                    raise ConfigError(f"RATE_LIMIT_{name.upper()}_PER_{scope.upper()} is "
+                                      f"{rule!r}: give count/seconds, e.g. 10/60, or nothing")
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
 
     def check(self):
+        super().check()
         if not self.SECRET_KEY or self.SECRET_KEY == DEFAULT_SECRET_KEY:
             raise ConfigError("SECRET_KEY is the development default: set SECRET_KEY to a long random value")
         if not self.WECHAT_APPID or self.WECHAT_APPID == DEMO_APPID:

@@ -4,6 +4,7 @@ from functools import wraps
 
 from flask import g, request
 
+from core import limits
 from core.api import blueprint, documents
 from core.auth import member_required, staff_required
 from core.idempotency import HEADER, earlier_outcome, idempotent
@@ -69,12 +70,13 @@ def sold_out_fast_path(view):
 
 @mall_blp.post("/redemptions")
 @member_required
+@limits.limited("redemption")
 @sold_out_fast_path
 @idempotent
 @mall_blp.arguments(RedemptionIn)
 @mall_blp.response(201, RedemptionOut)
 @mall_blp.doc(parameters=[dict(IDEMPOTENCY_HEADER, required=True)])
-@documents(mall_blp, 400, 401, 404, 409, 422, auth="member")
+@documents(mall_blp, 400, 401, 404, 409, 422, 429, auth="member")
 def redeem(data):
     """Spend points on a product. 409 `out_of_stock`, `insufficient_points`,
     `limit_exceeded`, `invalid_state` (not started, ended, tier, store); 422 for a quantity
