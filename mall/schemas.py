@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core import clock
-from core.fields import Integer
+from core.fields import AwareDateTime, Integer
 from core.ids import Id
 from core.pagination import PageArgs
 from mall.models import KINDS, STATUSES
@@ -31,8 +31,8 @@ class ProductFields(Schema):
                                       metadata={"description": "units per member; 0 = none"})
     tier_required = fields.String(allow_none=True, validate=validate.Length(1, 16))
     store_codes = fields.List(fields.String(), metadata={"description": "empty = every store"})
-    starts_at = fields.AwareDateTime(allow_none=True)
-    ends_at = fields.AwareDateTime(allow_none=True)
+    starts_at = AwareDateTime(allow_none=True)
+    ends_at = AwareDateTime(allow_none=True)
     category = fields.String(allow_none=True, validate=validate.Length(1, 32))
     image_urls = fields.List(fields.Url(), validate=validate.Length(max=9))
     pickup_days = Integer(validate=validate.Range(1, 365), metadata={

@@ -1,6 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from core.fields import Integer
+from core.fields import AwareDateTime, Integer
 
 from tasks.models import ACTIONS, KINDS
 
@@ -19,8 +19,8 @@ class Makeup(Schema):
 
 class TaskFields(Schema):
     title = fields.String(validate=validate.Length(1, 64))
-    starts_at = fields.AwareDateTime(allow_none=True)
-    ends_at = fields.AwareDateTime(allow_none=True)
+    starts_at = AwareDateTime(allow_none=True)
+    ends_at = AwareDateTime(allow_none=True)
     budget_points = Integer(allow_none=True, validate=validate.Range(1, 1_000_000_000))
     member_limit_points = Integer(
         allow_none=True, validate=validate.Range(1, 1_000_000_000),

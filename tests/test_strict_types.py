@@ -1,6 +1,7 @@
 """Money (fen), points, quantities and ids are integers on the wire. A float, a numeric string,
 a boolean, a number no column holds, NaN, a 10 MB string or deeply nested junk is refused in
-the contract's error shape, and nothing is written."""
+the contract's error shape, and nothing is written. Dates and moments keep to years date
+arithmetic can step around; a multiplier keeps to its decimal places."""
 import json
 import uuid
 
@@ -9,7 +10,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
 from core.db import Base, db
-from core.fields import INT_MAX, Integer
+from core.fields import INT_MAX, AwareDateTime, Date, ExactDecimal, Integer
 from core.ids import MAX_ID, Id
 from mall import catalog
 from points.programme.settings import update_settings
@@ -36,7 +37,7 @@ def _number_fields(schema, path=""):
 
 
 def _numbers_in(field, path):
-    if isinstance(field, fields.Number):
+    if isinstance(field, (fields.Number, fields.Date, fields.DateTime)):
         yield path, field
     elif isinstance(field, fields.Nested):
         yield from _number_fields(field.schema, path + ".")
@@ -46,22 +47,26 @@ def _numbers_in(field, path):
         yield from _numbers_in(field.value_field, path + "{}")
 
 
-def test_every_integer_a_route_loads_is_strict_and_bounded(app):
+def test_every_number_and_date_a_route_loads_is_strict_and_bounded(app):
     checked, offenders = 0, []
     for endpoint, location, schema in _argument_schemas(app):
         for path, field in _number_fields(schema):
-            if isinstance(field, fields.Decimal):
-                continue  # multipliers: decimals, with their own bounds
             checked += 1
             where = f"{endpoint} {location} {path}"
-            if not isinstance(field, Integer):
+            if isinstance(field, (fields.Date, fields.DateTime)):
+                if not isinstance(field, (Date, AwareDateTime)):
+                    offenders.append(f"{where}: {type(field).__name__}, not core.fields' own")
+            elif isinstance(field, fields.Decimal):
+                if not isinstance(field, ExactDecimal) or field.places is None:
+                    offenders.append(f"{where}: {type(field).__name__} without places")
+            elif not isinstance(field, Integer):
                 offenders.append(f"{where}: {type(field).__name__}, not core.fields.Integer")
             elif field.text != (location == "query"):
                 offenders.append(f"{where}: text={field.text} in the {location}")
             elif _largest(field) > (MAX_ID if isinstance(field, Id) else INT_MAX):
                 offenders.append(f"{where}: up to {_largest(field)}")
     assert offenders == []
-    assert checked > 50
+    assert checked > 60
 
 
 def _largest(field):
@@ -241,3 +246,37 @@ def test_an_order_larger_than_the_column_holds_is_422(world):
     _who, method, path, body, _ = _requests(world)[0]
     response = _send(world, "pos", method, path, {**body, "amount_fen": 3_000_000_000})
     assert "amount_fen" in assert_error(response, 422, "validation_error")["details"]
+
+
+FAR = ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00", "1899-12-31T23:59:59+00:00"]
+
+
+@pytest.mark.parametrize("moment", FAR)
+def test_a_moment_out_of_the_years_is_422_not_a_500(world, moment):
+    """An order paid at 0001-01-01T00:00+08:00 was a year-0 UTC time: a 500 (the fuzzer)."""
+    _who, method, path, body, _ = _requests(world)[0]
+    response = _send(world, "pos", method, path, {**body, "paid_at": moment})
+    assert "paid_at" in assert_error(response, 422, "validation_error")["details"]
+    promotion = {"name": "P", "bonus_points": 5, "starts_at": moment,
+                 "ends_at": "2027-01-01T00:00:00+08:00"}
+    response = _send(world, "hq", "POST", "/admin/promotions", promotion)
+    assert "starts_at" in assert_error(response, 422, "validation_error")["details"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_date_out_of_the_years_is_422_not_a_500(world, day):
+    for bound in ("from", "to"):
+        response = world["member"].get("/me/points/entries", query_string={bound: day})
+        assert bound in assert_error(response, 422, "validation_error")["details"]
+    response = world["hq"].get("/admin/reports/settlement",
+                               query_string={"from": "2026-01-01", "to": day})
+    assert_error(response, 422, "validation_error")
+
+
+@pytest.mark.parametrize("multiplier", [10.000000000000002, 1.234, "1.005", True, 1e308])
+def test_a_multiplier_beyond_its_places_is_422_not_rounded(world, multiplier):
+    response = _send(world, "hq", "POST", "/admin/earn-rules",
+                     {"category": "tea", "multiplier": multiplier})
+    assert "multiplier" in assert_error(response, 422, "validation_error")["details"]
+    assert _send(world, "hq", "POST", "/admin/earn-rules",
+                 {"category": "tea", "multiplier": "1.25"}).status_code == 201

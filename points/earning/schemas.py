@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from core.fields import Integer
+from core.fields import AwareDateTime, Date, ExactDecimal, Integer
 
 #: an order's amount in fen, up to 10,000,000.00 yuan (the INT column holds 21,474,836.47)
 MAX_FEN = validate.Range(min=1, max=10_000_000_00)
@@ -30,7 +30,7 @@ class OrderIn(MemberRef):
     order_no = fields.String(required=True, validate=validate.Length(1, 64))
     amount_fen = Integer(required=True, validate=MAX_FEN)
     items = fields.List(fields.Nested(OrderItem), validate=validate.Length(max=200))
-    paid_at = fields.AwareDateTime(metadata={"description": "default: when we receive it"})
+    paid_at = AwareDateTime(metadata={"description": "default: when we receive it"})
 
 
 class PosOrderIn(OrderIn):
@@ -100,7 +100,7 @@ def _percent(data):
 
 class EarnRuleIn(Schema):
     category = fields.String(required=True, validate=validate.Length(1, 32))
-    multiplier = fields.Decimal(required=True, **MULTIPLIER)
+    multiplier = ExactDecimal(required=True, **MULTIPLIER)
     store_codes = fields.List(fields.String(), load_default=list)
 
     @post_load
@@ -110,7 +110,7 @@ class EarnRuleIn(Schema):
 
 class EarnRulePatch(Schema):
     category = fields.String(validate=validate.Length(1, 32))
-    multiplier = fields.Decimal(**MULTIPLIER)
+    multiplier = ExactDecimal(**MULTIPLIER)
     store_codes = fields.List(fields.String())
     active = fields.Boolean()
 
@@ -129,11 +129,11 @@ class EarnRuleOut(Schema):
 
 class PromotionPatch(Schema):
     name = fields.String(validate=validate.Length(1, 64))
-    multiplier = fields.Decimal(**MULTIPLIER)
+    multiplier = ExactDecimal(**MULTIPLIER)
     bonus_points = Integer(validate=validate.Range(1, 1_000_000))
     store_codes = fields.List(fields.String())
-    starts_at = fields.AwareDateTime()
-    ends_at = fields.AwareDateTime()
+    starts_at = AwareDateTime()
+    ends_at = AwareDateTime()
     weekdays = fields.List(Integer(validate=validate.Range(1, 7)),
                            metadata={"description": "ISO weekdays, 1 = Monday"})
     categories = fields.List(fields.String())
@@ -147,8 +147,8 @@ class PromotionPatch(Schema):
 
 class PromotionIn(PromotionPatch):
     name = fields.String(required=True, validate=validate.Length(1, 64))
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = AwareDateTime(required=True)
+    ends_at = AwareDateTime(required=True)
 
     @validates_schema
     def one_kind(self, data, **_kw):
@@ -173,8 +173,8 @@ class PromotionOut(Schema):
 
 
 class SettlementArgs(Schema):
-    date_from = fields.Date(required=True, data_key="from")
-    date_to = fields.Date(required=True, data_key="to")
+    date_from = Date(required=True, data_key="from")
+    date_to = Date(required=True, data_key="to")
 
     @validates_schema
     def ordered(self, data, **_kw):

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from core.fields import Integer
+from core.fields import ExactDecimal, Integer
 
 EXPIRY_MODES = ("never", "fixed_days", "year_end", "rolling_days")
 THRESHOLD = validate.Range(0, 1_000_000_000)
@@ -52,15 +52,15 @@ class TierIn(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,16}$"))
     name = fields.String(required=True, validate=validate.Length(1, 32))
     threshold_points = Integer(required=True, validate=THRESHOLD)
-    multiplier = fields.Decimal(load_default=Decimal("1"), places=2,
-                                validate=validate.Range(Decimal("1"), Decimal("10")),
-                                metadata={"description": "earning multiplier, e.g. 1.5"})
+    multiplier = ExactDecimal(load_default=Decimal("1"), places=2,
+                              validate=validate.Range(Decimal("1"), Decimal("10")),
+                              metadata={"description": "earning multiplier, e.g. 1.5"})
 
 
 class TierPatch(Schema):
     name = fields.String(validate=validate.Length(1, 32))
     threshold_points = Integer(validate=THRESHOLD)
-    multiplier = fields.Decimal(places=2, validate=validate.Range(Decimal("1"), Decimal("10")))
+    multiplier = ExactDecimal(places=2, validate=validate.Range(Decimal("1"), Decimal("10")))
     active = fields.Boolean()
 
 
