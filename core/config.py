@@ -73,9 +73,13 @@ class Config:
         #: empty → in-process fakeredis (the embedded default)
         self.REDIS_URL = env("REDIS_URL", "")
         self.REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "jifen:")
+        #: seconds to connect and to wait for a reply; Redis away → 503 within ~2 × this
+        self.REDIS_TIMEOUT = float(env("REDIS_TIMEOUT", "1"))
         self.WECHAT_APPID = env("WECHAT_APPID", DEMO_APPID)
         self.WECHAT_SECRET = env("WECHAT_SECRET", "")
         self.WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com")
+        #: seconds to wait for WeChat (each call); slower → 503 unavailable
+        self.WECHAT_TIMEOUT = float(env("WECHAT_TIMEOUT", "5"))
         self.BUSINESS_TZ = env("BUSINESS_TZ", "Asia/Shanghai")
         self.MEMBER_TOKEN_TTL = _int("MEMBER_TOKEN_TTL", 7 * 24 * 3600)
         self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)

@@ -79,7 +79,8 @@ class WechatClient(WeChatClient):
     @classmethod
     def from_config(cls, config=None) -> "WechatClient":
         config = config or current_app.config
-        return cls(config["WECHAT_API_BASE"], config["WECHAT_APPID"], config["WECHAT_SECRET"])
+        return cls(config["WECHAT_API_BASE"], config["WECHAT_APPID"], config["WECHAT_SECRET"],
+                   timeout=config["WECHAT_TIMEOUT"])
 
     @property
     def access_token(self):

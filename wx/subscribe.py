@@ -104,7 +104,8 @@ class HttpSubscribeSender:
 
     @classmethod
     def from_config(cls, config) -> "HttpSubscribeSender":
-        return cls(config["WECHAT_API_BASE"], config["WECHAT_APPID"], config["WECHAT_SECRET"])
+        return cls(config["WECHAT_API_BASE"], config["WECHAT_APPID"], config["WECHAT_SECRET"],
+                   timeout=config["WECHAT_TIMEOUT"])
 
     def _http(self) -> requests.Session:
         if not hasattr(self._local, "session"):
