@@ -117,6 +117,7 @@ def _encoded(query):
     return query if isinstance(query, str) else urlencode(query, doseq=True)
 
 
+@pytest.mark.timeout(max(300, FUZZ_EXAMPLES * 20))  # deeper runs take longer than the default
 def test_every_operation_holds_its_documented_promises(app, callers):
     #: the callers' credentials are ours to send (_call), not the fuzzer's to generate
     config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
