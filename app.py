@@ -12,7 +12,7 @@ from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import auth, cli as core_cli, events, health, jobs, worker, worker_cli
-from core.api import api, init_api
+from core.api import JSONProvider, api, init_api
 from core.config import INSTANCE_DIR, load_config
 from core.db import db, run_in_transaction
 from core.errors import register_error_handlers
@@ -66,6 +66,7 @@ SCHEDULE = (
 
 class JifenFlask(Flask):
     url_map_class = IdMap  # ids beyond BIGINT match no route: 404, never a database error
+    json_provider_class = JSONProvider  # JSON nested too deeply: 400, not a RecursionError
 
     def dispatch_request(self):
         """One transaction per request: commit on success (< 400), roll back otherwise."""

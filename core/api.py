@@ -1,13 +1,23 @@
-"""The flask-smorest Api (OpenAPI at /api/v1/openapi.json, Swagger UI at /api/v1/docs)."""
+"""The flask-smorest Api (OpenAPI at /api/v1/openapi.json, Swagger UI at /api/v1/docs, its
+assets served from core/static/swagger-ui: pinned, listed with their sha256 in MANIFEST.json)."""
+import json
 from decimal import Decimal
 from http import HTTPStatus
+from pathlib import Path
 
+from flask import Blueprint as FlaskBlueprint, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint
 from marshmallow import fields
+from webargs.flaskparser import FlaskParser
 
+from core.auth import checks_first
 from core.errors import ErrorSchema
 
 API_PREFIX = "/api/v1"
+SWAGGER_UI_DIR = Path(__file__).resolve().parent / "static" / "swagger-ui"
+#: where the docs page loads Swagger UI from (config OPENAPI_SWAGGER_UI_URL): this app
+SWAGGER_UI_URL = API_PREFIX + "/docs/swagger-ui/"
 
 
 class JifenApi(Api):
@@ -33,8 +43,18 @@ SECURITY_SCHEMES = {
 }
 
 
+swagger_ui = FlaskBlueprint("swagger_ui", __name__)
+
+
+@swagger_ui.get(SWAGGER_UI_URL + "<path:filename>")
+def swagger_ui_asset(filename):
+    """Swagger UI's scripts and styles, so the docs page works without the internet."""
+    return send_from_directory(SWAGGER_UI_DIR, filename, max_age=3600)
+
+
 def init_api(app):
     api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
+    app.register_blueprint(swagger_ui)
     api.ma_plugin.converter.add_attribute_function(decimal_numbers)
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
@@ -53,7 +73,40 @@ def _number(value):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's, but JSON nested deeper than Python's parser goes is bad JSON (400), not a
+    RecursionError (500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON is nested too deeply.") from None
+
+
+class ArgumentsParser(FlaskParser):
+    """webargs' parser, with the same answer for JSON nested too deeply: 400 bad_request."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("The JSON is nested too deeply.", "[", 0) from None
+
+
 class JifenBlueprint(Blueprint):
+    """flask-smorest's Blueprint where every route says who may call it (core.auth), and that
+    check runs first: an unauthenticated request gets 401 and a caller without the role 403
+    whatever its body, before the body is parsed. A route declaring no check fails at import."""
+
+    ARGUMENTS_PARSER = ArgumentsParser()
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None,
+                     **kwargs):
+        name = f"{self.name}.{endpoint or view_func.__name__}"
+        super().add_url_rule(rule, endpoint, checks_first(view_func, name),
+                             provide_automatic_options, **kwargs)
+
     def arguments(self, schema, **kwargs):
         """As flask-smorest's, but a schema class becomes one instance here, at import: webargs
         would build a new one (and its nested schemas) for every request, a tenth of a POS

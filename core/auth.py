@@ -86,29 +86,77 @@ def current_staff(token=None):
     return staff
 
 
-def member_required(view):
+# --- who may call a view -------------------------------------------------------------------
+# Each decorator declares its check on the view (`view.auth_checks`); core.api's blueprint runs
+# the declared checks before anything else the view's decorators do (parsing the body, reading
+# an Idempotency-Key), whatever order they are written in, and refuses a route that declares
+# none. Used outside that blueprint, the decorator runs its check itself.
+
+def declare_check(view, check):
+    """`view`, wrapped to run `check` first (unless the blueprint already ran it for this
+    request); `auth_checks` lists every check declared on it, outermost first."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
-        g.member_id = current_member_id()
+        run_check(check)
         return view(*args, **kwargs)
 
+    wrapper.auth_checks = (check,) + getattr(view, "auth_checks", ())
     return wrapper
+
+
+def run_check(check, *, again=False) -> None:
+    """Run `check` for this request, unless it already ran (`again`: even so — a request the
+    transaction boundary runs again after a deadlock checks its caller again)."""
+    done = request.environ.setdefault("jifen.auth_checks", set())
+    if again or check not in done:
+        check()
+        done.add(check)
+
+
+def checks_first(view, name: str):
+    """`view`, running the checks its decorators declare before any of them; a TypeError for
+    a view that declares none (every API route says who may call it)."""
+    checks = getattr(view, "auth_checks", ())
+    if not checks:
+        raise TypeError(f"{name}: say who may call it (public, member_required, "
+                        "staff_required(...) or pos_required)")
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        for check in checks:
+            run_check(check, again=True)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def public(view):
+    """Anyone may call this view (logins, public lists)."""
+    return declare_check(view, _anyone)
+
+
+def _anyone():
+    pass
+
+
+def _member():
+    g.member_id = current_member_id()
+
+
+def member_required(view):
+    return declare_check(view, _member)
 
 
 def staff_required(*roles):
     """Require a staff token; with roles, require one of them (403 otherwise)."""
 
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            g.staff = current_staff()
-            if roles and g.staff.role not in roles:
-                raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
-            return view(*args, **kwargs)
+    def check():
+        g.staff = current_staff()
+        if roles and g.staff.role not in roles:
+            raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
 
-        return wrapper
-
-    return decorator
+    return lambda view: declare_check(view, check)
 
 
 def require_store_access(staff, store) -> None:
@@ -313,13 +361,12 @@ class PosKey(NamedTuple):
     store: object  #: a config_cache.snapshot of the key's store
 
 
-def pos_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        g.pos_store = verify_pos_request()
-        return view(*args, **kwargs)
+def _pos():
+    g.pos_store = verify_pos_request()
 
-    return wrapper
+
+def pos_required(view):
+    return declare_check(view, _pos)
 
 
 def require_pos_store(store_code: str):

@@ -1,5 +1,6 @@
 """Configuration from environment variables (see README, "Configuration")."""
 import os
+import re
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -9,6 +10,16 @@ DEMO_APPID = "wx-demo-appid"
 
 class ConfigError(RuntimeError):
     """The service refuses to start with this configuration."""
+
+
+#: the default abuse limits: a member's own bursts, and a client address's (a store's Wi-Fi
+#: puts many members behind one address, and mobile carriers many more, so those are wider)
+RATE_LIMITS = {
+    "login": {"member": "10/60", "address": "120/60"},
+    "phone": {"member": "5/3600", "address": "120/3600"},  # each getPhoneNumber costs a fee
+    "checkin": {"member": "5/60", "address": "600/60"},
+    "redemption": {"member": "10/60", "address": "600/60"},
+}
 
 
 def _int(name, default):
@@ -77,7 +88,10 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    #: served by the app (core.api), pinned: the docs page needs no internet
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/swagger-ui/"
+    #: no badge from the online validator (a request to the internet)
+    OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}
     JSON_AS_ASCII = False
 
     def __init__(self):
@@ -88,6 +102,8 @@ class Config:
         #: empty → in-process fakeredis (the embedded default)
         self.REDIS_URL = env("REDIS_URL", "")
         self.REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "jifen:")
+        #: seconds to connect and to wait for a reply; Redis away → 503 within ~2 × this
+        self.REDIS_TIMEOUT = float(env("REDIS_TIMEOUT", "1"))
         self.WECHAT_APPID = env("WECHAT_APPID", DEMO_APPID)
         self.WECHAT_SECRET = env("WECHAT_SECRET", "")
         self.WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com")
@@ -96,12 +112,21 @@ class Config:
         self.WECHAT_ENV_VERSION = env("WECHAT_ENV_VERSION", "release")
         #: whether WeChat checks a code's page is in the released version (false: it may not be)
         self.WECHAT_CHECK_PATH = _bool("WECHAT_CHECK_PATH", True)
+        #: seconds to wait for WeChat (each call); slower → 503 unavailable
+        self.WECHAT_TIMEOUT = float(env("WECHAT_TIMEOUT", "5"))
         self.BUSINESS_TZ = env("BUSINESS_TZ", "Asia/Shanghai")
         self.SESSION_COOKIE_SECURE = env("CONSOLE_COOKIE_SECURE", "1") == "1"
         self.MEMBER_TOKEN_TTL = _int("MEMBER_TOKEN_TTL", 7 * 24 * 3600)
         self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)
         #: how many reverse proxies (nginx) stand in front; 0 = none
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        #: member-facing abuse limits (core.limits): "count/seconds" per member and per client
+        #: address ("" = none); env RATE_LIMIT_<NAME>_PER_<MEMBER|ADDRESS>, e.g.
+        #: RATE_LIMIT_CHECKIN_PER_MEMBER=5/60
+        self.RATE_LIMITS = {name: {scope: env(f"RATE_LIMIT_{name.upper()}_PER_{scope.upper()}",
+                                              default)
+                                   for scope, default in rules.items()}
+                            for name, rules in RATE_LIMITS.items()}
         #: json (one object per line) or text
         self.LOG_FORMAT = env("LOG_FORMAT", "json")
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO")
@@ -110,6 +135,11 @@ class Config:
         """Raise ConfigError when this configuration must not run."""
         if self.WECHAT_ENV_VERSION not in ("release", "trial", "develop"):
             raise ConfigError("WECHAT_ENV_VERSION must be release, trial or develop")
+        for name, rules in self.RATE_LIMITS.items():
+            for scope, rule in rules.items():
+                if rule and not re.fullmatch(r"\d+/[1-9]\d*", rule):
+                    raise ConfigError(f"RATE_LIMIT_{name.upper()}_PER_{scope.upper()} is "
+                                      f"{rule!r}: give count/seconds, e.g. 10/60, or nothing")
 
 
 class ProductionConfig(Config):

@@ -16,12 +16,14 @@ from pathlib import Path
 from sqlalchemy import (BigInteger, DateTime, Integer, MetaData, create_engine, event, insert,
                         inspect, make_url)
 from sqlalchemy.dialects import mysql
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import (DeclarativeBase, Session, make_transient_to_detached,
                             scoped_session, sessionmaker)
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import TypeDecorator
+
+from core.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,9 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 #: MySQL error numbers worth retrying the whole transaction for
 RETRYABLE_MYSQL_ERRORS = {1205, 1213}  # lock wait timeout, deadlock
+#: MySQL/MariaDB client and server errors that mean the connection is gone: can't connect,
+#: server gone away, lost connection, connection killed, disconnected for inactivity
+DISCONNECT_MYSQL_ERRORS = {2002, 2003, 2006, 2013, 1927, 4031}
 
 
 class UTCDateTime(TypeDecorator):
@@ -238,35 +243,67 @@ def is_retryable(exc: Exception) -> bool:
     """A deadlock or lock-wait timeout, also when it surfaces as the failed rollback of a
     savepoint that the server had already discarded with the whole transaction (1305)."""
     while isinstance(exc, OperationalError):
-        code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
-        if code in RETRYABLE_MYSQL_ERRORS:
+        if _mysql_code(exc) in RETRYABLE_MYSQL_ERRORS:
             return True
         exc = exc.__context__
     return False
 
 
+def is_disconnect(exc: Exception) -> bool:
+    """The connection is gone (killed, the server restarted, the network): the server has
+    rolled its transaction back, and the pool has dropped it."""
+    return isinstance(exc, DBAPIError) and (exc.connection_invalidated
+                                            or _mysql_code(exc) in DISCONNECT_MYSQL_ERRORS)
+
+
+def _mysql_code(exc):
+    return exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
+
+
 def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: True):
     """Run `work()` in one transaction: commit once (or roll back), then the after-commit queue.
 
-    Deadlocks and lock-wait timeouts roll back and run `work` again, at most `retries` times.
+    Deadlocks and lock-wait timeouts roll back and run `work` again, at most `retries` times;
+    so does a connection lost before the commit (the server rolled the work back). A
+    connection lost during the COMMIT leaves its outcome unknown: 503, for the caller to retry
+    with the same key; so does a database still away after the retries.
     """
     for attempt in range(retries + 1):
         try:
             result = work()
-            if should_commit(result):
-                db.session.commit()
-            else:
-                rollback()
-                return result
         except Exception as exc:
             rollback()
-            if is_retryable(exc) and attempt < retries:
-                log.warning("retrying transaction after %s (attempt %d)", exc.orig, attempt + 1)
-                _time.sleep(0.01 * (attempt + 1))
+            if (is_retryable(exc) or is_disconnect(exc)) and attempt < retries:
+                _before_retry(exc, attempt)
                 continue
+            if is_disconnect(exc):
+                raise _unavailable(exc) from exc
+            raise
+        try:
+            if not should_commit(result):
+                rollback()
+                return result
+            db.session.commit()
+        except Exception as exc:
+            rollback()
+            if is_retryable(exc) and attempt < retries:  # refused at COMMIT: not committed
+                _before_retry(exc, attempt)
+                continue
+            if is_disconnect(exc):
+                raise _unavailable(exc) from exc
             raise
         _run_after_commit()
         return result
+
+
+def _before_retry(exc, attempt):
+    log.warning("retrying transaction after %s (attempt %d)", exc.orig, attempt + 1)
+    _time.sleep(0.01 * (attempt + 1))
+
+
+def _unavailable(exc):
+    log.warning("database connection lost: %s", exc.orig)
+    return Unavailable("The database connection was lost; try again (with the same key).")
 
 
 def _run_after_commit():

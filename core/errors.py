@@ -4,6 +4,7 @@ import logging
 
 from flask import jsonify
 from marshmallow import Schema, fields
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,13 @@ def _allow_header(exc):
     return {"Allow": headers["Allow"]} if "Allow" in headers else {}
 
 
+def handle_redis_down(exc):
+    """Redis cannot be reached: the request's transaction has rolled back; try again later."""
+    log.warning("Redis unavailable: %s", exc)
+    return error_response(503, "unavailable", "A service we depend on is unavailable; "
+                                              "try again shortly.", headers={"Retry-After": "5"})
+
+
 def handle_internal_error(exc):
     original = getattr(exc, "original_exception", None) or exc
     log.error("unhandled error", exc_info=(type(original), original, original.__traceback__))
@@ -138,6 +146,8 @@ def handle_internal_error(exc):
 def register_error_handlers(app):
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for redis_down in (RedisConnectionError, RedisTimeout):
+        app.register_error_handler(redis_down, handle_redis_down)
     # Flask calls this for unhandled exceptions outside testing (PROPAGATE_EXCEPTIONS re-raises
     # them under app.testing, so tests never hide a bug).
     app.register_error_handler(InternalServerError, handle_internal_error)

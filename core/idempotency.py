@@ -7,11 +7,13 @@ stored exactly when its effects committed. Errors are not stored: nothing was wr
 retry runs again. Records are kept IDEMPOTENCY_KEEP_HOURS (≥ 24 h), then swept by a job.
 """
 import hashlib
+import logging
 import uuid
 from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import Response, after_this_request, current_app, g, request
+from redis.exceptions import RedisError
 from sqlalchemy import String, Text, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,6 +22,8 @@ from core import clock
 from core.db import Base, BigId, UTCDateTime, after_commit, db
 from core.errors import AppError, BadRequest, Conflict
 from core.redis import get_redis, rkey
+
+log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 
@@ -80,8 +84,11 @@ def _acquire(scope, key) -> None:
 
     @after_this_request
     def _release(response):
-        if get_redis().get(lock_key) == token.encode():
-            get_redis().delete(lock_key)
+        try:
+            if get_redis().get(lock_key) == token.encode():
+                get_redis().delete(lock_key)
+        except RedisError as exc:  # the answer stands; the lock ends with its TTL
+            log.warning("Idempotency-Key lock not released: %s", exc)
         return response
 
 

@@ -1,8 +1,10 @@
 """Row ids as callers may send them: no larger than the BIGINT columns hold. An id beyond that
 is unknown by definition: a path with one matches no route (404), a body or query field with
 one is invalid (422), and neither reaches the database (SQLite cannot even bind it)."""
-from marshmallow import fields
+from marshmallow import validate
 from werkzeug.routing import IntegerConverter, Map, ValidationError
+
+from core.fields import Integer
 
 #: the largest (and, negated minus one, the smallest) value of a signed BIGINT column
 MAX_ID = 2**63 - 1
@@ -36,16 +38,15 @@ class IdConverter(IntegerConverter):
         return number
 
 
-class Id(fields.Integer):
-    """An id in a body or query string: an integer a BIGINT column can hold (422 otherwise)."""
+class Id(Integer):
+    """An id in a body or query string: a positive integer a BIGINT column can hold (422
+    otherwise), a JSON integer in a body (`text=True` for a query string)."""
 
-    default_error_messages = {"too_large": "Not an id: too large."}
+    MAX = MAX_ID
 
-    def _validated(self, value) -> int:
-        number = super()._validated(value)
-        if not holds(number):
-            raise self.make_error("too_large")
-        return number
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1))
+        super().__init__(**kwargs)
 
 
 class IdMap(Map):

@@ -10,11 +10,12 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Select
 
 from core.errors import ValidationFailed
+from core.fields import Integer
 from core.ids import holds
 
 
 class PageArgs(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = Integer(text=True, load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None)
 
 

@@ -4,6 +4,7 @@ from functools import wraps
 
 from flask import g, request
 
+from core import limits
 from core.api import blueprint, documents
 from core.auth import member_required, staff_required
 from core.idempotency import HEADER, earlier_outcome, idempotent
@@ -54,8 +55,8 @@ def sold_out_fast_path(view):
         body = request.get_json(silent=True)
         product_id, quantity = (body.get("product_id"), body.get("quantity", 1)) \
             if isinstance(body, dict) else (None, None)
-        if isinstance(product_id, int) and isinstance(quantity, int) \
-                and 1 <= quantity <= service.MAX_QUANTITY:
+        if type(product_id) is int and type(quantity) is int \
+                and 1 <= quantity <= service.MAX_QUANTITY:  # not a bool: that is a 422
             left = stock_gate.peek(product_id)
             if left is not None and left < quantity:
                 replay = earlier_outcome()
@@ -69,12 +70,13 @@ def sold_out_fast_path(view):
 
 @mall_blp.post("/redemptions")
 @member_required
+@limits.limited("redemption")
 @sold_out_fast_path
 @idempotent
 @mall_blp.arguments(RedemptionIn)
 @mall_blp.response(201, RedemptionOut)
 @mall_blp.doc(parameters=[dict(IDEMPOTENCY_HEADER, required=True)])
-@documents(mall_blp, 400, 401, 404, 409, 422, auth="member")
+@documents(mall_blp, 400, 401, 404, 409, 422, 429, auth="member")
 def redeem(data):
     """Spend points on a product. 409 `out_of_stock`, `insufficient_points`,
     `limit_exceeded`, `invalid_state` (not started, ended, tier, store); 422 for a quantity

@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core import clock
+from core.fields import AwareDateTime, Integer
 from core.ids import Id
 from core.pagination import PageArgs
 from mall.models import KINDS, STATUSES
@@ -13,9 +14,9 @@ CODE = validate.Regexp(r"^\d{6,16}$", error="Digits only.")
 
 
 class CouponTerms(Schema):
-    deduct_fen = fields.Integer(required=True, validate=validate.Range(1, 100_000_000))
-    min_spend_fen = fields.Integer(load_default=0, validate=FEN)
-    valid_days = fields.Integer(required=True, validate=validate.Range(1, 3650))
+    deduct_fen = Integer(required=True, validate=validate.Range(1, 100_000_000))
+    min_spend_fen = Integer(load_default=0, validate=FEN)
+    valid_days = Integer(required=True, validate=validate.Range(1, 3650))
 
 
 class ProductFields(Schema):
@@ -23,18 +24,18 @@ class ProductFields(Schema):
 
     title = fields.String(validate=validate.Length(1, 100))
     description = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    points_price = fields.Integer(validate=validate.Range(1, 100_000_000))
-    cash_price_fen = fields.Integer(validate=FEN,
+    points_price = Integer(validate=validate.Range(1, 100_000_000))
+    cash_price_fen = Integer(validate=FEN,
                                     metadata={"description": "gifts only: paid at pickup"})
-    per_member_limit = fields.Integer(validate=validate.Range(0, 100_000),
+    per_member_limit = Integer(validate=validate.Range(0, 100_000),
                                       metadata={"description": "units per member; 0 = none"})
     tier_required = fields.String(allow_none=True, validate=validate.Length(1, 16))
     store_codes = fields.List(fields.String(), metadata={"description": "empty = every store"})
-    starts_at = fields.AwareDateTime(allow_none=True)
-    ends_at = fields.AwareDateTime(allow_none=True)
+    starts_at = AwareDateTime(allow_none=True)
+    ends_at = AwareDateTime(allow_none=True)
     category = fields.String(allow_none=True, validate=validate.Length(1, 32))
     image_urls = fields.List(fields.Url(), validate=validate.Length(max=9))
-    pickup_days = fields.Integer(validate=validate.Range(1, 365), metadata={
+    pickup_days = Integer(validate=validate.Range(1, 365), metadata={
         "description": "gifts: days to pick up before the redemption is cancelled and the "
                        "points returned"})
     coupon = fields.Nested(CouponTerms, allow_none=True)
@@ -44,10 +45,10 @@ class ProductFields(Schema):
 class ProductIn(ProductFields):
     title = fields.String(required=True, validate=validate.Length(1, 100))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    points_price = fields.Integer(required=True, validate=validate.Range(1, 100_000_000))
-    stock = fields.Integer(required=True, validate=validate.Range(0, 10_000_000))
-    cash_price_fen = fields.Integer(load_default=0, validate=FEN)
-    per_member_limit = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
+    points_price = Integer(required=True, validate=validate.Range(1, 100_000_000))
+    stock = Integer(required=True, validate=validate.Range(0, 10_000_000))
+    cash_price_fen = Integer(load_default=0, validate=FEN)
+    per_member_limit = Integer(load_default=0, validate=validate.Range(0, 100_000))
     store_codes = fields.List(fields.String(), load_default=list)
 
     @validates_schema
@@ -58,7 +59,7 @@ class ProductIn(ProductFields):
 
 
 class StockIn(Schema):
-    delta = fields.Integer(required=True, validate=[
+    delta = Integer(required=True, validate=[
         validate.Range(-10_000_000, 10_000_000),
         validate.NoneOf([0], error="A stock adjustment changes the stock: not 0.")])
     reason = fields.String(required=True, validate=validate.Length(2, 200))
@@ -116,9 +117,8 @@ class ProductArgs(PageArgs):
 
 
 class RedemptionIn(Schema):
-    product_id = Id(required=True, strict=True)
-    quantity = fields.Integer(load_default=1, strict=True,
-                              validate=validate.Range(1, MAX_QUANTITY))
+    product_id = Id(required=True)
+    quantity = Integer(load_default=1, validate=validate.Range(1, MAX_QUANTITY))
     store_code = fields.String(allow_none=True, metadata={
         "description": "the store to pick up (gift) or redeem at; the points are recorded there"})
 
@@ -185,7 +185,7 @@ class RedemptionArgs(PageArgs):
 
 class AdminRedemptionArgs(RedemptionArgs):
     member_no = fields.String()
-    product_id = Id()
+    product_id = Id(text=True)
 
 
 class CancelIn(Schema):
@@ -200,7 +200,7 @@ class PickupIn(Schema):
 class CouponUseIn(Schema):
     coupon_code = fields.String(required=True, validate=CODE)
     store_code = fields.String(required=True)
-    order_amount_fen = fields.Integer(allow_none=True, validate=FEN, metadata={
+    order_amount_fen = Integer(allow_none=True, validate=FEN, metadata={
         "description": "the order's amount; when given, the coupon's min_spend_fen is checked"})
 
 

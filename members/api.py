@@ -3,7 +3,8 @@ subscription consent; and the staff's ways to find a member."""
 from flask import Response, current_app
 
 from core.api import blueprint, documents
-from core.auth import issue_member_token, member_required, staff_required
+from core import limits
+from core.auth import issue_member_token, member_required, public, staff_required
 from members import codes, images, service
 from members.lookup import current_member, member_by_phone as find_by_phone
 from members.masking import mask_phone
@@ -21,14 +22,17 @@ PNG = {"content": {"image/png": {"schema": {"type": "string", "format": "binary"
 
 
 @auth_blp.post("/wx-login")
+@limits.limited("login")
 @auth_blp.arguments(WxLoginIn)
 @auth_blp.response(200, WxLoginOut)
-@documents(auth_blp, 401, 403, 502, 503)
+@documents(auth_blp, 401, 403, 429, 502, 503)
+@public
 def wx_login(data):
     """Exchange a wx.login() code for a member token; a first login registers the member
     (keeping `invite_code` and `store_code` for referral and registration-store logic).
     403 `wechat_user_blocked` when WeChat's risk control blocks the user (its 40226)."""
     member, is_new = service.login(data["code"], data["invite_code"], data["store_code"])
+    limits.hit("login", member=member.id, address=False)  # the member is known only now
     return {"token": issue_member_token(member.id),
             "expires_in": current_app.config["MEMBER_TOKEN_TTL"],
             "member": {"id": member.id, "member_no": member.member_no, "is_new": is_new,
@@ -67,9 +71,10 @@ def patch_me(data):
 
 @me_blp.post("/phone")
 @member_required
+@limits.limited("phone")
 @me_blp.arguments(PhoneIn)
 @me_blp.response(200, PhoneOut)
-@documents(me_blp, 401, 409, 422, 502, 503, auth="member")
+@documents(me_blp, 401, 409, 422, 429, 502, 503, auth="member")
 def bind_phone(data):
     """Bind the phone from getPhoneNumber. If a member registered at a store holds it, its
     points (with their expiry) are merged into this member; 409 `phone_taken` if another

@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from core.fields import Date
 from members.masking import mask_phone
 from members.phones import to_e164
 
@@ -69,7 +70,7 @@ class MeOut(Schema):
 class ProfileIn(Schema):
     nickname = fields.String(validate=validate.Length(1, 32))
     avatar_url = fields.Url(schemes={"https"}, validate=validate.Length(max=512))
-    birthday = fields.Date()
+    birthday = Date()
     gender = fields.String(validate=validate.OneOf(GENDERS))
 
     @validates("nickname")

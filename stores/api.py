@@ -3,7 +3,7 @@ from flask import current_app, g
 
 from core import clock
 from core.api import blueprint, documents
-from core.auth import pos_required, require_pos_store, staff_required
+from core.auth import pos_required, public, require_pos_store, staff_required
 from core.pagination import PageArgs, page_schema
 from stores import service
 from stores.schemas import (ApiKeyCreated, ApiKeyOut, AuditArgs, AuditOut, LoginIn, LoginOut, PasswordChangeIn,
@@ -24,6 +24,7 @@ HQ_READ = ("hq_admin", "marketer")
 @staff_auth_blp.arguments(LoginIn)
 @staff_auth_blp.response(200, LoginOut)
 @documents(staff_auth_blp, 401, 429)
+@public
 def login(data):
     token, staff = service.login(data["username"], data["password"])
     return {"token": token, "expires_in": current_app.config["STAFF_TOKEN_TTL"], "staff": staff}

@@ -1,7 +1,7 @@
 """The task centre: the member's check-in, tasks and invites; marketers' /admin/tasks."""
 from datetime import date
 
-from core import clock
+from core import clock, limits
 from core.api import blueprint, documents
 from core.auth import member_required
 from core.crud import register_crud
@@ -19,9 +19,10 @@ admin_blp = blueprint("tasks_admin", __name__, prefix="/admin/tasks",
 
 @me_blp.post("/checkins")
 @member_required
+@limits.limited("checkin")
 @me_blp.arguments(CheckinIn, required=False)
 @me_blp.response(201, CheckinOut)
-@documents(me_blp, 401, 409, auth="member")
+@documents(me_blp, 401, 409, 429, auth="member")
 def check_in(data):
     """Once per business day (Asia/Shanghai): a second tap → 409 `already_checked_in`.
     `{"makeup": true}` makes up yesterday (补签), if offered, before today's check-in."""

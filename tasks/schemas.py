@@ -1,5 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from core.fields import AwareDateTime, Integer
+
 from tasks.models import ACTIONS, KINDS
 
 POINTS = validate.Range(min=0, max=1_000_000)
@@ -11,28 +13,28 @@ DEFAULT_TITLES = {"checkin": "每日签到", "referral": "邀请好友"}
 
 class Makeup(Schema):
     enabled = fields.Boolean(load_default=False)
-    cost_points = fields.Integer(load_default=0, validate=POINTS)
-    per_month = fields.Integer(load_default=0, validate=validate.Range(0, 31))
+    cost_points = Integer(load_default=0, validate=POINTS)
+    per_month = Integer(load_default=0, validate=validate.Range(0, 31))
 
 
 class TaskFields(Schema):
     title = fields.String(validate=validate.Length(1, 64))
-    starts_at = fields.AwareDateTime(allow_none=True)
-    ends_at = fields.AwareDateTime(allow_none=True)
-    budget_points = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    member_limit_points = fields.Integer(
-        allow_none=True, validate=validate.Range(min=1),
+    starts_at = AwareDateTime(allow_none=True)
+    ends_at = AwareDateTime(allow_none=True)
+    budget_points = Integer(allow_none=True, validate=validate.Range(1, 1_000_000_000))
+    member_limit_points = Integer(
+        allow_none=True, validate=validate.Range(1, 1_000_000_000),
         metadata={"description": "the most points one member may receive from this task"})
     active = fields.Boolean()
-    schedule = fields.List(fields.Integer(validate=validate.Range(min=1, max=1_000_000)),
+    schedule = fields.List(Integer(validate=validate.Range(min=1, max=1_000_000)),
                            validate=validate.Length(1, 31),
                            metadata={"description": "points for streak day 1..N; the last repeats"})
     makeup = fields.Nested(Makeup, metadata={"description": "补签 of yesterday"})
-    inviter_points = fields.Integer(validate=POINTS)
-    invitee_points = fields.Integer(validate=POINTS)
+    inviter_points = Integer(validate=POINTS)
+    invitee_points = Integer(validate=POINTS)
     trigger = fields.String(validate=validate.OneOf(("register", "first_order")))
-    monthly_cap = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    reward_points = fields.Integer(validate=validate.Range(min=1, max=1_000_000))
+    monthly_cap = Integer(allow_none=True, validate=validate.Range(1, 100_000))
+    reward_points = Integer(validate=validate.Range(min=1, max=1_000_000))
     action = fields.String(validate=validate.OneOf(ACTIONS))
 
     @validates_schema
@@ -106,8 +108,8 @@ class CheckinOut(Schema):
 
 
 class CheckinArgs(Schema):
-    month = fields.String(validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
-                          metadata={"description": "YYYY-MM; default this month"})
+    month = fields.String(validate=validate.Regexp(r"^2\d{3}-(0[1-9]|1[0-2])$"),
+                          metadata={"description": "YYYY-MM (2000-01 to 2999-12); default this month"})
 
 
 class CheckinIn(Schema):

@@ -6,6 +6,7 @@ from flask_migrate import upgrade
 from sqlalchemy import delete
 
 from core import clock, config_cache
+from core.config import RATE_LIMITS
 from core.db import Base, db
 from core.redis import get_redis
 from tests import backends
@@ -45,6 +46,9 @@ def app(backend):
         "WECHAT_SECRET": "test-wechat-secret",
         "WECHAT_API_BASE": "http://127.0.0.1:9",  # never the real WeChat: tests use the fake
         "METRICS_FLUSH_SECONDS": 0,  # counts a timer added later would land in the next test
+        # tests move the clock across days faster than the limits' windows pass: off, but in
+        # the tests of the limits (tests/core/test_limits.py sets its own)
+        "RATE_LIMITS": {name: {"member": "", "address": ""} for name in RATE_LIMITS},
     })
     app.config["DB_BACKEND"] = name
     with app.app_context():

@@ -139,7 +139,8 @@ class WechatClient(WeChatClient):
         config = config or current_app.config
         return cls(config["WECHAT_API_BASE"], config["WECHAT_APPID"], config["WECHAT_SECRET"],
                    backoff=Backoff.from_config(config), env_version=config["WECHAT_ENV_VERSION"],
-                   check_path=config["WECHAT_CHECK_PATH"])
+                   check_path=config["WECHAT_CHECK_PATH"],
+                   timeout=config["WECHAT_TIMEOUT"])
 
     @property
     def access_token(self):

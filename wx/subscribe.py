@@ -120,7 +120,8 @@ class HttpSubscribeSender:
     def from_config(cls, config) -> "HttpSubscribeSender":
         return cls(config["WECHAT_API_BASE"], config["WECHAT_APPID"], config["WECHAT_SECRET"],
                    token_backoff=Backoff.from_config(config),
-                   retry_max_seconds=config["REMINDER_RETRY_MAX_SECONDS"])
+                   retry_max_seconds=config["REMINDER_RETRY_MAX_SECONDS"],
+                   timeout=config["WECHAT_TIMEOUT"])
 
     def _http(self) -> requests.Session:
         if not hasattr(self._local, "session"):

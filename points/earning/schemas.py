@@ -2,8 +2,10 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-POSITIVE = validate.Range(min=1)
-MAX_FEN = validate.Range(min=1, max=100_000_000_00)
+from core.fields import AwareDateTime, Date, ExactDecimal, Integer
+
+#: an order's amount in fen, up to 10,000,000.00 yuan (the INT column holds 21,474,836.47)
+MAX_FEN = validate.Range(min=1, max=10_000_000_00)
 MULTIPLIER = dict(places=2, validate=validate.Range(Decimal("1"), Decimal("10")),
                   metadata={"description": "e.g. 2 for double points"})
 
@@ -18,17 +20,17 @@ class MemberRef(Schema):
 class OrderItem(Schema):
     sku = fields.String(validate=validate.Length(1, 64))
     category = fields.String(validate=validate.Length(1, 32), allow_none=True)
-    amount_fen = fields.Integer(required=True, validate=validate.Range(min=0),
+    amount_fen = Integer(required=True, validate=validate.Range(0, MAX_FEN.max),
                                 metadata={"description": "the line's total (all units)"})
-    quantity = fields.Integer(load_default=1, validate=POSITIVE)
+    quantity = Integer(load_default=1, validate=validate.Range(1, 100_000))
 
 
 class OrderIn(MemberRef):
     store_code = fields.String(required=True, validate=validate.Length(1, 32))
     order_no = fields.String(required=True, validate=validate.Length(1, 64))
-    amount_fen = fields.Integer(required=True, validate=MAX_FEN)
+    amount_fen = Integer(required=True, validate=MAX_FEN)
     items = fields.List(fields.Nested(OrderItem), validate=validate.Length(max=200))
-    paid_at = fields.AwareDateTime(metadata={"description": "default: when we receive it"})
+    paid_at = AwareDateTime(metadata={"description": "default: when we receive it"})
 
 
 class PosOrderIn(OrderIn):
@@ -55,7 +57,7 @@ class OrderOut(Schema):
 class RefundIn(Schema):
     store_code = fields.String(required=True, validate=validate.Length(1, 32))
     refund_no = fields.String(required=True, validate=validate.Length(1, 64))
-    amount_fen = fields.Integer(required=True, validate=MAX_FEN)
+    amount_fen = Integer(required=True, validate=MAX_FEN)
 
 
 class RefundOut(Schema):
@@ -67,7 +69,7 @@ class RefundOut(Schema):
 
 class QuoteIn(MemberRef):
     store_code = fields.String(required=True, validate=validate.Length(1, 32))
-    amount_fen = fields.Integer(required=True, validate=MAX_FEN)
+    amount_fen = Integer(required=True, validate=MAX_FEN)
 
 
 class QuoteOut(Schema):
@@ -80,7 +82,7 @@ class QuoteOut(Schema):
 
 class DeductionIn(QuoteIn):
     order_no = fields.String(required=True, validate=validate.Length(1, 64))
-    points = fields.Integer(required=True, validate=POSITIVE)
+    points = Integer(required=True, validate=validate.Range(1, 1_000_000_000))
 
 
 class DeductionOut(Schema):
@@ -98,7 +100,7 @@ def _percent(data):
 
 class EarnRuleIn(Schema):
     category = fields.String(required=True, validate=validate.Length(1, 32))
-    multiplier = fields.Decimal(required=True, **MULTIPLIER)
+    multiplier = ExactDecimal(required=True, **MULTIPLIER)
     store_codes = fields.List(fields.String(), load_default=list)
 
     @post_load
@@ -108,7 +110,7 @@ class EarnRuleIn(Schema):
 
 class EarnRulePatch(Schema):
     category = fields.String(validate=validate.Length(1, 32))
-    multiplier = fields.Decimal(**MULTIPLIER)
+    multiplier = ExactDecimal(**MULTIPLIER)
     store_codes = fields.List(fields.String())
     active = fields.Boolean()
 
@@ -127,15 +129,15 @@ class EarnRuleOut(Schema):
 
 class PromotionPatch(Schema):
     name = fields.String(validate=validate.Length(1, 64))
-    multiplier = fields.Decimal(**MULTIPLIER)
-    bonus_points = fields.Integer(validate=validate.Range(1, 1_000_000))
+    multiplier = ExactDecimal(**MULTIPLIER)
+    bonus_points = Integer(validate=validate.Range(1, 1_000_000))
     store_codes = fields.List(fields.String())
-    starts_at = fields.AwareDateTime()
-    ends_at = fields.AwareDateTime()
-    weekdays = fields.List(fields.Integer(validate=validate.Range(1, 7)),
+    starts_at = AwareDateTime()
+    ends_at = AwareDateTime()
+    weekdays = fields.List(Integer(validate=validate.Range(1, 7)),
                            metadata={"description": "ISO weekdays, 1 = Monday"})
     categories = fields.List(fields.String())
-    min_amount_fen = fields.Integer(validate=validate.Range(min=0))
+    min_amount_fen = Integer(validate=validate.Range(0, MAX_FEN.max))
     active = fields.Boolean()
 
     @post_load
@@ -145,8 +147,8 @@ class PromotionPatch(Schema):
 
 class PromotionIn(PromotionPatch):
     name = fields.String(required=True, validate=validate.Length(1, 64))
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = AwareDateTime(required=True)
+    ends_at = AwareDateTime(required=True)
 
     @validates_schema
     def one_kind(self, data, **_kw):
@@ -171,8 +173,8 @@ class PromotionOut(Schema):
 
 
 class SettlementArgs(Schema):
-    date_from = fields.Date(required=True, data_key="from")
-    date_to = fields.Date(required=True, data_key="to")
+    date_from = Date(required=True, data_key="from")
+    date_to = Date(required=True, data_key="to")
 
     @validates_schema
     def ordered(self, data, **_kw):

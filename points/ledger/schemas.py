@@ -1,6 +1,7 @@
 """A member's points and history, and staff adjustments, in and out."""
 from marshmallow import Schema, fields, validate
 
+from core.fields import Date, Integer
 from core.pagination import PageArgs
 from points.ledger import kinds
 from points.programme.schemas import TierRef
@@ -25,8 +26,8 @@ class EntryOut(Schema):
 
 class EntriesArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf(kinds.ALL))
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = Date(data_key="from")
+    date_to = Date(data_key="to")
 
 
 class ExpiringOut(Schema):
@@ -49,7 +50,7 @@ class MyPointsOut(Schema):
 
 
 class AdjustmentIn(Schema):
-    delta = fields.Integer(required=True, validate=[
+    delta = Integer(required=True, validate=[
         validate.Range(-1_000_000, 1_000_000),
         validate.NoneOf([0], error="An adjustment changes the balance: not 0.")])
     reason = fields.String(required=True, validate=validate.Length(2, 200))

@@ -3,36 +3,38 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
+from core.fields import ExactDecimal, Integer
+
 EXPIRY_MODES = ("never", "fixed_days", "year_end", "rolling_days")
-NON_NEGATIVE = validate.Range(min=0)
+THRESHOLD = validate.Range(0, 1_000_000_000)
 
 
 class EarnSettings(Schema):
-    points_per_yuan = fields.Integer(validate=validate.Range(0, 1000))
+    points_per_yuan = Integer(validate=validate.Range(0, 1000))
 
 
 class ExpirySettings(Schema):
     mode = fields.String(validate=validate.OneOf(EXPIRY_MODES))
-    days = fields.Integer(validate=validate.Range(1, 3650), metadata={
+    days = Integer(validate=validate.Range(1, 3650), metadata={
         "description": "fixed_days, rolling_days: N days after earning (or the latest "
                        "activity), to the end of that business day; year_end only while years "
                        "is null (settings stored before years): the end of the calendar year in "
                        "which earning + N days falls"})
-    years = fields.Integer(allow_none=True, validate=validate.Range(0, 10), metadata={
+    years = Integer(allow_none=True, validate=validate.Range(0, 10), metadata={
         "description": "year_end: points expire at the end of the calendar year this many "
                        "years after the year they were earned (1: earned any day of 2028 → "
                        "2029-12-31 23:59:59 business time; 0: the end of the year earned)"})
-    birthday_extension_days = fields.Integer(validate=validate.Range(0, 366))
+    birthday_extension_days = Integer(validate=validate.Range(0, 366))
 
 
 class DeductionSettings(Schema):
-    points_per_yuan = fields.Integer(validate=validate.Range(1, 100000))
-    max_ratio_percent = fields.Integer(validate=validate.Range(0, 100))
+    points_per_yuan = Integer(validate=validate.Range(1, 100000))
+    max_ratio_percent = Integer(validate=validate.Range(0, 100))
 
 
 class ReminderSettings(Schema):
-    days_before = fields.Integer(validate=validate.Range(1, 60))
-    hour = fields.Integer(validate=validate.Range(0, 23))
+    days_before = Integer(validate=validate.Range(1, 60))
+    hour = Integer(validate=validate.Range(0, 23))
 
 
 class SettingsSchema(Schema):
@@ -41,9 +43,9 @@ class SettingsSchema(Schema):
     earn = fields.Nested(EarnSettings)
     expiry = fields.Nested(ExpirySettings)
     deduction = fields.Nested(DeductionSettings)
-    registration_bonus = fields.Integer(validate=validate.Range(0, 1_000_000))
-    first_order_bonus = fields.Integer(validate=validate.Range(0, 1_000_000))
-    point_value_fen = fields.Integer(validate=NON_NEGATIVE,
+    registration_bonus = Integer(validate=validate.Range(0, 1_000_000))
+    first_order_bonus = Integer(validate=validate.Range(0, 1_000_000))
+    point_value_fen = Integer(validate=validate.Range(0, 10_000),
                                      metadata={"description": "what one point costs the store "
                                                               "that issued it, in fen"})
     reminders = fields.Nested(ReminderSettings)
@@ -57,16 +59,16 @@ class TierRef(Schema):
 class TierIn(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,16}$"))
     name = fields.String(required=True, validate=validate.Length(1, 32))
-    threshold_points = fields.Integer(required=True, validate=NON_NEGATIVE)
-    multiplier = fields.Decimal(load_default=Decimal("1"), places=2,
-                                validate=validate.Range(Decimal("1"), Decimal("10")),
-                                metadata={"description": "earning multiplier, e.g. 1.5"})
+    threshold_points = Integer(required=True, validate=THRESHOLD)
+    multiplier = ExactDecimal(load_default=Decimal("1"), places=2,
+                              validate=validate.Range(Decimal("1"), Decimal("10")),
+                              metadata={"description": "earning multiplier, e.g. 1.5"})
 
 
 class TierPatch(Schema):
     name = fields.String(validate=validate.Length(1, 32))
-    threshold_points = fields.Integer(validate=NON_NEGATIVE)
-    multiplier = fields.Decimal(places=2, validate=validate.Range(Decimal("1"), Decimal("10")))
+    threshold_points = Integer(validate=THRESHOLD)
+    multiplier = ExactDecimal(places=2, validate=validate.Range(Decimal("1"), Decimal("10")))
     active = fields.Boolean()
 
 

@@ -51,7 +51,8 @@ def _year_end_years(expiry: dict, sent: dict) -> dict:
 
 
 def update_settings(sections: dict) -> dict:
-    """Replace the given sections (others unchanged); audited. Returns the new settings."""
+    """Replace the given sections (others unchanged); audited, an entry per section. Returns
+    the new settings."""
     before = get_settings()
     for section, value in sections.items():
         row = db.session.get(ProgrammeSetting, section)
@@ -67,6 +68,7 @@ def update_settings(sections: dict) -> dict:
     if has_app_context():  # (a test's requests share its app context, and so its g)
         g.pop("_programme_settings", None)
     after = get_settings()
-    audit.record("settings.update", "settings", ",".join(sorted(sections)),
-                 before={k: before[k] for k in sections}, after={k: after[k] for k in sections})
+    for section in sorted(sections):  # one entry per section: its name is the target's id
+        audit.record("settings.update", "settings", section,
+                     before={section: before[section]}, after={section: after[section]})
     return after

@@ -1,0 +1,35 @@
+"""Who may call each route (API.md), for the tests that call every route: by blueprint, with
+the endpoints that differ. A new blueprint must be added here."""
+ANYONE, MEMBER, POS = "anyone", "member", "pos"
+STAFF = frozenset({"hq_admin", "marketer", "store_manager", "cashier"})
+MARKETING = frozenset({"hq_admin", "marketer"})
+HQ = frozenset({"hq_admin"})
+#: the staff roles, least privileged first
+ROLE_ORDER = ("cashier", "store_manager", "marketer", "hq_admin")
+
+WHO = {
+    "member_auth": ANYONE, "staff_auth": ANYONE, "health": ANYONE, "metrics": ANYONE,
+    "api-docs": ANYONE, "swagger_ui": ANYONE, "static": ANYONE,
+    "me": MEMBER, "mall": MEMBER, "mall_me": MEMBER, "points_me": MEMBER, "tasks_me": MEMBER,
+    "staff_me": STAFF, "staff_members": STAFF, "staff_orders": STAFF, "mall_staff": STAFF,
+    "points_staff": frozenset({"hq_admin", "store_manager"}),
+    "pos_points": POS, "pos_ping": POS,
+    "admin_stores": HQ, "earning_admin": MARKETING, "mall_admin": MARKETING,
+    "points_admin": MARKETING, "subscribe_templates": MARKETING, "tasks_admin": MARKETING,
+}
+#: endpoints whose callers differ from their blueprint's
+WHO_EXCEPTIONS = {
+    "admin_stores.list_stores": MARKETING, "admin_stores.get_store": MARKETING,
+    "earning_admin.settlement_report": HQ,
+}
+
+
+def who_may(endpoint):
+    """ANYONE, MEMBER, POS, or the set of staff roles that may call the endpoint."""
+    blueprint = endpoint.split(".")[0]
+    assert blueprint in WHO, f"{endpoint}: add its blueprint to tests/callers.py (who may call it?)"
+    return WHO_EXCEPTIONS.get(endpoint, WHO[blueprint])
+
+
+def least_privileged(roles):
+    return next(role for role in ROLE_ORDER if role in roles)

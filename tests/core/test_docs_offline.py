@@ -1,0 +1,104 @@
+"""The API docs page works without the internet: Swagger UI's assets are served by the app,
+pinned (core/static/swagger-ui/MANIFEST.json: version, licence, sha256), and a headless
+Chromium with every request off this machine refused renders the operations list."""
+import hashlib
+import json
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from core.api import SWAGGER_UI_DIR
+from tests.test_nginx import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTEFACTS = Path(os.environ.get("JIFEN_ARTEFACTS", ROOT / "artefacts"))
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def manifest():
+    return json.loads((SWAGGER_UI_DIR / "MANIFEST.json").read_text())
+
+
+def test_the_vendored_assets_are_the_ones_the_manifest_pins():
+    pinned = manifest()
+    assert pinned["version"] and pinned["licence"] == "Apache-2.0"
+    on_disk = {p.name for p in SWAGGER_UI_DIR.iterdir()} - {"MANIFEST.json"}
+    assert on_disk == set(pinned["sha256"])
+    for name, digest in pinned["sha256"].items():
+        assert hashlib.sha256((SWAGGER_UI_DIR / name).read_bytes()).hexdigest() == digest, name
+    assert set(pinned["licence_files"]) <= on_disk
+
+
+def test_the_docs_page_loads_only_from_this_app(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    sources = [s for s in _attributes(page, "src") + _attributes(page, "href")]
+    assert sources and all(s.startswith("/api/v1/docs/swagger-ui/") for s in sources), sources
+    for source in sources:
+        served = client.get(source)
+        assert served.status_code == 200
+        assert served.data == (SWAGGER_UI_DIR / source.rsplit("/", 1)[1]).read_bytes()
+    assert '"validatorUrl": null' in page  # no badge fetched from the online validator
+
+
+def _attributes(html, name):
+    return re.findall(rf'{name}="([^"]+)"', html)
+
+
+@pytest.fixture
+def served(app):
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+def test_swagger_ui_renders_every_operation_with_no_network(served, client):
+    if CHROMIUM is None or not _have_playwright():
+        if IN_CI:
+            pytest.fail(".ci/run installs chromium and playwright; they are missing")
+        pytest.skip("needs Debian's chromium and the playwright package")
+    from playwright.sync_api import sync_playwright
+
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"].values()
+    operations = sum(method in METHODS for operations in paths for method in operations)
+    refused = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route("**/*", lambda route: _local_only(route, served, refused))
+        page.goto(served + "/api/v1/docs")
+        page.wait_for_selector(".opblock-summary", timeout=20_000)
+        rendered = page.locator(".opblock").count()
+        title = page.locator(".info .title").inner_text()
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / "api-docs.png"))
+        browser.close()
+    assert refused == []
+    assert title.startswith("Jifen API")
+    assert rendered == operations
+
+
+def _local_only(route, base, refused):
+    url = route.request.url
+    if urlsplit(url).netloc == urlsplit(base).netloc or url.startswith("data:"):
+        route.continue_()
+    else:
+        refused.append(url)
+        route.abort()
+
+
+def _have_playwright():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return True
