@@ -241,9 +241,10 @@ def test_today_at_this_store_adds_up_the_shift(live_server, browser_page, shop):
     for order_no, amount in (("T-1", "10"), ("T-2", "20.5")):
         page.fill("input[name=order_no]", order_no)
         page.fill("input[name=amount]", amount)
-        page.press("input[name=amount]", "Enter")
-        page.wait_for_load_state("networkidle")
-    page.click("header >> text=今日")
+        with page.expect_navigation():  # the recorded purchase's page, before the next step
+            page.press("input[name=amount]", "Enter")
+    with page.expect_navigation():
+        page.click("header >> text=今日")
     expect(page.locator("h1")).to_contain_text("今日汇总")
     expect(page.locator(".totals article").first).to_contain_text("¥30.50")
     screenshot(page, "10-today")
