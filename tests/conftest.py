@@ -137,3 +137,23 @@ def member_client(app, factory):
         return ApiClient(app.test_client(), token=factory.member_token(member), member=member)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium (Debian's) for every browser test: Playwright's sync API runs one
+    instance per thread, so the console's and the API docs' tests share it."""
+    from tests.console.conftest import CHROMIUM, IN_CI
+
+    if CHROMIUM is None:
+        if IN_CI:
+            pytest.fail(".ci/run installs chromium; it is missing")
+        pytest.skip("needs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+

@@ -84,20 +84,6 @@ def live_server(app):
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    if CHROMIUM is None:
-        if IN_CI:
-            pytest.fail(".ci/run installs chromium; it is missing")
-        pytest.skip("needs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def browser_page(chromium):
     """A fresh browser context at 1024×768 (a till's screen), confirm dialogs accepted."""

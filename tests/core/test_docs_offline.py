@@ -61,19 +61,16 @@ def served(app):
     server.shutdown()
 
 
-def test_swagger_ui_renders_every_operation_with_no_network(served, client):
+def test_swagger_ui_renders_every_operation_with_no_network(served, client, chromium):
     if CHROMIUM is None or not _have_playwright():
         if IN_CI:
             pytest.fail(".ci/run installs chromium and playwright; they are missing")
         pytest.skip("needs Debian's chromium and the playwright package")
-    from playwright.sync_api import sync_playwright
-
     paths = client.get("/api/v1/openapi.json").get_json()["paths"].values()
     operations = sum(method in METHODS for operations in paths for method in operations)
     refused = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})  # tests/conftest.py's
+    try:
         page.route("**/*", lambda route: _local_only(route, served, refused))
         page.goto(served + "/api/v1/docs")
         page.wait_for_selector(".opblock-summary", timeout=20_000)
@@ -81,7 +78,8 @@ def test_swagger_ui_renders_every_operation_with_no_network(served, client):
         title = page.locator(".info .title").inner_text()
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTEFACTS / "api-docs.png"))
-        browser.close()
+    finally:
+        page.close()
     assert refused == []
     assert title.startswith("Jifen API")
     assert rendered == operations
