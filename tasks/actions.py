@@ -66,5 +66,5 @@ def take_back(member, action: str) -> None:
         entry = ledger.entry_by_key(reward_key(task_id, member.id)) \
             if config.get("action") == action else None
         if entry is not None:
-            ledger.reverse(entry.id, key=f"{reward_key(task_id, member.id)}:undone",
-                                   reason=f"{title}奖励扣回：{UNDONE[action]}")
+            ledger.reverse(entry.id, key=f"{reward_key(task_id, member.id)}:undone", up_to=True,
+                           reason=f"{title}奖励扣回：{UNDONE[action]}")

@@ -91,9 +91,9 @@ def _revoke_paid(invitee_id) -> None:
         return
     for side in ("invitee", "inviter"):
         entry = ledger.entry_by_key(f"referral:{referral.id}:{side}")
-        if entry is not None and (points := ledger.reversible(entry)):
-            ledger.reverse(entry.id, key=f"referral-revoked:{referral.id}:{side}",
-                           amount=points, reason=REVOKED_REASON)
+        if entry is not None:
+            ledger.reverse(entry.id, key=f"referral-revoked:{referral.id}:{side}", up_to=True,
+                           reason=REVOKED_REASON)
 
 
 def _pending(invitee_id) -> Referral | None:

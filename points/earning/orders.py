@@ -194,14 +194,11 @@ def _take_back_points(order, refund_no) -> int:
     (those points left already: a refund never takes them a second time)."""
     due = _share(order.points_earned, order) - order.points_reversed
     entry = ledger.entry_by_key(credit_key(order)) if due > 0 else None
-    if entry is not None:
-        ledger.expire_member_due(ledger.lock_account(ledger.survivor_id(order.member_id)),
-                                 clock.now())  # due points have left: not taken back as well
-    take = min(due, ledger.reversible(entry)) if entry is not None else 0
-    if take > 0:
-        ledger.reverse(entry.id, key=f"refund:{order.id}:{refund_no}", amount=take,
-                       reason=f"refund {refund_no} of order {order.order_no}")
-        order.points_reversed += take
+    reversal = entry and ledger.reverse(entry.id, key=f"refund:{order.id}:{refund_no}",
+                                        amount=due, up_to=True,
+                                        reason=f"refund {refund_no} of order {order.order_no}")
+    take = -reversal.delta if reversal else 0
+    order.points_reversed += take
     return take
 
 

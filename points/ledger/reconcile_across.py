@@ -153,7 +153,7 @@ def _tiers_reached(ids, merged) -> list[dict]:
         .where(EarnedMonth.member_id.in_(ids),
                EarnedMonth.month >= tiers.first_month_of_window(clock.now()))
         .group_by(EarnedMonth.member_id)).all())
-    threshold = {t.code: t.threshold_points for t in tiers.active_tiers()}
+    threshold = {t.code: t.threshold_points for t in ranked}
     members = db.session.execute(select(Member.id, Member.tier_code).where(
         Member.id.in_([m for m in ids if m not in merged]))).all()
     problems = []

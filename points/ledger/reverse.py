@@ -17,8 +17,10 @@ from points.ledger.models import PointsAllocation, PointsEntry, PointsLot
 
 
 def reverse(entry_id: int, *, key: str, amount: int | None = None, reason=None,
-            store_id=UNSET) -> PointsEntry:
-    """Undo (all or `amount` of) an entry; at most `reversible(entry)` points.
+            store_id=UNSET, up_to: bool = False) -> PointsEntry | None:
+    """Undo (all or `amount` of) an entry; at most `reversible(entry)` points — more is 409,
+    or with `up_to` as much as is left (None when nothing is: a refund or a reward taken
+    back after the points expired).
 
     A debit's points go back into the lots they came from, with their original expiry (on a
     member merged away, into new lots of the member it joined, with the same expiry); points
@@ -35,7 +37,9 @@ def reverse(entry_id: int, *, key: str, amount: int | None = None, reason=None,
         return entry
     expire_member_due(account, clock.now())  # what is due has left: never taken back as well
     left = reversible(original)
-    amount = left if amount is None else amount
+    amount = left if amount is None else min(amount, left) if up_to else amount
+    if up_to and amount <= 0:
+        return None
     if amount <= 0 or amount > left:
         raise Conflict(f"Only {left} points of entry {entry_id} can still be reversed.",
                        code="invalid_state", details={"reversible": left})

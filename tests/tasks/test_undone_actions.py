@@ -128,3 +128,21 @@ def test_a_first_redemption_reward_is_taken_back_when_the_redemption_is_undone(
     last = me.get("/me/points/entries").get_json()["items"][0]
     assert (last["kind"], last["delta"]) == ("reverse", -20)
     assert last["reason"] == "首次积分兑换奖励扣回：兑换已取消"
+
+
+def test_a_reward_whose_points_expired_is_not_taken_again_and_the_refund_goes_through(
+        member_client, pos, tasks, staff_client):
+    from datetime import timedelta
+
+    from points.ledger.jobs import expire_due_lots
+
+    staff_client("marketer").put("/admin/settings", {"expiry": {"mode": "fixed_days", "days": 30}})
+    task, me = tasks["first_order"], member_client()
+    order(pos, me, "A-1")
+    assert me.post(f"/me/tasks/{task.id}/claim").get_json()["points"] == 30
+    clock.set(clock.now() + timedelta(days=45))
+    expire_due_lots(clock.now())  # the order's 100 and the reward's 30 expired unused
+    assert refund(pos, "A-1", "RF-1", 10000).status_code == 201  # was 409: nothing to reverse
+    from points.ledger.models import PointsAccount  # (the member's 7-day token has run out)
+    db.session.expire_all()
+    assert db.session.get(PointsAccount, me.member.id).balance == 0
