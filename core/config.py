@@ -89,6 +89,10 @@ class Config:
         self.WECHAT_CHECK_PATH = _bool("WECHAT_CHECK_PATH", True)
         self.BUSINESS_TZ = env("BUSINESS_TZ", "Asia/Shanghai")
         self.MEMBER_TOKEN_TTL = _int("MEMBER_TOKEN_TTL", 7 * 24 * 3600)
+        #: account cancellation: days between the request and its completion (withdrawable)
+        self.MEMBER_DELETION_COOLING_OFF_DAYS = _int("MEMBER_DELETION_COOLING_OFF_DAYS", 7)
+        #: a member may download a copy of their data once in this many seconds
+        self.MEMBER_EXPORT_EVERY = _int("MEMBER_EXPORT_EVERY", 600)
         self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)
         #: how many reverse proxies (nginx) stand in front; 0 = none
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)

@@ -20,8 +20,9 @@ KINDS = ("gift", "coupon", "virtual")
 PENDING, FULFILLED, CANCELLED, EXPIRED = "pending", "fulfilled", "cancelled", "expired"
 STATUSES = (PENDING, FULFILLED, CANCELLED, EXPIRED)
 
-#: coupon statuses stored; "expired" is shown for an unused coupon past its expiry
-UNUSED, USED = "unused", "used"
+#: coupon statuses stored; "expired" is shown for an unused coupon past its expiry; "void":
+#: ended unused by the member's account deletion
+UNUSED, USED, VOID = "unused", "used", "void"
 
 product_stores = Table(
     "mall_product_stores", Base.metadata,
@@ -151,7 +152,7 @@ class Coupon(Base):
     title: Mapped[str] = mapped_column(String(100))
     deduct_fen: Mapped[int]
     min_spend_fen: Mapped[int] = mapped_column(default=0)
-    #: unused, used ("expired" is shown for an unused coupon past expires_at)
+    #: unused, used, void ("expired" is shown for an unused coupon past expires_at)
     status: Mapped[str] = mapped_column(String(8), default=UNUSED)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

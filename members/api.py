@@ -7,6 +7,7 @@ from core.auth import issue_member_token, member_required, staff_required
 from members import codes, images, service
 from members.lookup import current_member, member_by_phone as find_by_phone
 from members.masking import mask_phone
+from members.privacy import consent
 from members.schemas import (ConsentIn, ConsentOut, WxLoginIn, WxLoginOut, MeOut, MemberCodeImageArgs,
                              MemberCodeOut, PhoneArgs, PhoneIn, PhoneOut, ProfileIn, ScanIn,
                              ScanOut, StaffMemberOut)
@@ -27,12 +28,17 @@ PNG = {"content": {"image/png": {"schema": {"type": "string", "format": "binary"
 def wx_login(data):
     """Exchange a wx.login() code for a member token; a first login registers the member
     (keeping `invite_code` and `store_code` for referral and registration-store logic).
+    `consents_due` lists the documents in force the member has not accepted: while a new
+    member has any, their `status` is `pending` (registration and its bonus wait; other member
+    endpoints answer 403 `consent_required`) — POST /me/consents each. A deleted account's
+    WeChat user logging in again starts a new account.
     403 `wechat_user_blocked` when WeChat's risk control blocks the user (its 40226)."""
     member, is_new = service.login(data["code"], data["invite_code"], data["store_code"])
-    return {"token": issue_member_token(member.id),
+    return {"token": issue_member_token(member.id, member.token_version),
             "expires_in": current_app.config["MEMBER_TOKEN_TTL"],
             "member": {"id": member.id, "member_no": member.member_no, "is_new": is_new,
-                       "phone_bound": member.phone is not None}}
+                       "phone_bound": member.phone is not None, "status": member.status},
+            "consents_due": consent.due_for(member.id)}
 
 
 #: what other domains add to a member before it is shown (app.py fills them): each takes the
@@ -44,6 +50,7 @@ MEMBER_VIEWS: dict[str, list] = {"me": [], "staff": []}
 def _me(member):
     for complete in MEMBER_VIEWS["me"]:
         complete(member)
+    member.consents_due = consent.due_for(member.id)
     return member
 
 
@@ -52,7 +59,8 @@ def _me(member):
 @me_blp.response(200, MeOut)
 @documents(me_blp, 401, auth="member")
 def get_me():
-    return _me(current_member())
+    """Also for a member whose registration waits for consent (`status` pending)."""
+    return _me(current_member(pending_ok=True))
 
 
 @me_blp.patch("")

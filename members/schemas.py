@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from members.masking import mask_phone
+from members.privacy.schemas import DocumentRef
 from members.phones import to_e164
 
 GENDERS = ("male", "female", "unknown")
@@ -18,12 +19,16 @@ class WxLoginMember(Schema):
     member_no = fields.String()
     is_new = fields.Boolean()
     phone_bound = fields.Boolean()
+    status = fields.String(metadata={"description": "active, or pending while registration "
+                                                    "waits for the documents to be accepted"})
 
 
 class WxLoginOut(Schema):
     token = fields.String()
     expires_in = fields.Integer()
     member = fields.Nested(WxLoginMember)
+    consents_due = fields.List(fields.Nested(DocumentRef), metadata={
+        "description": "documents in force not yet accepted: show them, then POST /me/consents"})
 
 
 class PhoneIn(Schema):
@@ -64,6 +69,8 @@ class MeOut(Schema):
     tier = fields.Nested(MemberTierRef, allow_none=True)
     points = fields.Nested(PointsBlock)
     invite_code = fields.String(allow_none=True)
+    status = fields.String()
+    consents_due = fields.List(fields.Nested(DocumentRef))
 
 
 class ProfileIn(Schema):

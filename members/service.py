@@ -13,8 +13,9 @@ from core.db import db
 from core.errors import Conflict, Unauthenticated, ValidationFailed, WechatError
 from members import numbers
 from members.lookup import follow_merges
-from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_MERGED, Member,
-                            SubscribeConsent, WechatIdentity)
+from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_MERGED,
+                            STATUS_PENDING, Member, SubscribeConsent, WechatIdentity)
+from members.privacy import consent
 from stores.models import Store
 from wx import client as wx
 
@@ -71,7 +72,7 @@ def _new_identity(appid, session, invite_code, store_code, now):
             db.session.flush()
     except IntegrityError:
         return _identity(appid, session["openid"], lock=True), False
-    if sibling is None:
+    if sibling is None and member.status == STATUS_ACTIVE:
         events.emit("member.registered", member=member, invite_code=invite_code,
                     store=db.session.get(Store, member.registered_store_id)
                     if member.registered_store_id else None)
@@ -79,10 +80,14 @@ def _new_identity(appid, session, invite_code, store_code, now):
 
 
 def _register(invite_code, store_code, now) -> Member:
+    """A new member: pending (the invite code kept) while a privacy policy is published and
+    not yet accepted — registration completes on acceptance (members.privacy.consent)."""
     store = db.session.scalars(select(Store).filter_by(code=store_code)).first() \
         if store_code else None
+    waits = bool(consent.current_documents())
     member = Member(member_no=numbers.new_member_no(), invite_code=numbers.new_invite_code(),
-                    origin=ORIGIN_WECHAT, status=STATUS_ACTIVE, created_at=now,
+                    origin=ORIGIN_WECHAT, status=STATUS_PENDING if waits else STATUS_ACTIVE,
+                    signup_invite_code=invite_code if waits else None, created_at=now,
                     registered_store_id=store.id if store else None)
     db.session.add(member)
     db.session.flush()

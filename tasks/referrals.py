@@ -15,7 +15,7 @@ Monthly cap: the inviter is paid for at most `monthly_cap` referrals per busines
 The task's per-member limit (`member_limit_points`) caps what one inviter earns from it in all,
 the same way.
 """
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from core import clock, events
 from core.db import db
@@ -75,6 +75,15 @@ def on_phone_bound(member, merged=None):
                        .values(status=REFUSED).execution_options(synchronize_session=False))
     if merged.created_at < member.created_at:  # a customer before they were "invited"
         _revoke_paid(member.id)
+
+
+@events.subscribe("member.deleting")
+def on_deleting(member):
+    """A deleted account is paid no more referral rewards, as inviter or invitee."""
+    db.session.execute(update(Referral).where(
+        or_(Referral.invitee_id == member.id, Referral.inviter_id == member.id),
+        Referral.status == PENDING).values(status=REFUSED)
+        .execution_options(synchronize_session=False))
 
 
 #: why a referral's rewards are taken back, as members read it in their points history

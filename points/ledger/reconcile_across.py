@@ -4,8 +4,9 @@ the wrong member, points counted twice). Set-based, for one chunk of accounts at
 4. a merged account holds nothing — balance 0, lifetime_earned 0, no monthly earnings — and has
    no entry after its merge_out (its points, and every later change to them, are on the member
    it joined: an order's net points sit on the account its member resolves to);
-5. a credit is never taken back beyond what is left of it: reversed + expired ≤ credited,
-   counting the lots that descend from its own (moved by a merge, returned after one);
+5. a credit is never taken back beyond what is left of it: reversed + expired ≤ credited
+   (expired: gone by expiry or forfeiture), counting the lots that descend from its own
+   (moved by a merge, returned after one);
 6. an account's lifetime_earned and its monthly tier earnings both equal what the journal
    says was earned — earning credits, less reversals of them and clawbacks — by the member and
    by every member merged into it;
@@ -94,7 +95,7 @@ def _expired_by_credit(credit_ids) -> dict[int, int]:
     expired = db.session.execute(
         select(PointsAllocation.lot_id, func.sum(PointsAllocation.amount))
         .join(PointsEntry, PointsEntry.id == PointsAllocation.entry_id)
-        .where(PointsAllocation.lot_id.in_(list(root)), PointsEntry.kind == "expire")
+        .where(PointsAllocation.lot_id.in_(list(root)), PointsEntry.kind.in_(kinds.GONE))
         .group_by(PointsAllocation.lot_id)).all()
     totals: dict[int, int] = {}
     for lot_id, points in expired:
