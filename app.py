@@ -29,7 +29,7 @@ redis_store = RedisStore()
 MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
-    "tasks.models", "wx.models", "members.privacy.models",
+    "tasks.models", "wx.models", "members.privacy.models", "media.models",
 )
 #: modules whose handlers subscribe to core.events when imported
 SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions", "mall.closing",
@@ -47,6 +47,12 @@ EXPORT_SECTIONS = {
     "redemptions": "mall.export:redemptions", "coupons": "mall.export:coupons",
     "checkins": "tasks.export:checkins", "task_claims": "tasks.export:task_claims",
     "invites": "tasks.export:invites", "reminders": "points.reminders.export:for_member",
+}
+#: the titles of what ledger entries come from (GET /me/points/entries): ref_type →
+#: "module:function"(ref ids) → {ref id: title}
+ENTRY_TITLES = {
+    "order": "points.earning.member_orders:titles", "redemption": "mall.export:titles",
+    "checkin": "tasks.export:checkin_titles", "task": "tasks.export:task_titles",
 }
 #: /healthz details (informative; never a 503)
 HEALTH_DETAILS = {"ledger": "points.ledger.jobs:ledger_health", "wechat": "wx.health:wechat_health",
@@ -109,7 +115,7 @@ def register_domains():
     """What core's mechanisms need to know of the domains."""
     from members.api import MEMBER_VIEWS
     from members.privacy import export
-    from points.ledger import member_views
+    from points.ledger import member_views, sources
     from stores.models import ApiKey, Staff
 
     for module in MODEL_MODULES:
@@ -122,6 +128,8 @@ def register_domains():
     worker.use_app_factory(create_app)
     MEMBER_VIEWS["me"][:] = [member_views.for_member]
     MEMBER_VIEWS["staff"][:] = [member_views.for_staff]
+    sources.TITLES.clear()
+    sources.TITLES.update(ENTRY_TITLES)
     export.SECTIONS.clear()
     export.SECTIONS.update(EXPORT_SECTIONS)
 
@@ -142,6 +150,9 @@ def register_blueprints(app):
     from members.privacy.api import (admin_blp as legal_admin_blp, legal_blp,
                                      me_blp as privacy_me_blp)
     from points.earning.me_api import me_blp as orders_me_blp
+    from media.api import admin_blp as media_admin_blp, public_blp as media_blp
+    from points.programme.public_api import public_blp as tiers_public_blp
+    from stores.public_api import public_blp as stores_public_blp
     from points.ledger.api import me_blp as points_me_blp, staff_blp as points_staff_blp
     from points.programme.api import admin_blp as points_admin_blp
     from points.earning.api import admin_blp as earning_admin_blp, pos_blp as pos_points_blp
@@ -157,7 +168,8 @@ def register_blueprints(app):
                 points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp,
                 subscribe_templates_blp, pos_points_blp, staff_orders_blp, earning_admin_blp,
                 tasks_me_blp, tasks_admin_blp, staff_me_blp, legal_blp, privacy_me_blp,
-                legal_admin_blp, orders_me_blp):
+                legal_admin_blp, orders_me_blp, stores_public_blp, tiers_public_blp,
+                media_admin_blp, media_blp):
         api.register_blueprint(blp)
 
 

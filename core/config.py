@@ -93,6 +93,11 @@ class Config:
         self.MEMBER_DELETION_COOLING_OFF_DAYS = _int("MEMBER_DELETION_COOLING_OFF_DAYS", 7)
         #: a member may download a copy of their data once in this many seconds
         self.MEMBER_EXPORT_EVERY = _int("MEMBER_EXPORT_EVERY", 600)
+        #: uploaded images: the storage backend (local), its folder, and the public URL they
+        #: are served under (empty: this app's /api/v1/media/ on the request's host)
+        self.MEDIA_STORAGE = env("MEDIA_STORAGE", "local")
+        self.MEDIA_DIR = env("MEDIA_DIR", str(INSTANCE_DIR / "media"))
+        self.MEDIA_BASE_URL = env("MEDIA_BASE_URL", "")
         self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)
         #: how many reverse proxies (nginx) stand in front; 0 = none
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)

@@ -1,4 +1,6 @@
-"""The mall's sections of a member's data copy (members.privacy.export; wired by app.py)."""
+"""The mall in what a member sees of their data elsewhere: their data copy
+(members.privacy.export) and the titles of their points history (points.ledger.sources);
+wired by app.py."""
 from sqlalchemy import select
 
 from core.db import db
@@ -22,3 +24,10 @@ def redemptions(member) -> list[dict]:
 def coupons(member) -> list[dict]:
     return plain_rows(db.session.scalars(select(Coupon).where(Coupon.member_id == member.id)
                                          .order_by(Coupon.id)), COUPON_FIELDS)
+
+
+def titles(redemption_ids) -> dict:
+    """redemption id → what the points history shows for it: 兑换 <product> ×2."""
+    rows = db.session.execute(select(Redemption.id, Redemption.title, Redemption.quantity)
+                              .where(Redemption.id.in_([int(i) for i in redemption_ids]))).all()
+    return {i: f"兑换 {title}" + (f" ×{q}" if q > 1 else "") for i, title, q in rows}

@@ -4,13 +4,15 @@ from flask import Response, current_app
 
 from core.api import blueprint, documents
 from core.auth import issue_member_token, member_required, staff_required
+from media.api import accepts_upload, too_large_documented
+from media.service import max_bytes
 from members import codes, images, service
 from members.lookup import current_member, member_by_phone as find_by_phone
 from members.masking import mask_phone
 from members.privacy import consent
-from members.schemas import (ConsentIn, ConsentOut, WxLoginIn, WxLoginOut, MeOut, MemberCodeImageArgs,
-                             MemberCodeOut, PhoneArgs, PhoneIn, PhoneOut, ProfileIn, ScanIn,
-                             ScanOut, StaffMemberOut)
+from members.schemas import (AvatarIn, AvatarOut, ConsentIn, ConsentOut, WxLoginIn, WxLoginOut,
+                             MeOut, MemberCodeImageArgs, MemberCodeOut, PhoneArgs, PhoneIn,
+                             PhoneOut, ProfileIn, ScanIn, ScanOut, StaffMemberOut)
 
 auth_blp = blueprint("member_auth", __name__, prefix="/auth",
                      description="Members log in with WeChat.")
@@ -71,6 +73,21 @@ def get_me():
 def patch_me(data):
     """A birthday can be changed once a year (409 with `next_change`)."""
     return _me(service.update_profile(current_member(), data))
+
+
+@me_blp.post("/avatar")
+@member_required
+@accepts_upload(lambda: max_bytes("avatar"))
+@me_blp.arguments(AvatarIn, location="files")
+@me_blp.response(200, AvatarOut)
+@too_large_documented(me_blp)
+@documents(me_blp, 401, 403, 422, auth="member")
+def upload_avatar(files):
+    """The picture wx.chooseAvatar gave (a temporary file: upload it with wx.uploadFile, name
+    `file`). Decoded and re-encoded (a renamed non-image is 422 on `file`; 413 over 2 MiB);
+    it becomes `avatar_url`, which counts towards completing the profile."""
+    member = service.set_avatar(current_member(), files["file"].read())
+    return {"avatar_url": member.avatar_url}
 
 
 @me_blp.post("/phone")

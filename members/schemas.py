@@ -1,5 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from media.fields import ImageUrl
+from media.schemas import FileIn
 from members.masking import mask_phone
 from members.privacy.schemas import DocumentRef
 from members.phones import to_e164
@@ -75,7 +77,7 @@ class MeOut(Schema):
 
 class ProfileIn(Schema):
     nickname = fields.String(validate=validate.Length(1, 32))
-    avatar_url = fields.Url(schemes={"https"}, validate=validate.Length(max=512))
+    avatar_url = ImageUrl()
     birthday = fields.Date()
     gender = fields.String(validate=validate.OneOf(GENDERS))
 
@@ -139,3 +141,11 @@ class PhoneNumber(fields.String):
 
 class PhoneArgs(Schema):
     phone = PhoneNumber(required=True, metadata={"example": "+447700900123"})
+
+
+class AvatarIn(FileIn):
+    """multipart/form-data: `file`, the picture chooseAvatar gave (JPEG, PNG or WebP, ≤ 2 MiB)."""
+
+
+class AvatarOut(Schema):
+    avatar_url = fields.String()

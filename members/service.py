@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit, clock, events
 from core.db import db
 from core.errors import Conflict, Unauthenticated, ValidationFailed, WechatError
+from media import service as media
 from members import numbers
 from members.lookup import follow_merges
 from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_MERGED,
@@ -177,6 +178,17 @@ def update_profile(member: Member, changes: dict) -> Member:
         db.session.flush()
         events.emit("member.profile_completed", member=member)
     db.session.flush()
+    return member
+
+
+def set_avatar(member: Member, data: bytes) -> Member:
+    """Store the uploaded picture as the member's avatar (413 too large, 422 not an image):
+    decoded, re-encoded, square-fitted; the previous upload is deleted. Counts towards the
+    profile like PATCH /me."""
+    previous = member.avatar_url
+    upload = media.store_image(data, "avatar", ("member", member.id))
+    update_profile(member, {"avatar_url": upload.url})
+    media.forget(previous)
     return member
 
 

@@ -1,11 +1,13 @@
-"""The task centre's sections of a member's data copy (members.privacy.export; wired by app.py)."""
+"""The task centre in what a member sees of their data elsewhere: their data copy
+(members.privacy.export) and the titles of their points history (points.ledger.sources);
+wired by app.py."""
 from sqlalchemy import or_, select
 
 from core.db import db
 from members.masking import mask_member_no
 from members.models import Member
 from members.privacy.export import plain_rows
-from tasks.models import CheckIn, Referral, TaskClaim
+from tasks.models import CheckIn, Referral, Task, TaskClaim
 
 
 def checkins(member) -> list[dict]:
@@ -31,3 +33,16 @@ def invites(member) -> list[dict]:
              "invitee_no_masked": mask_member_no(member_no),
              **plain_rows([referral], ("status", "trigger", "created_at", "rewarded_at"))[0]}
             for referral, member_no in rows]
+
+
+def checkin_titles(checkin_ids) -> dict:
+    """check-in id → 签到 · 连续第3天 (补签 for a make-up)."""
+    rows = db.session.execute(select(CheckIn.id, CheckIn.streak, CheckIn.made_up)
+                              .where(CheckIn.id.in_([int(i) for i in checkin_ids]))).all()
+    return {i: f"{'补签' if made_up else '签到'} · 连续第{streak}天" for i, streak, made_up in rows}
+
+
+def task_titles(task_ids) -> dict:
+    """task id → the task's title."""
+    return dict(db.session.execute(select(Task.id, Task.title)
+                                   .where(Task.id.in_([int(i) for i in task_ids]))).all())

@@ -1,6 +1,8 @@
 """Test fixtures: one app and one database per run; each test in a transaction rolled back
 at the end (indico/cosmicpython style), or — marked `committing` — with real commits and the
 tables emptied afterwards (for tests with threads)."""
+import tempfile
+
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete
@@ -45,6 +47,7 @@ def app(backend):
         "WECHAT_SECRET": "test-wechat-secret",
         "WECHAT_API_BASE": "http://127.0.0.1:9",  # never the real WeChat: tests use the fake
         "METRICS_FLUSH_SECONDS": 0,  # counts a timer added later would land in the next test
+        "MEDIA_DIR": tempfile.mkdtemp(prefix="jifen-media-"),  # uploads, outside the checkout
     })
     app.config["DB_BACKEND"] = name
     with app.app_context():

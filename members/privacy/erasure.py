@@ -6,14 +6,12 @@ from sqlalchemy import delete, select, update
 from core import audit, clock, events
 from core.audit import AuditEntry
 from core.db import after_commit, db
+from media import service as media
 from members import codes, images
 from members.models import STATUS_DELETED, Member, SubscribeConsent, WechatIdentity
 
 PERSONAL_FIELDS = ("phone", "nickname", "avatar_url", "birthday", "gender", "birthday_set_at",
                    "invite_code", "signup_invite_code")
-
-#: other domains' personal files to delete with the account (app.py: e.g. the stored avatar)
-FILE_FORGETTERS: list = []
 
 
 def erase(member: Member) -> None:
@@ -24,7 +22,8 @@ def erase(member: Member) -> None:
     events.emit("member.deleting", member=member)
     events.emit("member.deleted", member=member)
     audit.forget("member", [member.id, *merged_ids], phones)
-    avatar_url, invite_code = member.avatar_url, member.invite_code
+    media.forget(member.avatar_url)
+    invite_code = member.invite_code
     for name in PERSONAL_FIELDS:
         setattr(member, name, None)
     member.status, member.token_version = STATUS_DELETED, member.token_version + 1
@@ -39,7 +38,7 @@ def erase(member: Member) -> None:
     db.session.flush()
     audit.record("member.delete", "member", member.id, actor=("system", None, None),
                  after={"status": STATUS_DELETED})
-    after_commit(lambda: _forget_outside(member.id, invite_code, avatar_url))
+    after_commit(lambda: _forget_outside(member.id, invite_code))
 
 
 def _phones(member: Member, merged_ids: list[int]) -> list[str]:
@@ -54,9 +53,7 @@ def _phones(member: Member, merged_ids: list[int]) -> list[str]:
     return sorted(phones | {p[3:] for p in phones if p.startswith("+86")})
 
 
-def _forget_outside(member_id: int, invite_code: str | None, avatar_url: str | None) -> None:
+def _forget_outside(member_id: int, invite_code: str | None) -> None:
     codes.forget_member(member_id)
     if invite_code:
         images.forget_invite_qrcode(invite_code)
-    for forget in FILE_FORGETTERS:
-        forget(avatar_url)

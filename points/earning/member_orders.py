@@ -44,3 +44,11 @@ def for_export(member) -> list[dict]:
     _complete(orders)
     return [{**plain(o, ORDER_FIELDS), "store_code": o.store.code if o.store else None,
              "refunds": [plain(r, REFUND_FIELDS) for r in o.refunds]} for o in orders]
+
+
+def titles(order_ids) -> dict:
+    """order id → what the points history shows for it: 上海人民广场店 消费 ¥128.00."""
+    rows = db.session.execute(select(Order.id, Order.amount_fen, Store.name)
+                              .join(Store, Store.id == Order.store_id)
+                              .where(Order.id.in_([int(i) for i in order_ids]))).all()
+    return {order_id: f"{name} 消费 ¥{amount / 100:.2f}" for order_id, amount, name in rows}

@@ -1,4 +1,5 @@
 """Account cancellation (注销): POST/DELETE /me/deletion, the cooling-off, the deletion job."""
+import io
 import uuid
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from members.models import STATUS_DELETED, Member, SubscribeConsent, WechatIdent
 from members.privacy.jobs import complete_deletions
 from points.earning.models import Order
 from points.ledger.models import PointsAccount, PointsEntry
+from tests.media.images import picture
 from tests.points.ledger_checks import assert_ledger_consistent
 
 PHONE = "13911112222"
@@ -49,6 +51,9 @@ def customer(login, factory, pos_client):
     response, me = login("o-leaving")
     assert me.post("/me/phone", {"code": f"fakephone:{PHONE}"}).get_json()["merged_member_no"]
     gift, coupon = _redeem(me, _product("gift")), _redeem(me, _product("coupon"))
+    avatar = me.post("/me/avatar", data={"file": (io.BytesIO(picture()), "me.png")},
+                     content_type="multipart/form-data")
+    me.avatar_path = avatar.get_json()["avatar_url"].split("localhost", 1)[1]
     me.member_id = response.get_json()["member"]["id"]
     return me, gift, coupon
 
@@ -89,6 +94,7 @@ def test_a_completed_deletion_erases_the_member_and_forfeits_the_balance(custome
     balance = me.get("/me/points").get_json()["balance"]
     assert balance > 0
     total_before = _balances()
+    assert me.get(me.avatar_path).status_code == 200
     assert any(PHONE in str(row) for row in db.session.execute(select(AuditEntry.before)))
     assert any(PHONE in str(items) for items in db.session.scalars(select(Order.items)))
     me.post("/me/deletion")
@@ -99,6 +105,7 @@ def test_a_completed_deletion_erases_the_member_and_forfeits_the_balance(custome
 
     assert me.get("/me").status_code == 401
     assert me.get("/me/points").status_code == 401
+    assert me.get(me.avatar_path).status_code == 404  # the stored avatar is deleted
     member = _member(member_id)
     assert member.status == STATUS_DELETED
     assert (member.phone, member.nickname, member.birthday, member.invite_code) == (None,) * 4
