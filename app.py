@@ -29,7 +29,7 @@ redis_store = RedisStore()
 MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
-    "tasks.models", "wx.models", "members.privacy.models", "media.models",
+    "tasks.models", "wx.models", "members.privacy.models", "media.models", "banners.models",
 )
 #: modules whose handlers subscribe to core.events when imported
 SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions", "mall.closing",
@@ -39,7 +39,7 @@ DEMO_SEEDERS = (
     "stores.demo:seed_demo", "points.programme.demo:seed_demo", "members.demo:seed_demo",
     "members.privacy.demo:seed_demo",
     "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo", "mall.demo:seed_demo",
-    "tasks.demo:seed_demo", "points.reminders.demo:seed_demo",
+    "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "banners.demo:seed_demo",
 )
 #: a member's copy of their data (GET /me/export): section → "module:function"(member)
 EXPORT_SECTIONS = {
@@ -151,6 +151,7 @@ def register_blueprints(app):
                                      me_blp as privacy_me_blp)
     from points.earning.me_api import me_blp as orders_me_blp
     from media.api import admin_blp as media_admin_blp, public_blp as media_blp
+    from banners.api import admin_blp as banners_admin_blp, public_blp as banners_blp
     from points.programme.public_api import public_blp as tiers_public_blp
     from stores.public_api import public_blp as stores_public_blp
     from points.ledger.api import me_blp as points_me_blp, staff_blp as points_staff_blp
@@ -169,7 +170,7 @@ def register_blueprints(app):
                 subscribe_templates_blp, pos_points_blp, staff_orders_blp, earning_admin_blp,
                 tasks_me_blp, tasks_admin_blp, staff_me_blp, legal_blp, privacy_me_blp,
                 legal_admin_blp, orders_me_blp, stores_public_blp, tiers_public_blp,
-                media_admin_blp, media_blp):
+                media_admin_blp, media_blp, banners_blp, banners_admin_blp):
         api.register_blueprint(blp)
 
 

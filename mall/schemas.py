@@ -4,6 +4,7 @@ from core import clock
 from core.ids import Id
 from core.pagination import PageArgs
 from mall.models import KINDS, STATUSES
+from media.fields import ImageUrl
 from mall.service import MAX_QUANTITY
 from stores.schemas import StoreRef
 
@@ -33,7 +34,7 @@ class ProductFields(Schema):
     starts_at = fields.AwareDateTime(allow_none=True)
     ends_at = fields.AwareDateTime(allow_none=True)
     category = fields.String(allow_none=True, validate=validate.Length(1, 32))
-    image_urls = fields.List(fields.Url(), validate=validate.Length(max=9))
+    image_urls = fields.List(ImageUrl(), validate=validate.Length(max=9))
     pickup_days = fields.Integer(validate=validate.Range(1, 365), metadata={
         "description": "gifts: days to pick up before the redemption is cancelled and the "
                        "points returned"})
