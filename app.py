@@ -40,6 +40,7 @@ DEMO_SEEDERS = (
     "members.privacy.demo:seed_demo",
     "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo", "mall.demo:seed_demo",
     "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "banners.demo:seed_demo",
+    "mall.demo:seed_reminder_templates",
 )
 #: a member's copy of their data (GET /me/export): section → "module:function"(member)
 EXPORT_SECTIONS = {
@@ -77,6 +78,12 @@ SCHEDULE = (
              "rebuild the Redis stock gate from the database (the database is the truth)"),
     Schedule("unpicked-gift-expiry", "45 0 * * *", "mall.jobs:expire_pickups",
              "expire gifts not picked up in time: points, stock and limit returned"),
+    Schedule("pickup-reminders", "0 10 * * *", "mall.jobs:pickup_reminders",
+             "daily: a subscribe message for each gift waiting for pickup whose deadline is in "
+             "MALL_REMINDER_DAYS_BEFORE days, at most once (pickup_reminder)"),
+    Schedule("coupon-expiry-reminders", "5 10 * * *", "mall.jobs:coupon_reminders",
+             "daily: a subscribe message for each unused coupon expiring in "
+             "MALL_REMINDER_DAYS_BEFORE days, at most once (coupon_expiring)"),
     Schedule("member-deletions", "10 * * * *", "members.privacy.jobs:complete_deletions",
              "hourly: complete account deletions whose cooling-off has ended (one member per "
              "transaction; rerun safely)"),
@@ -152,6 +159,7 @@ def register_blueprints(app):
     from points.earning.me_api import me_blp as orders_me_blp
     from media.api import admin_blp as media_admin_blp, public_blp as media_blp
     from banners.api import admin_blp as banners_admin_blp, public_blp as banners_blp
+    from wx.public_api import public_blp as offered_templates_blp
     from points.programme.public_api import public_blp as tiers_public_blp
     from stores.public_api import public_blp as stores_public_blp
     from points.ledger.api import me_blp as points_me_blp, staff_blp as points_staff_blp
@@ -170,7 +178,8 @@ def register_blueprints(app):
                 subscribe_templates_blp, pos_points_blp, staff_orders_blp, earning_admin_blp,
                 tasks_me_blp, tasks_admin_blp, staff_me_blp, legal_blp, privacy_me_blp,
                 legal_admin_blp, orders_me_blp, stores_public_blp, tiers_public_blp,
-                media_admin_blp, media_blp, banners_blp, banners_admin_blp):
+                media_admin_blp, media_blp, banners_blp, banners_admin_blp,
+                offered_templates_blp):
         api.register_blueprint(blp)
 
 

@@ -55,6 +55,9 @@ class Config:
     REMINDER_RETRY_BACKOFF = float(os.environ.get("REMINDER_RETRY_BACKOFF", "0.5"))
     #: … and at most this many seconds of waiting per message
     REMINDER_RETRY_MAX_SECONDS = _float("REMINDER_RETRY_MAX_SECONDS", 30)
+    #: gifts waiting for pickup and unused coupons are reminded this many days before their
+    #: deadline (mall.reminders)
+    MALL_REMINDER_DAYS_BEFORE = _int("MALL_REMINDER_DAYS_BEFORE", 3)
     #: any other WeChat call (login, phone, codes): WeChat busy (-1), HTTP 5xx or no answer is
     #: retried with exponential backoff from WECHAT_RETRY_BACKOFF seconds, at most WECHAT_RETRIES
     #: times and WECHAT_RETRY_MAX_SECONDS of waiting in all

@@ -145,9 +145,11 @@ def invite_qrcode():
 @me_blp.response(200, ConsentOut)
 @documents(me_blp, 401, 422, auth="member")
 def subscribe(data):
-    """Record the member's answer to wx.requestSubscribeMessage for one template: each
-    acceptance allows one message."""
-    remaining = service.record_consent(current_member(), data["template_id"], data["accepted"])
+    """Record the member's answer to wx.requestSubscribeMessage for one template of GET
+    /subscribe-templates (422 `template_id` for any other): each acceptance allows one
+    message."""
+    remaining = service.answer_subscription(current_member(), data["template_id"],
+                                            data["accepted"])
     return {"template_id": data["template_id"], "remaining": remaining}
 
 

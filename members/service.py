@@ -18,7 +18,7 @@ from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_M
                             STATUS_PENDING, Member, SubscribeConsent, WechatIdentity)
 from members.privacy import consent
 from stores.models import Store
-from wx import client as wx
+from wx import client as wx, templates as wx_templates
 
 log = logging.getLogger(__name__)
 #: WeChat: invalid code (40029), code already used (40163)
@@ -201,6 +201,15 @@ def _check_birthday(member, birthday: date, now) -> None:
         next_change = clock.business_date(member.birthday_set_at + BIRTHDAY_CHANGE_EVERY)
         raise Conflict("A birthday can be changed once a year.", code="invalid_state",
                        details={"next_change": next_change.isoformat()})
+
+
+def answer_subscription(member: Member, template_id: str, accepted: bool) -> int:
+    """The member's answer to wx.requestSubscribeMessage for a template the mini-program may
+    ask for (GET /subscribe-templates; 422 for any other id); returns the sends allowed."""
+    if not wx_templates.is_offered(template_id):
+        raise ValidationFailed(details={"template_id": [
+            "Not a template the mini-program may ask for (GET /api/v1/subscribe-templates)."]})
+    return record_consent(member, template_id, accepted)
 
 
 def record_consent(member: Member, template_id: str, accepted: bool) -> int:
