@@ -48,6 +48,7 @@ EXPORT_SECTIONS = {
     "redemptions": "mall.export:redemptions", "coupons": "mall.export:coupons",
     "checkins": "tasks.export:checkins", "task_claims": "tasks.export:task_claims",
     "invites": "tasks.export:invites", "reminders": "points.reminders.export:for_member",
+    "mall_reminders": "mall.export:reminders",
 }
 #: the titles of what ledger entries come from (GET /me/points/entries): ref_type →
 #: "module:function"(ref ids) → {ref id: title}

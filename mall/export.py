@@ -4,7 +4,7 @@ wired by app.py."""
 from sqlalchemy import select
 
 from core.db import db
-from mall.models import Coupon, Redemption
+from mall.models import Coupon, MallReminder, Redemption
 from members.privacy.export import plain, plain_rows
 
 REDEMPTION_FIELDS = ("id", "product_id", "title", "kind", "quantity", "points", "cash_fen",
@@ -31,3 +31,10 @@ def titles(redemption_ids) -> dict:
     rows = db.session.execute(select(Redemption.id, Redemption.title, Redemption.quantity)
                               .where(Redemption.id.in_([int(i) for i in redemption_ids]))).all()
     return {i: f"兑换 {title}" + (f" ×{q}" if q > 1 else "") for i, title, q in rows}
+
+
+def reminders(member) -> list[dict]:
+    """The pickup and coupon reminders sent (or tried) to the member."""
+    return plain_rows(db.session.scalars(select(MallReminder).where(
+        MallReminder.member_id == member.id).order_by(MallReminder.id)),
+        ("purpose", "subject_id", "template_id", "status", "created_at"))
