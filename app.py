@@ -29,18 +29,36 @@ redis_store = RedisStore()
 MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
-    "tasks.models", "wx.models",
+    "tasks.models", "wx.models", "members.privacy.models", "media.models", "banners.models",
 )
 #: modules whose handlers subscribe to core.events when imported
-SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions")
+SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions", "mall.closing",
+               "points.earning.erasure")
 #: `seed-demo`, in this order; each seeder is safe to run again
 DEMO_SEEDERS = (
     "stores.demo:seed_demo", "points.programme.demo:seed_demo", "members.demo:seed_demo",
+    "members.privacy.demo:seed_demo",
     "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo", "mall.demo:seed_demo",
-    "tasks.demo:seed_demo", "points.reminders.demo:seed_demo",
+    "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "banners.demo:seed_demo",
+    "mall.demo:seed_reminder_templates",
 )
+#: a member's copy of their data (GET /me/export): section → "module:function"(member)
+EXPORT_SECTIONS = {
+    "points": "points.ledger.export:for_member", "orders": "points.earning.member_orders:for_export",
+    "redemptions": "mall.export:redemptions", "coupons": "mall.export:coupons",
+    "checkins": "tasks.export:checkins", "task_claims": "tasks.export:task_claims",
+    "invites": "tasks.export:invites", "reminders": "points.reminders.export:for_member",
+    "mall_reminders": "mall.export:reminders",
+}
+#: the titles of what ledger entries come from (GET /me/points/entries): ref_type →
+#: "module:function"(ref ids) → {ref id: title}
+ENTRY_TITLES = {
+    "order": "points.earning.member_orders:titles", "redemption": "mall.export:titles",
+    "checkin": "tasks.export:checkin_titles", "task": "tasks.export:task_titles",
+}
 #: /healthz details (informative; never a 503)
-HEALTH_DETAILS = {"ledger": "points.ledger.jobs:ledger_health", "wechat": "wx.health:wechat_health"}
+HEALTH_DETAILS = {"ledger": "points.ledger.jobs:ledger_health", "wechat": "wx.health:wechat_health",
+                  "legal": "members.privacy.consent:legal_health"}
 #: every background job's schedule; cron in business time (BUSINESS_TZ)
 SCHEDULE = (
     Schedule("expiry-sweep", "5 0 * * *", "points.ledger.jobs:expiry_sweep",
@@ -61,6 +79,15 @@ SCHEDULE = (
              "rebuild the Redis stock gate from the database (the database is the truth)"),
     Schedule("unpicked-gift-expiry", "45 0 * * *", "mall.jobs:expire_pickups",
              "expire gifts not picked up in time: points, stock and limit returned"),
+    Schedule("pickup-reminders", "0 10 * * *", "mall.jobs:pickup_reminders",
+             "daily: a subscribe message for each gift waiting for pickup whose deadline is in "
+             "MALL_REMINDER_DAYS_BEFORE days, at most once (pickup_reminder)"),
+    Schedule("coupon-expiry-reminders", "5 10 * * *", "mall.jobs:coupon_reminders",
+             "daily: a subscribe message for each unused coupon expiring in "
+             "MALL_REMINDER_DAYS_BEFORE days, at most once (coupon_expiring)"),
+    Schedule("member-deletions", "10 * * * *", "members.privacy.jobs:complete_deletions",
+             "hourly: complete account deletions whose cooling-off has ended (one member per "
+             "transaction; rerun safely)"),
 )
 
 
@@ -96,7 +123,8 @@ def create_app(config=None):
 def register_domains():
     """What core's mechanisms need to know of the domains."""
     from members.api import MEMBER_VIEWS
-    from points.ledger import member_views
+    from members.privacy import export
+    from points.ledger import member_views, sources
     from stores.models import ApiKey, Staff
 
     for module in MODEL_MODULES:
@@ -109,6 +137,10 @@ def register_domains():
     worker.use_app_factory(create_app)
     MEMBER_VIEWS["me"][:] = [member_views.for_member]
     MEMBER_VIEWS["staff"][:] = [member_views.for_staff]
+    sources.TITLES.clear()
+    sources.TITLES.update(ENTRY_TITLES)
+    export.SECTIONS.clear()
+    export.SECTIONS.update(EXPORT_SECTIONS)
 
 
 def register_extensions(app):
@@ -124,6 +156,14 @@ def register_blueprints(app):
     from mall.admin_api import admin_blp as mall_admin_blp
     from members.api import auth_blp as member_auth_blp, me_blp, staff_blp as member_staff_blp
     from mall.api import mall_blp, me_blp as mall_me_blp, staff_blp as mall_staff_blp
+    from members.privacy.api import (admin_blp as legal_admin_blp, legal_blp,
+                                     me_blp as privacy_me_blp)
+    from points.earning.me_api import me_blp as orders_me_blp
+    from media.api import admin_blp as media_admin_blp, public_blp as media_blp
+    from banners.api import admin_blp as banners_admin_blp, public_blp as banners_blp
+    from wx.public_api import public_blp as offered_templates_blp
+    from points.programme.public_api import public_blp as tiers_public_blp
+    from stores.public_api import public_blp as stores_public_blp
     from points.ledger.api import me_blp as points_me_blp, staff_blp as points_staff_blp
     from points.programme.api import admin_blp as points_admin_blp
     from points.earning.api import admin_blp as earning_admin_blp, pos_blp as pos_points_blp
@@ -141,7 +181,10 @@ def register_blueprints(app):
                 points_me_blp, points_staff_blp,
                 points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp,
                 subscribe_templates_blp, pos_points_blp, staff_orders_blp, earning_admin_blp,
-                tasks_me_blp, tasks_admin_blp, staff_me_blp):
+                tasks_me_blp, tasks_admin_blp, staff_me_blp, legal_blp, privacy_me_blp,
+                legal_admin_blp, orders_me_blp, stores_public_blp, tiers_public_blp,
+                media_admin_blp, media_blp, banners_blp, banners_admin_blp,
+                offered_templates_blp):
         api.register_blueprint(blp)
 
 

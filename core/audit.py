@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask import g, has_request_context, request
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import clock
@@ -46,6 +46,36 @@ def record(action: str, target_type: str, target_id, *, before=None, after=None,
 def snapshot(row, fields) -> dict:
     """`fields` of `row` as the audit log's before/after (times as ISO strings)."""
     return {f: v.isoformat() if isinstance(v := getattr(row, f), datetime) else v for f in fields}
+
+
+ERASED = "[erased]"
+
+
+def forget(target_type: str, target_ids, values) -> int:
+    """Erase personal data from the before/after of the audit rows about these targets: every
+    string containing one of `values` (e.g. a deleted member's phone, in any spelling) becomes
+    "[erased]". Returns how many rows changed."""
+    values = [v for v in values if v]
+    rows = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.target_type == target_type,
+        AuditEntry.target_id.in_([str(t) for t in target_ids]))) if values else []
+    changed = 0
+    for row in rows:
+        before, after = _erased(row.before, values), _erased(row.after, values)
+        if (before, after) != (row.before, row.after):
+            row.before, row.after, changed = before, after, changed + 1
+    db.session.flush()
+    return changed
+
+
+def _erased(value, values):
+    if isinstance(value, dict):
+        return {k: _erased(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_erased(v, values) for v in value]
+    if isinstance(value, str) and any(v in value for v in values):
+        return ERASED
+    return value
 
 
 def _current_actor():

@@ -47,8 +47,8 @@ def _serializer(salt):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=_ClockSigner)
 
 
-def issue_member_token(member_id: int) -> str:
-    return _serializer(MEMBER_SALT).dumps({"m": member_id})
+def issue_member_token(member_id: int, token_version: int = 1) -> str:
+    return _serializer(MEMBER_SALT).dumps({"m": member_id, "v": token_version})
 
 
 def issue_staff_token(staff) -> str:
@@ -70,7 +70,11 @@ def _load_token(salt, max_age, token=None):
 
 
 def current_member_id() -> int:
+    """The member of the bearer token. Its version (1 for a token from before versions) goes
+    to `g.member_token_version`: whoever loads the member compares it (a deleted account's
+    version moved on), so this check needs no database."""
     data = _load_token(MEMBER_SALT, current_app.config["MEMBER_TOKEN_TTL"])
+    g.member_token_version = data.get("v", 1)
     return data["m"]
 
 

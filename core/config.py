@@ -75,6 +75,9 @@ class Config:
     REMINDER_RETRY_BACKOFF = float(os.environ.get("REMINDER_RETRY_BACKOFF", "0.5"))
     #: … and at most this many seconds of waiting per message
     REMINDER_RETRY_MAX_SECONDS = _float("REMINDER_RETRY_MAX_SECONDS", 30)
+    #: gifts waiting for pickup and unused coupons are reminded this many days before their
+    #: deadline (mall.reminders)
+    MALL_REMINDER_DAYS_BEFORE = _int("MALL_REMINDER_DAYS_BEFORE", 3)
     #: any other WeChat call (login, phone, codes): WeChat busy (-1), HTTP 5xx or no answer is
     #: retried with exponential backoff from WECHAT_RETRY_BACKOFF seconds, at most WECHAT_RETRIES
     #: times and WECHAT_RETRY_MAX_SECONDS of waiting in all
@@ -117,6 +120,15 @@ class Config:
         self.BUSINESS_TZ = env("BUSINESS_TZ", "Asia/Shanghai")
         self.SESSION_COOKIE_SECURE = env("CONSOLE_COOKIE_SECURE", "1") == "1"
         self.MEMBER_TOKEN_TTL = _int("MEMBER_TOKEN_TTL", 7 * 24 * 3600)
+        #: account cancellation: days between the request and its completion (withdrawable)
+        self.MEMBER_DELETION_COOLING_OFF_DAYS = _int("MEMBER_DELETION_COOLING_OFF_DAYS", 7)
+        #: a member may download a copy of their data once in this many seconds
+        self.MEMBER_EXPORT_EVERY = _int("MEMBER_EXPORT_EVERY", 600)
+        #: uploaded images: the storage backend (local), its folder, and the public URL they
+        #: are served under (empty: this app's /api/v1/media/ on the request's host)
+        self.MEDIA_STORAGE = env("MEDIA_STORAGE", "local")
+        self.MEDIA_DIR = env("MEDIA_DIR", str(INSTANCE_DIR / "media"))
+        self.MEDIA_BASE_URL = env("MEDIA_BASE_URL", "")
         self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)
         #: how many reverse proxies (nginx) stand in front; 0 = none
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)

@@ -11,11 +11,18 @@ from importlib import import_module
 #: every event, with what its handlers receive (keyword arguments)
 EVENTS = {
     "member.registered": "member, invite_code (str|None), store (Store|None): a new WeChat "
-                         "member's first login",
+                         "member's registration is complete (at the first login, or once they "
+                         "accept the current privacy policy when one is published)",
     "member.phone_bound": "member, merged (Member|None: the store-registered member whose "
                           "points were merged into this one, if the phone was already known)",
     "member.merging": "source, target (Member): source, a customer a till registered by phone, is "
                       "being merged into target (the ledger moves its points first)",
+    "member.deleting": "member: the member's account deletion is being completed; each domain "
+                       "gives back or ends what the member holds (pending gifts cancelled, "
+                       "coupons voided, referrals refused) and erases personal data it keeps "
+                       "(phones in orders' items); rerun safely",
+    "member.deleted": "member: after member.deleting, in the same transaction: the ledger "
+                      "forfeits the remaining balance; personal fields are cleared next",
     "member.profile_completed": "member: nickname, avatar and birthday are all set",
     "order.recorded": "member, order, first (bool: the member's first order)",
     "redemption.created": "member, redemption, first (bool: the member's first redemption)",

@@ -10,7 +10,7 @@ from core.auth import member_required, staff_required
 from core.idempotency import HEADER, earlier_outcome, idempotent
 from core.pagination import page_schema
 from mall import cancellation, catalog, fulfilment, service, stock_gate
-from mall.schemas import (CouponArgs, CouponOut, CouponUseIn, PickupIn, ProductArgs, ProductOut,
+from mall.schemas import (CategoriesOut, CouponArgs, CouponOut, CouponUseIn, PickupIn, ProductArgs, ProductOut,
                           RedemptionArgs, RedemptionIn, RedemptionOut, StaffCouponOut,
                           StaffRedemptionOut)
 from members.lookup import current_member
@@ -33,8 +33,11 @@ IDEMPOTENCY_HEADER = {"in": "header", "name": HEADER, "schema": {"type": "string
 @documents(mall_blp, 401, 404, auth="member")
 @member_required
 def list_products(args):
-    """Active products in their redemption window, newest first, with the stock left."""
-    return catalog.visible_products(**args)
+    """Active products in their redemption window, newest first, with the stock left and
+    the units I hold (`my_redeemed`)."""
+    page = catalog.visible_products(**args)
+    catalog.add_my_redeemed(page["items"], g.member_id)
+    return page
 
 
 @mall_blp.get("/products/<int:product_id>")
@@ -42,7 +45,18 @@ def list_products(args):
 @documents(mall_blp, 401, 404, auth="member")
 @member_required
 def get_product(product_id):
-    return catalog.visible_product(product_id)
+    product = catalog.visible_product(product_id)
+    catalog.add_my_redeemed([product], g.member_id)
+    return product
+
+
+@mall_blp.get("/categories")
+@mall_blp.response(200, CategoriesOut)
+@documents(mall_blp, 401, auth="member")
+@member_required
+def list_categories():
+    """The categories of the products on show now (for the mall's tabs), by name."""
+    return {"items": catalog.categories()}
 
 
 def sold_out_fast_path(view):

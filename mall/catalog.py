@@ -1,5 +1,5 @@
 """Mall products: what marketers put on sale (admin) and what members may see."""
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from core import audit, clock
@@ -7,7 +7,8 @@ from core.db import after_commit, db
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.pagination import paginate
 from mall import stock_gate
-from mall.models import MemberProductCount, Product, product_stores
+from mall.models import (FULFILLED, PENDING, MemberProductCount, Product, Redemption,
+                         product_stores)
 from points.programme import tiers
 from stores import service as stores_service
 
@@ -147,6 +148,30 @@ def visible_products(limit, cursor, *, store_code=None, category=None, upcoming=
                                              link.store_id == store.id)))
     return paginate(db.session, stmt.execution_options(populate_existing=True), Product.id,
                     limit=limit, cursor=cursor)
+
+
+def categories() -> list[dict]:
+    """The categories of the products members can see now, with how many each has."""
+    now = clock.now()
+    rows = db.session.execute(
+        select(Product.category, func.count()).where(
+            Product.active.is_(True), Product.category.is_not(None),
+            or_(Product.ends_at.is_(None), Product.ends_at > now),
+            or_(Product.starts_at.is_(None), Product.starts_at <= now))
+        .group_by(Product.category).order_by(Product.category)).all()
+    return [{"category": category, "products": n} for category, n in rows]
+
+
+def add_my_redeemed(products, member_id: int) -> None:
+    """Set `my_redeemed` on each product: the units the member holds (not cancelled)."""
+    ids = [p.id for p in products]
+    held = dict(db.session.execute(
+        select(Redemption.product_id, func.sum(Redemption.quantity))
+        .where(Redemption.member_id == member_id, Redemption.product_id.in_(ids),
+               Redemption.status.in_((PENDING, FULFILLED)))
+        .group_by(Redemption.product_id)).all()) if ids else {}
+    for product in products:
+        product.my_redeemed = int(held.get(product.id, 0))
 
 
 def visible_product(product_id: int) -> Product:

@@ -10,6 +10,7 @@ from core.errors import Conflict
 from mall import catalog, service
 from mall.models import Product, Redemption
 from members.demo import demo_member
+from wx import templates
 
 
 def _demo_products(now):
@@ -56,3 +57,23 @@ def seed_demo() -> list[str]:
         except Conflict as exc:
             lines.append(f"  demo member {member.member_no}: no demo redemption ({exc.code})")
     return lines
+
+
+#: the mall's subscribe messages (the fake WeChat's account has these templates)
+DEMO_TEMPLATES = [
+    {"purpose": "pickup_reminder", "template_id": "demo-pickup-reminder",
+     "page": "pages/index/index", "tip": "礼品即将过期，请尽快到店领取",
+     "fields": {"thing1": "product", "character_string2": "pickup_code", "date3": "deadline",
+                "thing4": "store"}},
+    {"purpose": "coupon_expiring", "template_id": "demo-coupon-expiring",
+     "page": "pages/index/index", "tip": "优惠券即将过期",
+     "fields": {"thing1": "coupon", "date2": "expiry_date", "amount3": "deduct", "thing4": "tip"}},
+]
+
+
+def seed_reminder_templates() -> list[str]:
+    for data in DEMO_TEMPLATES:
+        if templates.active_template(data["purpose"]) is None:
+            templates.create_template(dict(data), check_wechat=False)
+    return ["Mall reminders: pickup_reminder and coupon_expiring templates (GET "
+            "/api/v1/subscribe-templates), sent daily at 10:00 three days before the deadline."]

@@ -1,6 +1,7 @@
 """Handing over: staff verify a gift's pickup code or write off a coupon, once; what a member
 holds (redemptions, coupons)."""
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from core import clock
 from core.auth import require_store_access
@@ -138,8 +139,21 @@ def my_coupons(member_id: int, limit, cursor, status=None):
         stmt = stmt.where(Coupon.status == UNUSED, Coupon.expires_at > now)
     elif status:
         stmt = stmt.where(Coupon.status == status)
-    return paginate(db.session, stmt.execution_options(populate_existing=True), Coupon.id,
+    page = paginate(db.session, stmt.execution_options(populate_existing=True), Coupon.id,
                     limit=limit, cursor=cursor)
+    _add_usable_stores(page["items"])
+    return page
+
+
+def _add_usable_stores(coupons) -> None:
+    """Set `usable_stores` on each coupon: its product's stores (empty = every store)."""
+    ids = {c.product_id for c in coupons}
+    products = {p.id: p for p in db.session.scalars(
+        select(Product).where(Product.id.in_(ids)).options(selectinload(Product.stores)))} \
+        if ids else {}
+    for coupon in coupons:
+        coupon.usable_stores = products[coupon.product_id].stores if coupon.product_id in products \
+            else []
 
 
 def redemptions_for_console(limit, cursor, *, member_no=None, product_id=None, status=None):

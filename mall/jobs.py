@@ -1,12 +1,20 @@
 """The mall's background jobs (scheduled by app.py). Each owns its chunk loop, is idempotent and
 returns a small summary for its log line; `flask mall …` runs them by hand."""
 import logging
+from collections import Counter
 from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.db import run_in_transaction
 from core.errors import Conflict
-from mall import cancellation, stock_gate
+from mall import cancellation, reminders, stock_gate
+from points.reminders.jobs import make_sender
+from points.reminders.recipients import recipients
+from wx import templates
+from wx.subscribe import deliver
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +56,37 @@ def run_pickup_expiry(now: datetime, chunk: int = 200) -> int:
         if len(ids) < chunk:
             break
     return expired
+
+
+def pickup_reminders() -> dict:
+    """Daily: remind members of gifts waiting for pickup whose deadline is near."""
+    return send_reminders(reminders.PICKUP)
+
+
+def coupon_reminders() -> dict:
+    """Daily: remind members of unused coupons about to expire."""
+    return send_reminders(reminders.COUPON)
+
+
+def send_reminders(purpose: str, chunk: int = 200) -> dict:
+    """Send the purpose's due reminders, a chunk at a time: claimed (recorded, consent used)
+    in one transaction, sent, outcomes recorded in another. Rerun: only what is still due."""
+    template = run_in_transaction(lambda: templates.active_template(purpose))
+    if template is None:
+        return {"skipped": f"no active template for {purpose}"}
+    config, now, cursor = current_app.config, clock.now(), 0
+    book, sender, totals = recipients(), make_sender(), Counter()
+    while dues := run_in_transaction(lambda c=cursor: reminders.due(
+            purpose, template.template_id, now, c, chunk)):
+        cursor = dues[-1].subject_id
+        try:
+            claimed = run_in_transaction(lambda d=dues: reminders.claim(purpose, d, template, book))
+        except IntegrityError:  # a concurrent run recorded some: they are its to send
+            continue
+        outcomes = [(c, deliver(sender, c.openid, template.template_id, template.page, c.data,
+                                retries=config["REMINDER_RETRIES"],
+                                backoff=config["REMINDER_RETRY_BACKOFF"])) for c in claimed]
+        totals.update(run_in_transaction(
+            lambda o=outcomes: reminders.record_outcomes(o, template, book)))
+        totals["no_consent"] += len(dues) - len(claimed)
+    return {k: v for k, v in totals.items() if v}

@@ -5,7 +5,8 @@ stock gate (mall.stock_gate) is a fast copy of it, never the truth.
 """
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, String, Table, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, BigId, UTCDateTime
@@ -20,8 +21,9 @@ KINDS = ("gift", "coupon", "virtual")
 PENDING, FULFILLED, CANCELLED, EXPIRED = "pending", "fulfilled", "cancelled", "expired"
 STATUSES = (PENDING, FULFILLED, CANCELLED, EXPIRED)
 
-#: coupon statuses stored; "expired" is shown for an unused coupon past its expiry
-UNUSED, USED = "unused", "used"
+#: coupon statuses stored; "expired" is shown for an unused coupon past its expiry; "void":
+#: ended unused by the member's account deletion
+UNUSED, USED, VOID = "unused", "used", "void"
 
 product_stores = Table(
     "mall_product_stores", Base.metadata,
@@ -155,7 +157,7 @@ class Coupon(Base):
     title: Mapped[str] = mapped_column(String(100))
     deduct_fen: Mapped[int]
     min_spend_fen: Mapped[int] = mapped_column(default=0)
-    #: unused, used ("expired" is shown for an unused coupon past expires_at)
+    #: unused, used, void ("expired" is shown for an unused coupon past expires_at)
     status: Mapped[str] = mapped_column(String(8), default=UNUSED)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -170,3 +172,23 @@ class Coupon(Base):
 
     def status_at(self, now: datetime) -> str:
         return "expired" if self.status == UNUSED and self.expires_at <= now else self.status
+
+
+class MallReminder(Base):
+    """One reminder of a gift waiting for pickup or a coupon about to expire: the at-most-once
+    record (mall.reminders), as points.reminders keeps for expiring points."""
+
+    __tablename__ = "mall_reminders"
+    __table_args__ = (UniqueConstraint("purpose", "subject_id", "template_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: pickup_reminder (subject: a redemption) or coupon_expiring (subject: a coupon)
+    purpose: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(BigId)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    template_id: Mapped[str] = mapped_column(String(64))
+    #: sending (recorded before the send; never resent) | sent | refused | failed
+    status: Mapped[str] = mapped_column(String(8))
+    errcode: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

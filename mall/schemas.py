@@ -5,6 +5,8 @@ from core.fields import AwareDateTime, Integer
 from core.ids import Id
 from core.pagination import PageArgs
 from mall.models import KINDS, STATUSES
+from media.fields import ImageUrl
+from points.programme import tiers
 from mall.service import MAX_QUANTITY
 from stores.schemas import StoreRef
 
@@ -34,7 +36,7 @@ class ProductFields(Schema):
     starts_at = AwareDateTime(allow_none=True)
     ends_at = AwareDateTime(allow_none=True)
     category = fields.String(allow_none=True, validate=validate.Length(1, 32))
-    image_urls = fields.List(fields.Url(), validate=validate.Length(max=9))
+    image_urls = fields.List(ImageUrl(), validate=validate.Length(max=9))
     pickup_days = Integer(validate=validate.Range(1, 365), metadata={
         "description": "gifts: days to pick up before the redemption is cancelled and the "
                        "points returned"})
@@ -88,6 +90,14 @@ class ProductOut(Schema):
     image_urls = fields.List(fields.String())
     pickup_days = fields.Method("_pickup_days", allow_none=True)
     coupon = fields.Method("_coupon", allow_none=True)
+    tier_required_name = fields.Method("_tier_name", allow_none=True, metadata={
+        "description": "the required tier's name, as members know it"})
+    my_redeemed = fields.Integer(metadata={"description": "units I hold (not cancelled); "
+                                                          "with per_member_limit: how many more"})
+
+    def _tier_name(self, product):
+        tier = tiers.tier_by_code(product.tier_required)
+        return tier.name if tier else None
 
     def _pickup_days(self, product):
         return product.pickup_days if product.kind == "gift" else None
@@ -116,6 +126,15 @@ class ProductArgs(PageArgs):
         "description": "also list products whose window has not started yet"})
 
 
+class Category(Schema):
+    category = fields.String()
+    products = fields.Integer()
+
+
+class CategoriesOut(Schema):
+    items = fields.List(fields.Nested(Category))
+
+
 class RedemptionIn(Schema):
     product_id = Id(required=True)
     quantity = Integer(load_default=1, validate=validate.Range(1, MAX_QUANTITY))
@@ -132,6 +151,8 @@ class CouponOut(Schema):
     expires_at = fields.DateTime()
     used_at = fields.DateTime(allow_none=True)
     used_store = fields.Nested(StoreRef, allow_none=True)
+    usable_stores = fields.List(fields.Nested(StoreRef), metadata={
+        "description": "where it can be used; empty = every store"})
 
     def _status(self, coupon):
         return coupon.status_at(clock.now())

@@ -5,12 +5,15 @@ from flask import Response, current_app
 from core.api import blueprint, documents
 from core import limits
 from core.auth import issue_member_token, member_required, public, staff_required
+from media.api import accepts_upload, too_large_documented
+from media.service import max_bytes
 from members import codes, images, service
 from members.lookup import current_member, member_by_phone as find_by_phone
 from members.masking import mask_phone
-from members.schemas import (ConsentIn, ConsentOut, WxLoginIn, WxLoginOut, MeOut, MemberCodeImageArgs,
-                             MemberCodeOut, PhoneArgs, PhoneIn, PhoneOut, ProfileIn, ScanIn,
-                             ScanOut, StaffMemberOut)
+from members.privacy import consent
+from members.schemas import (AvatarIn, AvatarOut, ConsentIn, ConsentOut, WxLoginIn, WxLoginOut,
+                             MeOut, MemberCodeImageArgs, MemberCodeOut, PhoneArgs, PhoneIn,
+                             PhoneOut, ProfileIn, ScanIn, ScanOut, StaffMemberOut)
 
 auth_blp = blueprint("member_auth", __name__, prefix="/auth",
                      description="Members log in with WeChat.")
@@ -30,13 +33,18 @@ PNG = {"content": {"image/png": {"schema": {"type": "string", "format": "binary"
 def wx_login(data):
     """Exchange a wx.login() code for a member token; a first login registers the member
     (keeping `invite_code` and `store_code` for referral and registration-store logic).
+    `consents_due` lists the documents in force the member has not accepted: while a new
+    member has any, their `status` is `pending` (registration and its bonus wait; other member
+    endpoints answer 403 `consent_required`) — POST /me/consents each. A deleted account's
+    WeChat user logging in again starts a new account.
     403 `wechat_user_blocked` when WeChat's risk control blocks the user (its 40226)."""
     member, is_new = service.login(data["code"], data["invite_code"], data["store_code"])
     limits.hit("login", member=member.id, address=False)  # the member is known only now
-    return {"token": issue_member_token(member.id),
+    return {"token": issue_member_token(member.id, member.token_version),
             "expires_in": current_app.config["MEMBER_TOKEN_TTL"],
             "member": {"id": member.id, "member_no": member.member_no, "is_new": is_new,
-                       "phone_bound": member.phone is not None}}
+                       "phone_bound": member.phone is not None, "status": member.status},
+            "consents_due": consent.due_for(member.id)}
 
 
 #: what other domains add to a member before it is shown (app.py fills them): each takes the
@@ -48,6 +56,7 @@ MEMBER_VIEWS: dict[str, list] = {"me": [], "staff": []}
 def _me(member):
     for complete in MEMBER_VIEWS["me"]:
         complete(member)
+    member.consents_due = consent.due_for(member.id)
     return member
 
 
@@ -56,7 +65,8 @@ def _me(member):
 @me_blp.response(200, MeOut)
 @documents(me_blp, 401, auth="member")
 def get_me():
-    return _me(current_member())
+    """Also for a member whose registration waits for consent (`status` pending)."""
+    return _me(current_member(pending_ok=True))
 
 
 @me_blp.patch("")
@@ -67,6 +77,21 @@ def get_me():
 def patch_me(data):
     """A birthday can be changed once a year (409 with `next_change`)."""
     return _me(service.update_profile(current_member(), data))
+
+
+@me_blp.post("/avatar")
+@member_required
+@accepts_upload(lambda: max_bytes("avatar"))
+@me_blp.arguments(AvatarIn, location="files")
+@me_blp.response(200, AvatarOut)
+@too_large_documented(me_blp)
+@documents(me_blp, 401, 403, 422, auth="member")
+def upload_avatar(files):
+    """The picture wx.chooseAvatar gave (a temporary file: upload it with wx.uploadFile, name
+    `file`). Decoded and re-encoded (a renamed non-image is 422 on `file`; 413 over 2 MiB);
+    it becomes `avatar_url`, which counts towards completing the profile."""
+    member = service.set_avatar(current_member(), files["file"].read())
+    return {"avatar_url": member.avatar_url}
 
 
 @me_blp.post("/phone")
@@ -125,9 +150,11 @@ def invite_qrcode():
 @me_blp.response(200, ConsentOut)
 @documents(me_blp, 401, 422, auth="member")
 def subscribe(data):
-    """Record the member's answer to wx.requestSubscribeMessage for one template: each
-    acceptance allows one message."""
-    remaining = service.record_consent(current_member(), data["template_id"], data["accepted"])
+    """Record the member's answer to wx.requestSubscribeMessage for one template of GET
+    /subscribe-templates (422 `template_id` for any other): each acceptance allows one
+    message."""
+    remaining = service.answer_subscription(current_member(), data["template_id"],
+                                            data["accepted"])
     return {"template_id": data["template_id"], "remaining": remaining}
 
 

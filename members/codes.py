@@ -15,7 +15,7 @@ from core.db import db
 from core.errors import Gone, NotFound
 from core.redis import get_redis, rkey
 from members.lookup import follow_merges
-from members.models import Member
+from members.models import STATUS_DELETED, Member
 
 PREFIX = "88"
 LENGTH = 18
@@ -62,11 +62,17 @@ def looks_like_code(value: str) -> bool:
 
 def member_by_code(code: str) -> Member:
     """The member who showed this code (following merges): 410 code_expired when it was
-    issued more than VALIDITY seconds ago, 404 when it was never issued."""
+    issued more than VALIDITY seconds ago, 404 when it was never issued or the account was
+    deleted since."""
     member = follow_merges(db.session.get(Member, member_id_by_code(code)))
-    if member is None:
+    if member is None or member.status == STATUS_DELETED:
         raise NotFound("This member no longer exists.")
     return member
+
+
+def forget_member(member_id: int) -> None:
+    """Drop the member's current code (a deleted account shows none)."""
+    get_redis().delete(_member_key(member_id))
 
 
 def member_id_by_code(code: str) -> int:

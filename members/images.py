@@ -28,10 +28,18 @@ def barcode_png(text: str) -> bytes:
     return out.getvalue()
 
 
+def _invite_key(invite_code: str) -> str:
+    return rkey("wx", "invite-qr", invite_code)
+
+
+def forget_invite_qrcode(invite_code: str) -> None:
+    get_redis().delete(_invite_key(invite_code))
+
+
 def invite_qrcode(invite_code: str) -> wx.Image:
     """The mini-program code whose `scene` is the invite code, with WeChat's content type
     (JPEG). Cached: a popular poster must not reach WeChat's 5,000 calls a minute."""
-    redis, key = get_redis(), rkey("wx", "invite-qr", invite_code)
+    redis, key = get_redis(), _invite_key(invite_code)
     cached = redis.get(key)
     if cached:
         return wx.Image(cached, wx.image_type(cached))

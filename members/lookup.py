@@ -3,16 +3,24 @@ from flask import g
 from sqlalchemy import bindparam, select
 
 from core.db import db
-from core.errors import NotFound, Unauthenticated
-from members.models import STATUS_MERGED, Member
+from core.errors import Forbidden, NotFound, Unauthenticated
+from members.models import STATUS_DELETED, STATUS_MERGED, STATUS_PENDING, Member
 from members.phones import to_e164
 
 
-def current_member() -> Member:
-    """The member whose token made this request (401 if it no longer exists or was merged)."""
+def current_member(*, pending_ok: bool = False) -> Member:
+    """The member whose token made this request: 401 if it no longer exists, was merged or
+    deleted (its token version moved on); 403 `consent_required` while registration waits
+    for the privacy policy to be accepted, unless `pending_ok` (the consent and privacy
+    endpoints themselves)."""
     member = db.session.get(Member, g.member_id)
-    if member is None or member.status == STATUS_MERGED:
+    if member is None or member.status in (STATUS_MERGED, STATUS_DELETED) \
+            or member.token_version != g.get("member_token_version", 1):
         raise Unauthenticated("This member account no longer exists; log in again.")
+    if member.status == STATUS_PENDING and not pending_ok:
+        raise Forbidden("Accept the privacy policy and member terms first "
+                        "(GET /api/v1/legal/current, POST /api/v1/me/consents).",
+                        code="consent_required")
     return member
 
 
@@ -37,9 +45,10 @@ def member_id_by_no(member_no: str) -> int | None:
 
 
 def member_by_no(member_no: str) -> Member:
-    """The member with this number; a merged member's number resolves to the one it joined."""
+    """The member with this number; a merged member's number resolves to the one it joined;
+    a deleted account's is not found."""
     member = follow_merges(db.session.scalars(_by_no, {"member_no": member_no}).one_or_none())
-    if member is None:
+    if member is None or member.status == STATUS_DELETED:
         raise NotFound(f"No member {member_no}.")
     return member
 

@@ -12,6 +12,10 @@ ORIGIN_STORE = "store"     # created at a till by phone number, before the custo
 
 STATUS_ACTIVE = "active"
 STATUS_MERGED = "merged"   # its points moved to `merged_into_id`; its member_no resolves there
+#: logged in with WeChat, registration waiting for the current privacy policy to be accepted
+STATUS_PENDING = "pending"
+#: the account was cancelled (注销): personal data erased; the ledger keeps pointing here
+STATUS_DELETED = "deleted"
 
 
 class Member(Base):
@@ -43,6 +47,11 @@ class Member(Base):
     first_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when nickname, avatar and birthday were first all set (the one-off task pays once)
     profile_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: in every member token; bumped when the account is deleted, so older tokens are refused
+    token_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: the invite code and store code a first login came with, kept while registration waits
+    #: for consent (members.privacy.consent), then handed to `member.registered`
+    signup_invite_code: Mapped[str | None] = mapped_column(String(32))
 
     @validates("phone")
     def _phone_in_e164(self, _key, phone):

@@ -1,7 +1,10 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from core.fields import Date
+from media.fields import ImageUrl
+from media.schemas import FileIn
 from members.masking import mask_phone
+from members.privacy.schemas import DocumentRef
 from members.phones import to_e164
 
 GENDERS = ("male", "female", "unknown")
@@ -19,12 +22,16 @@ class WxLoginMember(Schema):
     member_no = fields.String()
     is_new = fields.Boolean()
     phone_bound = fields.Boolean()
+    status = fields.String(metadata={"description": "active, or pending while registration "
+                                                    "waits for the documents to be accepted"})
 
 
 class WxLoginOut(Schema):
     token = fields.String()
     expires_in = fields.Integer()
     member = fields.Nested(WxLoginMember)
+    consents_due = fields.List(fields.Nested(DocumentRef), metadata={
+        "description": "documents in force not yet accepted: show them, then POST /me/consents"})
 
 
 class PhoneIn(Schema):
@@ -65,11 +72,13 @@ class MeOut(Schema):
     tier = fields.Nested(MemberTierRef, allow_none=True)
     points = fields.Nested(PointsBlock)
     invite_code = fields.String(allow_none=True)
+    status = fields.String()
+    consents_due = fields.List(fields.Nested(DocumentRef))
 
 
 class ProfileIn(Schema):
     nickname = fields.String(validate=validate.Length(1, 32))
-    avatar_url = fields.Url(schemes={"https"}, validate=validate.Length(max=512))
+    avatar_url = ImageUrl()
     birthday = Date()
     gender = fields.String(validate=validate.OneOf(GENDERS))
 
@@ -133,3 +142,11 @@ class PhoneNumber(fields.String):
 
 class PhoneArgs(Schema):
     phone = PhoneNumber(required=True, metadata={"example": "+447700900123"})
+
+
+class AvatarIn(FileIn):
+    """multipart/form-data: `file`, the picture chooseAvatar gave (JPEG, PNG or WebP, ≤ 2 MiB)."""
+
+
+class AvatarOut(Schema):
+    avatar_url = fields.String()

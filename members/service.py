@@ -11,12 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from core import audit, clock, events
 from core.db import db
 from core.errors import Conflict, Unauthenticated, ValidationFailed, WechatError
+from media import service as media
 from members import numbers
 from members.lookup import follow_merges
-from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_MERGED, Member,
-                            SubscribeConsent, WechatIdentity)
+from members.models import (ORIGIN_STORE, ORIGIN_WECHAT, STATUS_ACTIVE, STATUS_MERGED,
+                            STATUS_PENDING, Member, SubscribeConsent, WechatIdentity)
+from members.privacy import consent
 from stores.models import Store
-from wx import client as wx
+from wx import client as wx, templates as wx_templates
 
 log = logging.getLogger(__name__)
 #: WeChat: invalid code (40029), code already used (40163)
@@ -71,7 +73,7 @@ def _new_identity(appid, session, invite_code, store_code, now):
             db.session.flush()
     except IntegrityError:
         return _identity(appid, session["openid"], lock=True), False
-    if sibling is None:
+    if sibling is None and member.status == STATUS_ACTIVE:
         events.emit("member.registered", member=member, invite_code=invite_code,
                     store=db.session.get(Store, member.registered_store_id)
                     if member.registered_store_id else None)
@@ -79,10 +81,14 @@ def _new_identity(appid, session, invite_code, store_code, now):
 
 
 def _register(invite_code, store_code, now) -> Member:
+    """A new member: pending (the invite code kept) while a privacy policy is published and
+    not yet accepted — registration completes on acceptance (members.privacy.consent)."""
     store = db.session.scalars(select(Store).filter_by(code=store_code)).first() \
         if store_code else None
+    waits = bool(consent.current_documents())
     member = Member(member_no=numbers.new_member_no(), invite_code=numbers.new_invite_code(),
-                    origin=ORIGIN_WECHAT, status=STATUS_ACTIVE, created_at=now,
+                    origin=ORIGIN_WECHAT, status=STATUS_PENDING if waits else STATUS_ACTIVE,
+                    signup_invite_code=invite_code if waits else None, created_at=now,
                     registered_store_id=store.id if store else None)
     db.session.add(member)
     db.session.flush()
@@ -175,6 +181,17 @@ def update_profile(member: Member, changes: dict) -> Member:
     return member
 
 
+def set_avatar(member: Member, data: bytes) -> Member:
+    """Store the uploaded picture as the member's avatar (413 too large, 422 not an image):
+    decoded, re-encoded, square-fitted; the previous upload is deleted. Counts towards the
+    profile like PATCH /me."""
+    previous = member.avatar_url
+    upload = media.store_image(data, "avatar", ("member", member.id))
+    update_profile(member, {"avatar_url": upload.url})
+    media.forget(previous)
+    return member
+
+
 def _check_birthday(member, birthday: date, now) -> None:
     today = clock.business_date(now)
     if birthday >= today or birthday.year < 1900:
@@ -184,6 +201,15 @@ def _check_birthday(member, birthday: date, now) -> None:
         next_change = clock.business_date(member.birthday_set_at + BIRTHDAY_CHANGE_EVERY)
         raise Conflict("A birthday can be changed once a year.", code="invalid_state",
                        details={"next_change": next_change.isoformat()})
+
+
+def answer_subscription(member: Member, template_id: str, accepted: bool) -> int:
+    """The member's answer to wx.requestSubscribeMessage for a template the mini-program may
+    ask for (GET /subscribe-templates; 422 for any other id); returns the sends allowed."""
+    if not wx_templates.is_offered(template_id):
+        raise ValidationFailed(details={"template_id": [
+            "Not a template the mini-program may ask for (GET /api/v1/subscribe-templates)."]})
+    return record_consent(member, template_id, accepted)
 
 
 def record_consent(member: Member, template_id: str, accepted: bool) -> int:

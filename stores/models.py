@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, LargeBinary, String, Table
+from sqlalchemy import Boolean, Column, Double, ForeignKey, LargeBinary, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.config_cache import cached_model
@@ -32,6 +32,15 @@ class Store(Base):
     brand: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(String(200))
+    #: GCJ-02 (what WeChat's map and wx.openLocation use), degrees
+    latitude: Mapped[float | None] = mapped_column(Double)
+    longitude: Mapped[float | None] = mapped_column(Double)
+    #: opening hours as shown, e.g. "周一至周日 10:00-22:00"
+    hours: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    #: whether mall gifts can be picked up here
+    pickup: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Staff(Base):

@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.pagination import PageArgs
 from stores.models import ROLES
@@ -26,22 +26,61 @@ class LoginOut(Schema):
     staff = fields.Nested(StaffOut)
 
 
-class StoreIn(Schema):
+class StoreDetails(Schema):
+    """What the mini-program's store list and map show; HQ edits them."""
+
+    address = fields.String(allow_none=True, validate=validate.Length(max=200))
+    latitude = fields.Float(allow_none=True, validate=validate.Range(-90, 90),
+                            metadata={"description": "GCJ-02; with longitude"})
+    longitude = fields.Float(allow_none=True, validate=validate.Range(-180, 180),
+                             metadata={"description": "GCJ-02; with latitude"})
+    hours = fields.String(allow_none=True, validate=validate.Length(max=100),
+                          metadata={"example": "周一至周日 10:00-22:00"})
+    phone = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^[0-9+\- ]{5,32}$", error="Digits, +, - and spaces."))
+    pickup = fields.Boolean(metadata={"description": "mall gifts can be picked up here"})
+
+    @validates_schema
+    def _both_coordinates(self, data, **_kwargs):
+        if ("latitude" in data) != ("longitude" in data) \
+                or (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise ValidationError("Give latitude and longitude together.", field_name="latitude")
+
+
+class StoreIn(StoreDetails):
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=validate.Length(1, 100))
     brand = fields.String(allow_none=True, validate=validate.Length(max=64))
 
 
-class StorePatch(Schema):
+class StorePatch(StoreDetails):
     name = fields.String(validate=validate.Length(1, 100))
     brand = fields.String(allow_none=True, validate=validate.Length(max=64))
     active = fields.Boolean()
 
 
-class StoreOut(Schema):
+class PublicStoreOut(Schema):
     code = fields.String()
     name = fields.String()
     brand = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    hours = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    pickup = fields.Boolean()
+
+
+class PublicStoresOut(Schema):
+    items = fields.List(fields.Nested(PublicStoreOut))
+
+
+class PublicStoreArgs(Schema):
+    brand = fields.String(validate=validate.Length(1, 64))
+    pickup = fields.Boolean(metadata={"description": "true: only stores where gifts are picked up"})
+
+
+class StoreOut(PublicStoreOut):
     active = fields.Boolean()
     created_at = fields.DateTime()
 

@@ -13,7 +13,8 @@ from core.pagination import paginate
 from core.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from stores.models import ApiKey, Staff, Store
 
-STORE_FIELDS = ("code", "name", "brand", "active")
+STORE_FIELDS = ("code", "name", "brand", "active", "address", "latitude", "longitude", "hours",
+                "phone", "pickup")
 STAFF_FIELDS = ("username", "role", "active", "store_codes")
 
 
@@ -65,8 +66,10 @@ def stores_by_codes(codes) -> list[Store]:
     return sorted(found, key=lambda s: s.code)
 
 
-def create_store(code, name, brand=None) -> Store:
-    store = Store(code=code, name=name, brand=brand, active=True, created_at=clock.now())
+def create_store(code, name, brand=None, **details) -> Store:
+    """A new store; `details`: address, latitude, longitude, hours, phone, pickup."""
+    store = Store(code=code, name=name, brand=brand, active=True, created_at=clock.now(),
+                  **{"pickup": True, **details})
     try:
         with db.session.begin_nested():
             db.session.add(store)

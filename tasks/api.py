@@ -7,8 +7,8 @@ from core.auth import member_required
 from core.crud import register_crud
 from members.lookup import current_member
 from tasks import checkins, referrals, service
-from tasks.schemas import (CalendarOut, CheckinArgs, CheckinIn, CheckinOut, ClaimOut, InvitesOut,
-                           MyTasks, TaskFields, TaskIn, TaskOut)
+from tasks.schemas import (CalendarOut, CheckinArgs, CheckinIn, CheckinOut, ClaimOut, InvitesArgs,
+                           InvitesOut, MyTasks, TaskFields, TaskIn, TaskOut)
 from stores.models import MARKETING
 
 me_blp = blueprint("tasks_me", __name__, prefix="/me",
@@ -61,10 +61,12 @@ def claim(task_id):
 
 @me_blp.get("/invites")
 @member_required
+@me_blp.arguments(InvitesArgs, location="query")
 @me_blp.response(200, InvitesOut)
-@documents(me_blp, 401, auth="member")
-def invites():
-    return referrals.my_invites(current_member())
+@documents(me_blp, 401, 422, auth="member")
+def invites(args):
+    """My invite code, the friends I invited (newest first, paged) and the referral rules."""
+    return referrals.my_invites(current_member(), **args)
 
 
 register_crud(admin_blp, "", service.TASKS, out=TaskOut, create_in=TaskIn, patch_in=TaskFields,

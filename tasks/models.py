@@ -20,6 +20,8 @@ class Task(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
     title: Mapped[str] = mapped_column(String(64))
+    #: what the task centre shows under the title (how to do it, what it pays)
+    description: Mapped[str | None] = mapped_column(String(500))
     #: check-in: {schedule: [..], makeup: {enabled, cost_points, per_month}};
     #: referral: {inviter_points, invitee_points, trigger, monthly_cap};
     #: one-off: {reward_points, action}

@@ -15,10 +15,11 @@ Monthly cap: the inviter is paid for at most `monthly_cap` referrals per busines
 The task's per-member limit (`member_limit_points`) caps what one inviter earns from it in all,
 the same way.
 """
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from core import clock, events
 from core.db import db
+from core.pagination import decode_cursor, encode_cursor
 from members.masking import mask_member_no
 from members.models import STATUS_ACTIVE, Member
 from points import ledger
@@ -75,6 +76,15 @@ def on_phone_bound(member, merged=None):
                        .values(status=REFUSED).execution_options(synchronize_session=False))
     if merged.created_at < member.created_at:  # a customer before they were "invited"
         _revoke_paid(member.id)
+
+
+@events.subscribe("member.deleting")
+def on_deleting(member):
+    """A deleted account is paid no more referral rewards, as inviter or invitee."""
+    db.session.execute(update(Referral).where(
+        or_(Referral.invitee_id == member.id, Referral.inviter_id == member.id),
+        Referral.status == PENDING).values(status=REFUSED)
+        .execution_options(synchronize_session=False))
 
 
 #: why a referral's rewards are taken back, as members read it in their points history
@@ -141,12 +151,26 @@ def _paid_this_month(inviter_id, month) -> int:
         Referral.inviter_id == inviter_id, Referral.rewarded_month == month)) or 0
 
 
-def my_invites(member) -> dict:
-    rows = db.session.execute(
-        select(Member.member_no, Member.created_at, Referral.status)
-        .join(Referral, Referral.invitee_id == Member.id)
-        .where(Referral.inviter_id == member.id).order_by(Referral.id.desc()).limit(200)).all()
+def my_invites(member, limit: int = 20, cursor: str | None = None) -> dict:
+    """The friends the member invited, newest first (a page), and the running referral
+    task's rules."""
+    query = (select(Referral.id, Member.member_no, Member.created_at, Referral.status)
+             .join(Referral, Referral.invitee_id == Member.id)
+             .where(Referral.inviter_id == member.id))
+    if cursor:
+        query = query.where(Referral.id < decode_cursor(cursor))
+    rows = db.session.execute(query.order_by(Referral.id.desc()).limit(limit + 1)).all()
+    more, rows = len(rows) > limit, rows[:limit]
     return {"invite_code": member.invite_code,
             "invited": [{"member_no_masked": mask_member_no(no), "joined_at": joined,
                          "rewarded": status in (REWARDED,), "status": status}
-                        for no, joined, status in rows]}
+                        for _id, no, joined, status in rows],
+            "next_cursor": encode_cursor(rows[-1].id) if more else None,
+            "rules": _rules(budget.active_task(REFERRAL))}
+
+
+def _rules(task) -> dict | None:
+    if task is None:
+        return None
+    return {**{k: task.config.get(k) for k in ("inviter_points", "invitee_points", "trigger",
+                                                "monthly_cap")}, "ends_at": task.ends_at}

@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from core.fields import AwareDateTime, Integer
-
+from core.pagination import PageArgs
 from tasks.models import ACTIONS, KINDS
 
 POINTS = validate.Range(min=0, max=1_000_000)
@@ -19,6 +19,7 @@ class Makeup(Schema):
 
 class TaskFields(Schema):
     title = fields.String(validate=validate.Length(1, 64))
+    description = fields.String(allow_none=True, validate=validate.Length(max=500))
     starts_at = AwareDateTime(allow_none=True)
     ends_at = AwareDateTime(allow_none=True)
     budget_points = Integer(allow_none=True, validate=validate.Range(1, 1_000_000_000))
@@ -72,6 +73,7 @@ class TaskOut(Schema):
     id = fields.Integer()
     kind = fields.String()
     title = fields.String()
+    description = fields.String(allow_none=True)
     starts_at = fields.DateTime(allow_none=True)
     ends_at = fields.DateTime(allow_none=True)
     budget_points = fields.Integer(allow_none=True)
@@ -85,6 +87,7 @@ class MyTask(Schema):
     id = fields.Integer()
     kind = fields.String()
     title = fields.String()
+    description = fields.String(allow_none=True)
     reward_points = fields.Integer()
     action = fields.String(allow_none=True)
     status = fields.String(metadata={"description": "todo | claimable | claimed | done | active | ended"})
@@ -152,6 +155,22 @@ class Invited(Schema):
     status = fields.String()
 
 
+class ReferralRules(Schema):
+    inviter_points = fields.Integer()
+    invitee_points = fields.Integer()
+    trigger = fields.String(metadata={"description": "register | first_order: when both are paid"})
+    monthly_cap = fields.Integer(allow_none=True, metadata={
+        "description": "referrals paid to an inviter per month (null: no cap)"})
+    ends_at = fields.DateTime(allow_none=True)
+
+
 class InvitesOut(Schema):
     invite_code = fields.String()
     invited = fields.List(fields.Nested(Invited))
+    next_cursor = fields.String(allow_none=True)
+    rules = fields.Nested(ReferralRules, allow_none=True, metadata={
+        "description": "the running referral task's rewards (null: none is running)"})
+
+
+class InvitesArgs(PageArgs):
+    pass

@@ -21,7 +21,7 @@ from tasks import actions, budget
 from tasks.checkins import reward_for
 from tasks.models import CHECKIN, ONE_ACTIVE, ONE_OFF, Task, TaskClaim, TaskMemberTotal
 
-SNAPSHOT = ("kind", "title", "config", "starts_at", "ends_at", "budget_points",
+SNAPSHOT = ("kind", "title", "description", "config", "starts_at", "ends_at", "budget_points",
             "member_limit_points", "active")
 
 
@@ -155,7 +155,7 @@ def _ended(task, received) -> bool:
 
 def _item(task, member, claimed, received) -> dict:
     item = {"id": task.id, "kind": task.kind, "title": task.title, "ends_at": task.ends_at,
-            "action": task.config.get("action")}
+            "action": task.config.get("action"), "description": task.description}
     if task.kind == ONE_OFF:
         item["reward_points"] = task.config["reward_points"]
         item["status"] = "claimed" if task.id in claimed else "ended" if _ended(task, received) \

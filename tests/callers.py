@@ -16,11 +16,17 @@ WHO = {
     "pos_points": POS, "pos_ping": POS,
     "admin_stores": HQ, "earning_admin": MARKETING, "mall_admin": MARKETING,
     "points_admin": MARKETING, "subscribe_templates": MARKETING, "tasks_admin": MARKETING,
+    # launch readiness (#24)
+    "legal": ANYONE, "stores_public": ANYONE, "tiers_public": ANYONE, "media": ANYONE,
+    "banners": ANYONE, "subscribe_templates_public": ANYONE,
+    "privacy_me": MEMBER, "earning_me": MEMBER,
+    "legal_admin": MARKETING, "banners_admin": MARKETING,
+    "media_admin": frozenset({"hq_admin", "marketer", "store_manager"}),
 }
 #: endpoints whose callers differ from their blueprint's
 WHO_EXCEPTIONS = {
     "admin_stores.list_stores": MARKETING, "admin_stores.get_store": MARKETING,
-    "earning_admin.settlement_report": HQ,
+    "earning_admin.settlement_report": HQ, "legal_admin.publish": HQ,
 }
 
 

@@ -1,6 +1,8 @@
 """Test fixtures: one app and one database per run; each test in a transaction rolled back
 at the end (indico/cosmicpython style), or — marked `committing` — with real commits and the
 tables emptied afterwards (for tests with threads)."""
+import tempfile
+
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete
@@ -49,6 +51,7 @@ def app(backend):
         # tests move the clock across days faster than the limits' windows pass: off, but in
         # the tests of the limits (tests/core/test_limits.py sets its own)
         "RATE_LIMITS": {name: {"member": "", "address": ""} for name in RATE_LIMITS},
+        "MEDIA_DIR": tempfile.mkdtemp(prefix="jifen-media-"),  # uploads, outside the checkout
     })
     app.config["DB_BACKEND"] = name
     with app.app_context():

@@ -21,6 +21,8 @@ NOT_INTEGERS = [12.5, 12.0, -0.0, "100", "12", "１２", True, False, 2**63, 2**
                 -(2**63) - 1, 10**30, "NaN", "nan", "Infinity", float("nan"), float("inf"),
                 "1e3", "", [1], {"n": 1}, [[[[1]]]]]
 
+#: the only floats a route may take (GCJ-02 degrees of a store on the map)
+COORDINATES = {"latitude", "longitude"}
 
 # --- every schema, statically ---------------------------------------------------------------
 
@@ -56,6 +58,8 @@ def test_every_number_and_date_a_route_loads_is_strict_and_bounded(app):
             if isinstance(field, (fields.Date, fields.DateTime)):
                 if not isinstance(field, (Date, AwareDateTime)):
                     offenders.append(f"{where}: {type(field).__name__}, not core.fields' own")
+            elif isinstance(field, fields.Float) and path in COORDINATES:
+                pass  # a place on the map, not an amount: a float within its range
             elif isinstance(field, fields.Decimal):
                 if not isinstance(field, ExactDecimal) or field.places is None:
                     offenders.append(f"{where}: {type(field).__name__} without places")

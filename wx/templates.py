@@ -22,7 +22,11 @@ from wx import client as wx
 from wx.models import SubscribeTemplate
 
 #: purpose → the values a template for it can show (WeChat data key → one of these)
-PURPOSES = {"points_expiring": ("points", "expiry_date", "tip", "balance")}
+PURPOSES = {"points_expiring": ("points", "expiry_date", "tip", "balance"),
+            #: a gift waiting for pickup whose deadline is near (mall.reminders)
+            "pickup_reminder": ("product", "pickup_code", "deadline", "store", "tip"),
+            #: an unused coupon about to expire (mall.reminders)
+            "coupon_expiring": ("coupon", "expiry_date", "deduct", "tip")}
 
 #: which WeChat value types can show which kind of value
 TYPES_FOR = {
@@ -30,6 +34,12 @@ TYPES_FOR = {
     "balance": ("number", "thing", "character_string"),
     "expiry_date": ("date", "thing"),
     "tip": ("thing", "short_thing"),
+    "product": ("thing",),
+    "coupon": ("thing",),
+    "store": ("thing",),
+    "pickup_code": ("character_string", "thing"),
+    "deadline": ("date", "time", "thing"),
+    "deduct": ("amount", "thing", "character_string"),
 }
 KEY = re.compile(r"^([a-z_]+?)([0-9]+)$")
 #: the most characters WeChat accepts per type
@@ -152,6 +162,19 @@ def update_template(template_pk: int, changes: dict) -> SubscribeTemplate:
 def active_template(purpose: str) -> SubscribeTemplate | None:
     return db.session.scalars(select(SubscribeTemplate)
                               .filter_by(active_purpose=purpose)).one_or_none()
+
+
+def offered() -> list[SubscribeTemplate]:
+    """The active templates: what the mini-program may ask members to subscribe to."""
+    return list(db.session.scalars(select(SubscribeTemplate)
+                                   .where(SubscribeTemplate.active_purpose.is_not(None))
+                                   .order_by(SubscribeTemplate.purpose)))
+
+
+def is_offered(template_id: str) -> bool:
+    return db.session.scalar(select(SubscribeTemplate.id).where(
+        SubscribeTemplate.template_id == template_id,
+        SubscribeTemplate.active_purpose.is_not(None)).limit(1)) is not None
 
 
 # --- rendering ------------------------------------------------------------------------------

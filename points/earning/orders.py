@@ -23,7 +23,7 @@ from core.errors import Conflict, Gone, NotFound
 from core.idempotency import IdempotencyMismatch
 from points.earning import earn_rules, promotions, till
 from points import ledger
-from members.models import STATUS_MERGED, Member
+from members.models import STATUS_DELETED, STATUS_MERGED, Member
 from points.earning.models import Deduction, Order, OrderRefund
 from points.ledger.models import PointsAccount
 from points.programme.settings import get_settings
@@ -96,7 +96,7 @@ def _payer(data, store, now):
     account is never locked by a merge again, so this adds no cycle to merge_accounts' order."""
     member_id = till.named_member_id(data)
     found = member_id and ledger.hold_account_with_member(member_id, now, till.ORDER_FIELDS)
-    if found and found[1]["status"] != STATUS_MERGED:
+    if found and found[1]["status"] not in (STATUS_MERGED, STATUS_DELETED):
         held, columns = found
         return adopt(Member, {"id": member_id, **columns}), False, held
     member, registered = till.find_member(data, store, register=True)

@@ -200,3 +200,31 @@ class SettlementOut(Schema):
     point_value_fen = fields.Integer()
     pairs = fields.List(fields.Nested(SettlementPair))
     owed = fields.List(fields.Nested(StoreNet))
+
+
+class MyOrderItem(Schema):
+    sku = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    amount_fen = fields.Integer()
+    quantity = fields.Integer()
+
+
+class MyRefundOut(Schema):
+    refund_no = fields.String()
+    amount_fen = fields.Integer()
+    points_reversed = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class MyOrderOut(Schema):
+    id = fields.Integer()
+    store = fields.Function(lambda o: {"code": o.store.code, "name": o.store.name}
+                            if o.store else None)
+    order_no = fields.String()
+    amount_fen = fields.Integer()
+    items = fields.List(fields.Nested(MyOrderItem))
+    points_earned = fields.Integer()
+    refunded_fen = fields.Integer()
+    points_reversed = fields.Integer()
+    refunds = fields.List(fields.Nested(MyRefundOut))
+    paid_at = fields.DateTime()

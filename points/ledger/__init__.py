@@ -15,12 +15,13 @@ from points.ledger.corrections import adjust, merge_accounts
 from points.ledger.credit import credit, touch_rolling
 from points.ledger.debit import clawback, debit
 from points.ledger.expiry import expire_due, expire_key, expire_member_due
+from points.ledger.forfeit import forfeit
 from points.ledger.reverse import reverse
 from points.ledger.schemas import AdjustmentIn
 
 __all__ = [
     "UNSET", "Held", "InsufficientPoints", "adjust", "clawback", "count_points", "credit", "debit",
-    "entry_by_key", "expire_due", "expire_key", "expire_member_due", "hold_account",
+    "entry_by_key", "expire_due", "expire_key", "expire_member_due", "forfeit", "hold_account",
     "hold_account_with_member", "lock_account", "merge_accounts", "open_account", "reverse",
     "survivor_id", "touch_rolling",
     # reads: what a member (or staff at the till) is shown

@@ -12,7 +12,7 @@ from core import clock
 from core.db import db
 from core.pagination import paginate
 from points.programme import tiers
-from points.ledger import kinds
+from points.ledger import kinds, sources
 from points.ledger.models import PointsAccount, PointsEntry, PointsLot
 
 
@@ -73,8 +73,9 @@ def points_summary(member_id: int) -> dict:
 
 
 def my_points(member) -> dict:
-    """GET /me/points: balance, lifetime earned, tier, next tier, expiring schedule. Three
-    indexed reads whatever the length of the member's history (four with tiers)."""
+    """GET /me/points: balance, lifetime earned, tier, next tier, expiring schedule, and the
+    date the periodic review may lower the tier. Three indexed reads whatever the length of
+    the member's history (four with tiers)."""
     account = db.session.get(PointsAccount, member.id)
     balance, schedule = _balance_and_schedule(account, member.id, limit=12)
     active = tiers.active_tiers()
@@ -89,20 +90,26 @@ def my_points(member) -> dict:
         "next_tier": {"code": next_tier.code, "name": next_tier.name, "points_needed": needed}
         if next_tier else None,
         "expiring": schedule if balance > 0 else [],
+        "tier_review_on": tiers.next_review_date() if active and member.tier_code else None,
     }
 
 
 def list_entries(member_id: int, *, limit: int, cursor=None, kind=None, date_from=None,
-                 date_to=None) -> dict:
-    """The member's history, newest first; `from`/`to` are business dates (inclusive)."""
+                 date_to=None, direction=None) -> dict:
+    """The member's history, newest first; `from`/`to` are business dates (inclusive);
+    `direction` in (收入) or out (支出). Each entry has its `title` and `source`."""
     stmt = select(PointsEntry).where(PointsEntry.member_id == member_id)
     if kind:
         stmt = stmt.where(PointsEntry.kind == kind)
+    if direction:
+        stmt = stmt.where(PointsEntry.delta > 0 if direction == "in" else PointsEntry.delta < 0)
     if date_from:
         stmt = stmt.where(PointsEntry.created_at >= clock.start_of_business_day(date_from))
     if date_to:
         stmt = stmt.where(PointsEntry.created_at <= clock.end_of_business_day(date_to))
-    return paginate(db.session, stmt, PointsEntry.id, limit=limit, cursor=cursor)
+    page = paginate(db.session, stmt, PointsEntry.id, limit=limit, cursor=cursor)
+    sources.describe(page["items"])
+    return page
 
 
 def entry_reason(entry) -> str:

@@ -62,7 +62,7 @@ class PointsEntry(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     #: earn, bonus, checkin, referral, task, spend, deduct, expire, adjust, clawback, reverse,
-    #: merge_in, merge_out
+    #: merge_in, merge_out, forfeit (points.ledger.kinds)
     kind: Mapped[str] = mapped_column(String(16))
     delta: Mapped[int]
     balance_after: Mapped[int]

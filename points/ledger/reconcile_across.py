@@ -5,8 +5,8 @@ the wrong member, points counted twice). Set-based, for one chunk of accounts at
    no entry after its merge_out (its points, and every later change to them, are on the member
    it joined: an order's net points sit on the account its member resolves to);
 5. a credit is never taken back beyond what was left of it: its reversals plus what had expired
-   of it before the last of them ≤ credited, counting the lots that descend from its own (moved
-   by a merge, returned after one);
+   (by expiry or forfeiture) of it before the last of them ≤ credited, counting the lots that
+   descend from its own (moved by a merge, returned after one);
 6. an account's lifetime_earned and its monthly tier earnings both equal what the journal
    says was earned — earning credits, less reversals of them and clawbacks — by the member and
    by every member merged into it;
@@ -96,7 +96,7 @@ def _expired_by_credit(last_reversal: dict[int, int]) -> dict[int, int]:
     expired = db.session.execute(
         select(PointsAllocation.lot_id, PointsEntry.id, PointsAllocation.amount)
         .join(PointsEntry, PointsEntry.id == PointsAllocation.entry_id)
-        .where(PointsAllocation.lot_id.in_(list(root)), PointsEntry.kind == "expire")).all()
+        .where(PointsAllocation.lot_id.in_(list(root)), PointsEntry.kind.in_(kinds.GONE))).all()
     totals: dict[int, int] = {}
     for lot_id, expire_id, points in expired:
         credit_id = root[lot_id]

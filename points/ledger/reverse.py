@@ -13,6 +13,7 @@ from points.ledger import kinds
 from points.ledger.accounts import UNSET, append_entry, entry_by_key, lock_account, survivor_id
 from points.ledger.debit import clawback
 from points.ledger.expiry import expire_member_due
+from points.ledger.forfeit import forfeit_returned
 from points.ledger.models import PointsAllocation, PointsEntry, PointsLot
 
 
@@ -95,14 +96,15 @@ def family_lots(credit_entry) -> list[int]:
 
 
 def expired_of(credit_entry) -> int:
-    """Points of the credit that left by expiry (from any lot of its family)."""
+    """Points of the credit that left for good, by expiry or forfeiture (from any lot of its
+    family)."""
     family = family_lots(credit_entry)
     if not family:
         return 0
     return int(db.session.scalar(
         select(func.coalesce(func.sum(PointsAllocation.amount), 0))
         .join(PointsEntry, PointsEntry.id == PointsAllocation.entry_id)
-        .where(PointsAllocation.lot_id.in_(family), PointsEntry.kind == "expire")))
+        .where(PointsAllocation.lot_id.in_(family), PointsEntry.kind.in_(kinds.GONE))))
 
 
 def _live_lot_of(credit_entry, member_id) -> int | None:
@@ -130,6 +132,7 @@ def _return_to_lots(account, original, amount, key, store_id, reason) -> PointsE
         left -= give
     db.session.flush()
     expire_member_due(account, now, reason="退回的积分已过期")
+    forfeit_returned(account, entry)
     return entry
 
 

@@ -9,6 +9,16 @@ from stores.schemas import StoreRef
 
 
 
+class EntrySource(Schema):
+    type = fields.String(metadata={"description": "order | deduction | redemption | checkin | "
+                                                  "task | referral | adjustment | entry (the "
+                                                  "entry this one reverses) | merge"})
+    id = fields.String(allow_none=True, metadata={
+        "description": "the order, redemption, check-in, task or entry id (null for "
+                       "adjustments and merges)"})
+    title = fields.String()
+
+
 class EntryOut(Schema):
     id = fields.Integer()
     kind = fields.String()
@@ -16,6 +26,9 @@ class EntryOut(Schema):
     balance_after = fields.Integer()
     store = fields.Nested(StoreRef, allow_none=True)
     reason = fields.Method("_reason")
+    title = fields.String(metadata={"description": "what to show: the product, the store's "
+                                                   "order, the task, or the reason"})
+    source = fields.Nested(EntrySource, allow_none=True)
     created_at = fields.DateTime()
 
     def _reason(self, entry):
@@ -28,6 +41,8 @@ class EntriesArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf(kinds.ALL))
     date_from = Date(data_key="from")
     date_to = Date(data_key="to")
+    direction = fields.String(validate=validate.OneOf(("in", "out")), metadata={
+        "description": "in: points received (收入); out: points spent or lost (支出)"})
 
 
 class ExpiringOut(Schema):
@@ -47,6 +62,8 @@ class MyPointsOut(Schema):
     tier = fields.Nested(TierRef, allow_none=True)
     next_tier = fields.Nested(NextTierOut, allow_none=True)
     expiring = fields.List(fields.Nested(ExpiringOut))
+    tier_review_on = fields.Date(allow_none=True, metadata={
+        "description": "the next periodic tier review, which may lower the tier (null: no tier)"})
 
 
 class AdjustmentIn(Schema):

@@ -19,3 +19,13 @@ def pay_registration_bonus(member, invite_code=None, store=None):
 def merge_accounts(source, target):
     """Everything the till customer's account holds moves to the member who bound the phone."""
     ledger.merge_accounts(source.id, target.id, key=f"merge:{source.id}")
+
+
+#: how the member's history names the forfeiture
+FORFEIT_REASON = "账户注销，剩余积分作废"
+
+
+@events.subscribe("member.deleted")
+def forfeit_balance(member):
+    """A deleted account keeps no points: the balance leaves as a `forfeit` entry."""
+    ledger.forfeit(member.id, reason=FORFEIT_REASON)

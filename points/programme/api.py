@@ -42,7 +42,8 @@ def list_tiers():
 @staff_required(*MARKETING)
 def create_tier(data):
     return tiers.create_tier(data["code"], data["name"], data["threshold_points"],
-                             _percent(data["multiplier"]))
+                             _percent(data["multiplier"]), benefits=data.get("benefits"),
+                             icon_url=data.get("icon_url"))
 
 
 @admin_blp.get("/tiers/<code>")

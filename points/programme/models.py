@@ -2,7 +2,7 @@
 tiers are computed from."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.config_cache import cached_model
@@ -32,6 +32,9 @@ class Tier(Base):
     #: earning multiplier in percent (150 = ×1.5); integers only
     multiplier_percent: Mapped[int] = mapped_column(default=100)
     active: Mapped[bool] = mapped_column(default=True)
+    #: what members of the tier get, as the tiers page shows it (one benefit a line)
+    benefits: Mapped[str | None] = mapped_column(Text)
+    icon_url: Mapped[str | None] = mapped_column(String(512))
 
 
 class EarnedMonth(Base):

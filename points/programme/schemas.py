@@ -4,6 +4,7 @@ from decimal import Decimal
 from marshmallow import Schema, fields, validate
 
 from core.fields import ExactDecimal, Integer
+from media.fields import ImageUrl
 
 EXPIRY_MODES = ("never", "fixed_days", "year_end", "rolling_days")
 THRESHOLD = validate.Range(0, 1_000_000_000)
@@ -56,7 +57,15 @@ class TierRef(Schema):
     name = fields.String()
 
 
-class TierIn(Schema):
+class TierShown(Schema):
+    """What the tiers page shows of a tier besides its rules."""
+
+    benefits = fields.String(allow_none=True, validate=validate.Length(max=2000),
+                             metadata={"description": "one benefit a line"})
+    icon_url = ImageUrl(allow_none=True)
+
+
+class TierIn(TierShown):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,16}$"))
     name = fields.String(required=True, validate=validate.Length(1, 32))
     threshold_points = Integer(required=True, validate=THRESHOLD)
@@ -65,16 +74,25 @@ class TierIn(Schema):
                               metadata={"description": "earning multiplier, e.g. 1.5"})
 
 
-class TierPatch(Schema):
+class TierPatch(TierShown):
     name = fields.String(validate=validate.Length(1, 32))
     threshold_points = Integer(validate=THRESHOLD)
     multiplier = ExactDecimal(places=2, validate=validate.Range(Decimal("1"), Decimal("10")))
     active = fields.Boolean()
 
 
-class TierOut(Schema):
+class PublicTierOut(Schema):
     code = fields.String()
     name = fields.String()
     threshold_points = fields.Integer()
     multiplier = fields.Function(lambda t: t.multiplier_percent / 100)
+    benefits = fields.String(allow_none=True)
+    icon_url = fields.String(allow_none=True)
+
+
+class PublicTiersOut(Schema):
+    items = fields.List(fields.Nested(PublicTierOut))
+
+
+class TierOut(PublicTierOut):
     active = fields.Boolean()

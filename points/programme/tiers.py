@@ -6,12 +6,13 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, clock, config_cache
+from core import audit, clock, config_cache, jobs, worker
 from core.db import db, loaded, mark_written
 from core.errors import Conflict, NotFound
 from points.programme.models import EarnedMonth, Tier
 
-TIER_FIELDS = ("code", "name", "threshold_points", "multiplier_percent", "active")
+TIER_FIELDS = ("code", "name", "threshold_points", "multiplier_percent", "active", "benefits",
+               "icon_url")
 
 
 def _all_tiers() -> list:
@@ -192,6 +193,19 @@ def _set_tier(member_id: int, code: str | None) -> None:
         mark_written(member, tier_code=code)
 
 
+#: the schedule entry (app.py) of the periodic review that may lower tiers
+REVIEW_JOB = "tier-review"
+
+
+def next_review_date():
+    """The business date of the next tier review (None if it is not scheduled)."""
+    try:
+        cron = jobs.by_name(REVIEW_JOB).cron
+    except KeyError:
+        return None
+    return clock.business_date(worker.next_run(cron, clock.now(), clock.business_tz()))
+
+
 def points_to_next(member_tier_code, earned: int, tiers=None):
     """(next tier, points still needed) or (None, 0) at the top."""
     for tier in tiers if tiers is not None else active_tiers():
@@ -202,9 +216,11 @@ def points_to_next(member_tier_code, earned: int, tiers=None):
 
 # --- admin ----------------------------------------------------------------------------------
 
-def create_tier(code, name, threshold_points, multiplier_percent) -> Tier:
+def create_tier(code, name, threshold_points, multiplier_percent, *, benefits=None,
+                icon_url=None) -> Tier:
     tier = Tier(code=code, name=name, threshold_points=threshold_points,
-                multiplier_percent=multiplier_percent, active=True)
+                multiplier_percent=multiplier_percent, active=True, benefits=benefits,
+                icon_url=icon_url)
     try:
         with db.session.begin_nested():
             db.session.add(tier)

@@ -64,7 +64,7 @@ def test_openids_of_one_unionid_are_one_member(login, factory, app):
     response, _ = login("o-dave", unionid="u-dave")
     assert response.get_json()["member"] == {"id": official_account.id,
                                              "member_no": official_account.member_no,
-                                             "is_new": False, "phone_bound": False}
+                                             "is_new": False, "phone_bound": False, "status": "active"}
     assert count(WechatIdentity) == 2
 
 

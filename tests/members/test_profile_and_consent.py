@@ -63,7 +63,18 @@ def test_a_birthday_changes_at_most_once_a_year(login):
     assert me.patch("/me", {"birthday": "1990-06-20"}).get_json()["birthday"] == "1990-06-20"
 
 
+def offer(purpose, template_id):
+    from core.db import db
+    from wx import templates
+
+    templates.create_template({"purpose": purpose, "template_id": template_id,
+                               "fields": {"thing1": "tip"}, "tip": "提醒"}, check_wechat=False)
+    db.session.commit()
+
+
 def test_each_accepted_subscription_adds_one_send_and_a_refusal_adds_none(me):
+    offer("points_expiring", "tpl-1"), offer("pickup_reminder", "tpl-2")
+
     def answer(accepted):
         return me.post("/me/subscriptions", {"template_id": "tpl-1", "accepted": accepted})
 
@@ -73,6 +84,17 @@ def test_each_accepted_subscription_adds_one_send_and_a_refusal_adds_none(me):
     other = me.post("/me/subscriptions", {"template_id": "tpl-2", "accepted": True})
     assert other.get_json()["remaining"] == 1
     assert me.post("/me/subscriptions", {"template_id": "tpl-1"}).status_code == 422
+
+
+def test_only_offered_templates_can_be_subscribed(me, client):
+    offer("coupon_expiring", "tpl-coupon")
+    assert client.get("/subscribe-templates").get_json() == {
+        "items": [{"purpose": "coupon_expiring", "template_id": "tpl-coupon"}]}
+    refused = me.post("/me/subscriptions", {"template_id": "tpl-made-up", "accepted": True})
+    assert refused.status_code == 422
+    assert "template_id" in refused.get_json()["error"]["details"]
+    assert me.post("/me/subscriptions", {"template_id": "tpl-coupon", "accepted": True}) \
+        .get_json()["remaining"] == 1
 
 
 def test_the_invite_qrcode_carries_the_invite_code_and_is_fetched_from_wechat_once(me, wechat):

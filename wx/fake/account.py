@@ -18,6 +18,14 @@ DEFAULT_TEMPLATES = {
         "title": "积分过期提醒", "type": 2,
         "keys": {"thing1": "温馨提示", "number2": "即将过期积分", "date3": "过期日期",
                  "number4": "积分余额"}},
+    "demo-pickup-reminder": {  # the mall's demo data
+        "title": "礼品领取提醒", "type": 2,
+        "keys": {"thing1": "礼品名称", "character_string2": "领取码", "date3": "领取截止",
+                 "thing4": "领取门店"}},
+    "demo-coupon-expiring": {
+        "title": "优惠券到期提醒", "type": 2,
+        "keys": {"thing1": "优惠券", "date2": "到期日期", "amount3": "优惠金额",
+                 "thing4": "温馨提示"}},
 }
 #: the released version's pages (the app's invite page and the reminders' page among them)
 DEFAULT_PAGES = ("pages/index/index", "pages/points/index", "pages/invite/index")
