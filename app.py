@@ -113,6 +113,7 @@ def create_app(config=None):
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     register_domains()
+    app.before_request(auth.forget_caller)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -43,6 +43,18 @@ def use_accounts(*, staff_model, api_key_model) -> None:
     _accounts.update(staff=staff_model, api_key=api_key_model)
 
 
+#: what a check leaves on `g` about the caller
+CALLER = ("staff", "member_id", "member_token_version", "pos_store")
+
+
+def forget_caller() -> None:
+    """Before each request: no caller yet. (A request inside an app context that is already
+    pushed — a test's, a CLI's — shares its `g`: the last request's caller would otherwise be
+    taken for this one's, by the audit log among others.)"""
+    for name in CALLER:
+        g.pop(name, None)
+
+
 def _serializer(salt):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=_ClockSigner)
 
