@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import clock
-from core.db import Base, BigId, UTCDateTime, after_commit, db
+from core.db import Base, BigId, UTCDateTime, after_commit, db, insert_values
 from core.errors import AppError, BadRequest, Conflict
 from core.redis import get_redis, rkey
 
@@ -66,16 +66,16 @@ def _replay(record, fingerprint):
     return response
 
 
-def _acquire(scope, key) -> None:
-    """Hold a short Redis lock on the key for this request (once, even across tx retries)."""
+def _acquire(scope, key) -> bool:
+    """Hold a short Redis lock on the key for this request (once, even across tx retries).
+    False while another request holds it."""
     held = g.setdefault("idempotency_locks", set())
     if (scope, key) in held:
-        return
+        return True
     lock_key, token = rkey("idem", scope, key), uuid.uuid4().hex
     ttl = current_app.config["IDEMPOTENCY_LOCK_TTL"]
     if not get_redis().set(lock_key, token, nx=True, ex=ttl):
-        raise Conflict("A request with this Idempotency-Key is still in progress.",
-                       code="request_in_progress")
+        return False
     held.add((scope, key))
 
     @after_this_request
@@ -84,15 +84,19 @@ def _acquire(scope, key) -> None:
             get_redis().delete(lock_key)
         return response
 
+    return True
+
+
+_records = IdempotencyRecord.__table__
+
 
 def _store(scope, key, fingerprint, response) -> None:
-    record = IdempotencyRecord(scope=scope, key=key, request_hash=fingerprint,
-                               status_code=response.status_code,
-                               response_body=response.get_data(as_text=True),
-                               created_at=clock.now())
+    """One Core INSERT; a failed INSERT undoes only itself, and the request rolls back."""
     try:
-        with db.session.begin_nested():
-            db.session.add(record)
+        insert_values(_records, dict(scope=scope, key=key, request_hash=fingerprint,
+                                     status_code=response.status_code,
+                                     response_body=response.get_data(as_text=True),
+                                     created_at=clock.now()))
     except IntegrityError:
         raise Conflict("A request with this Idempotency-Key is still in progress.",
                        code="request_in_progress") from None
@@ -125,11 +129,14 @@ def idempotent(view=None, *, required=True):
             raise BadRequest("An Idempotency-Key header of 8 to 128 characters is required.",
                              details={HEADER: ["Missing or not 8 to 128 characters."]})
         scope, fingerprint = request_scope(), _fingerprint()
+        locked = _acquire(scope, key)
+        # looked up under the lock (or after losing it to a request that may have finished):
+        # a stored response is complete, since it commits before its lock is released
         if (record := _find(scope, key)) is not None:
             return _replay(record, fingerprint)
-        _acquire(scope, key)
-        if (record := _find(scope, key)) is not None:  # finished between our look and our lock
-            return _replay(record, fingerprint)
+        if not locked:
+            raise Conflict("A request with this Idempotency-Key is still in progress.",
+                           code="request_in_progress")
         response = current_app.make_response(view(*args, **kwargs))
         if 200 <= response.status_code < 300:
             _store(scope, key, fingerprint, response)
