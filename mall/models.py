@@ -23,6 +23,10 @@ STATUSES = (PENDING, FULFILLED, CANCELLED, EXPIRED)
 #: coupon statuses stored; "expired" is shown for an unused coupon past its expiry
 UNUSED, USED = "unused", "used"
 
+#: where a redemption comes from: bought in the mall with points, or a prize (a lottery's),
+#: for which no points were paid here and none of the product's stock was taken
+MALL, PRIZE = "mall", "prize"
+
 product_stores = Table(
     "mall_product_stores", Base.metadata,
     Column("product_id", BigId, ForeignKey("mall_products.id", ondelete="CASCADE"),
@@ -110,6 +114,8 @@ class Redemption(Base):
     points: Mapped[int]
     #: cash to pay at pickup in total (cash_price_fen × quantity)
     cash_fen: Mapped[int] = mapped_column(default=0)
+    #: mall (bought with points) or prize (mall.issuing.award: no points, no product stock)
+    origin: Mapped[str] = mapped_column(String(8), default=MALL, server_default=MALL)
     status: Mapped[str] = mapped_column(String(10))
     #: the store the member chose for pickup / redemption; null = any allowed store
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
