@@ -48,6 +48,11 @@ def _fingerprint() -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def request_key() -> str:
+    """This request's Idempotency-Key, as the `idempotent` view checked it."""
+    return request.headers.get(HEADER, "").strip()
+
+
 def request_scope() -> str:
     caller = g.get("member_id") or (g.get("staff").id if g.get("staff") else "anon")
     return f"{request.endpoint}:{caller}"[:96]
@@ -122,7 +127,7 @@ def idempotent(view=None, *, required=True):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        key = request.headers.get(HEADER, "").strip()
+        key = request_key()
         if not key and not required:
             return view(*args, **kwargs)
         if not 8 <= len(key) <= 128:

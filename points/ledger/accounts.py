@@ -206,5 +206,5 @@ def count_points(kind, delta) -> None:
         metrics.count_after_commit("jifen_points_expired_total", -delta)
     elif kind in kinds.SPENDING:
         metrics.count_after_commit("jifen_points_spent_total", -delta, kind=kind)
-    elif delta > 0 and (kind in kinds.EARNING or kind == "adjust"):
+    elif delta > 0 and (kind in kinds.EARNING or kind in kinds.UNEARNED_CREDITS):
         metrics.count_after_commit("jifen_points_issued_total", delta, kind=kind)
