@@ -29,15 +29,16 @@ redis_store = RedisStore()
 MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
-    "tasks.models", "wx.models",
+    "tasks.models", "wx.models", "lottery.models",
 )
 #: modules whose handlers subscribe to core.events when imported
-SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions")
+SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions",
+               "lottery.fulfilment")
 #: `seed-demo`, in this order; each seeder is safe to run again
 DEMO_SEEDERS = (
     "stores.demo:seed_demo", "points.programme.demo:seed_demo", "members.demo:seed_demo",
     "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo", "mall.demo:seed_demo",
-    "tasks.demo:seed_demo", "points.reminders.demo:seed_demo",
+    "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "lottery.demo:seed_demo",
 )
 #: /healthz details (informative; never a 503)
 HEALTH_DETAILS = {"ledger": "points.ledger.jobs:ledger_health", "wechat": "wx.health:wechat_health"}
@@ -61,6 +62,9 @@ SCHEDULE = (
              "rebuild the Redis stock gate from the database (the database is the truth)"),
     Schedule("unpicked-gift-expiry", "45 0 * * *", "mall.jobs:expire_pickups",
              "expire gifts not picked up in time: points, stock and limit returned"),
+    Schedule("lottery-seeds", "10 * * * *", "lottery.jobs:rotate_seeds",
+             "commit today's and tomorrow's lottery seeds (published before their period), "
+             "reveal the seeds of ended periods (lottery seeds)"),
 )
 
 
@@ -129,6 +133,7 @@ def register_blueprints(app):
     from points.earning.api import staff_blp as staff_orders_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp, staff_me_blp
     from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
+    from lottery.api import admin_blp as lottery_admin_blp, lottery_blp, me_blp as lottery_me_blp
     from wx.api import blp as subscribe_templates_blp
 
     app.register_blueprint(health.health)
@@ -137,11 +142,13 @@ def register_blueprints(app):
                 points_me_blp, points_staff_blp,
                 points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp,
                 subscribe_templates_blp, pos_points_blp, staff_orders_blp, earning_admin_blp,
-                tasks_me_blp, tasks_admin_blp, staff_me_blp):
+                tasks_me_blp, tasks_admin_blp, staff_me_blp, lottery_blp, lottery_me_blp,
+                lottery_admin_blp):
         api.register_blueprint(blp)
 
 
 def register_commands(app):
+    from lottery import cli as lottery_cli
     from mall import cli as mall_cli
     from points import cli as points_cli
     from stores import cli as stores_cli
@@ -152,6 +159,7 @@ def register_commands(app):
     stores_cli.register(app)
     points_cli.register(app)
     mall_cli.register(app)
+    lottery_cli.register(app)
     wx_cli.register(app)
 
 

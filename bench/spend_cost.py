@@ -96,7 +96,10 @@ def statements_of(app, call) -> list[str]:
     with app.app_context():
         engine = db.engine
     seen = []
-    listener = lambda _c, _cur, sql, _p, _ctx, _many: seen.append(" ".join(sql.split()))  # noqa: E731
+
+    def listener(_conn, _cursor, sql, _params, _context, _many):
+        seen.append(" ".join(sql.split()))
+
     event.listen(engine, "before_cursor_execute", listener)
     try:
         call()
