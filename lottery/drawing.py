@@ -28,6 +28,7 @@ from core.errors import Conflict, NotFound
 from lottery import fairness, fulfilment, prize_table, seeds
 from lottery.models import LOST, NONE, WON, Lottery, LotteryDraw, LotteryMemberCount, LotteryPrize
 from points import ledger
+from points.ledger.models import PointsAccount
 from points.programme import tiers
 from stores import service as stores_service
 
@@ -37,24 +38,34 @@ _draws = LotteryDraw.__table__
 NO_LIMIT = 2**31 - 1
 
 
+#: a read not about the member, tied to the account row all the same: a subquery that is not
+#: correlated is evaluated while the statement is optimised, before the lock wait, and with it
+#: the statement's snapshot is taken — every other read would be as of then too
+_after_lock = PointsAccount.member_id.is_not(None)
+
+
 def _of_count(column):
+    """Correlated with the account row: read after its lock is granted (hold_account)."""
     return (select(column).where(_counts.c.lottery_id == bindparam("lottery_id"),
-                                 _counts.c.member_id == bindparam("member_id"))
+                                 _counts.c.member_id == PointsAccount.member_id)
             .scalar_subquery())
 
 
 def _of_lottery(column):
-    return select(column).where(_lotteries.c.id == bindparam("lottery_id")).scalar_subquery()
+    return (select(column).where(_lotteries.c.id == bindparam("lottery_id"), _after_lock)
+            .scalar_subquery())
 
 
 #: what a draw decides on besides the balance and tier, read with the account's lock by the
-#: statement that takes it (built once)
+#: statement that takes it (built once), every read correlated with the account row: read
+#: after the lock is granted, so a draw sees what the member's previous draw committed
 HOLD_READS = (
     _of_count(_counts.c.day).label("count_day"),
     _of_count(_counts.c.today).label("count_today"),
     _of_count(_counts.c.total).label("count_total"),
     select(func.group_concat(_prizes.c.id))
-    .where(_prizes.c.lottery_id == bindparam("lottery_id"), _prizes.c.stock_left <= 0)
+    .where(_prizes.c.lottery_id == bindparam("lottery_id"), _prizes.c.stock_left <= 0,
+           _after_lock)
     .scalar_subquery().label("sold_out"),
     _of_lottery(_lotteries.c.awarded_points).label("awarded_points"),
     _of_lottery(_lotteries.c.awarded_fen).label("awarded_fen"),

@@ -34,20 +34,22 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from mall import issuing, stock_gate
 from mall.models import FULFILLED, MALL, PENDING, MemberProductCount, Product, Redemption
 from points import ledger
+from points.ledger.models import PointsAccount
 from points.programme import tiers
 from stores.models import Store
 
 MAX_QUANTITY = 10
 
 #: what a redemption decides on besides the balance, read under the account lock by the
-#: statement that takes it (built once): the member's counter for the product, and whether
-#: they have redeemed anything before (the event's `first`)
+#: statement that takes it (built once; correlated with the account row, so read after the
+#: lock is granted): the member's counter for the product, and whether they have redeemed
+#: anything before (the event's `first`)
 HOLD_READS = (
     select(MemberProductCount.units)
     .where(MemberProductCount.product_id == bindparam("product_id"),
-           MemberProductCount.member_id == bindparam("member_id"))
+           MemberProductCount.member_id == PointsAccount.member_id)
     .scalar_subquery().label("units_held"),
-    exists().where(Redemption.member_id == bindparam("member_id"), Redemption.origin == MALL)
+    exists().where(Redemption.member_id == PointsAccount.member_id, Redemption.origin == MALL)
     .label("redeemed_before"),
 )
 

@@ -78,9 +78,11 @@ def hold_account(member_id: int, now: datetime, *, reads: tuple = (),
     """Lock the member's account (opened if missing) and read it with one statement.
 
     `reads`: the caller's own labelled scalar subqueries, read by the same statement under the
-    lock (a spend's limits and counters: one round trip for all it decides on). They may use
-    bindparam("member_id") and the `params` given; build them once (the statement is cached
-    per tuple) and find their values in `Held.reads`.
+    lock (a spend's limits and counters: one round trip for all it decides on). A read that
+    must see what the transaction we waited for committed is correlated with the account row
+    (`PointsAccount.member_id`): MariaDB evaluates a subquery that is not correlated while it
+    optimises, before the lock wait. Reads may use the `params` given; build them once (the
+    statement is cached per tuple) and find their values in `Held.reads`.
 
     The extra columns are correlated subqueries: they read without locking the member's row
     (a locking join would), and MariaDB evaluates them after the account lock is granted, so
