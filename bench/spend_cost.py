@@ -2,12 +2,13 @@
 
     .venv/bin/python bench/spend_cost.py [--spends 400] [--members 200] [--show-statements]
 
-Builds its own database (migrations, demo seed, members with points, a product of each kind),
-sends POST /mall/redemptions through the Flask test client (no gunicorn, no load generator),
-and prints the statements one redemption of each kind runs, then the CPU time per redemption
-of this process and of MariaDB and Redis (from /proc), next to the same process's CPU per GET
-/healthz measured in the same run. bench/order_cost.py does the same for a till order;
-bench/flash_sale.py measures throughput under gunicorn.
+Builds its own database (migrations, demo seed, members with points, a product of each kind,
+a lottery), sends POST /mall/redemptions and POST /lotteries/{id}/draws through the Flask test
+client (no gunicorn, no load generator), and prints the statements one redemption of each
+kind and one draw of each outcome run, then the CPU time per redemption and per draw of this
+process and of MariaDB and Redis (from /proc), next to the same process's CPU per GET /healthz
+measured in the same run. bench/order_cost.py does the same for a till order;
+bench/flash_sale.py and bench/lottery.py measure throughput under gunicorn.
 """
 import argparse
 import json
@@ -28,7 +29,8 @@ START_POINTS = 1_000_000
 
 
 def seed(app, members: int) -> tuple[dict, dict]:
-    """Members with START_POINTS each (tokens by id), and a product of each kind (ids)."""
+    """Members with START_POINTS each (tokens by id), and a product of each kind and
+    lotteries whose one prize is of each kind (ids)."""
     from flask_migrate import upgrade
 
     from core import clock
@@ -57,6 +59,21 @@ def seed(app, members: int) -> tuple[dict, dict]:
             **({"coupon": terms} if kind == "coupon" else {})}).id
             for kind in ("gift", "coupon", "virtual")}
 
+    def lotteries(products):
+        from datetime import timedelta
+
+        from lottery import catalog as lottery_catalog
+
+        now, prizes = clock.now(), {
+            "none": {"kind": "none"}, "points": {"kind": "points", "points": 5},
+            "coupon": {"kind": "coupon", "product_id": products["coupon"], "stock": 1_000_000},
+            "gift": {"kind": "gift", "product_id": products["gift"], "stock": 1_000_000}}
+        return {f"draw {outcome}": lottery_catalog.create_lottery({
+            "name": f"bench {outcome}", "cost_points": 10, "starts_at": now,
+            "ends_at": now + timedelta(days=1), "store_codes": [],
+            "prizes": [{"name": outcome, "weight": 1, **prize}]}).id
+            for outcome, prize in prizes.items()}
+
     with app.app_context():
         upgrade()
         seed_demo_data()
@@ -64,6 +81,7 @@ def seed(app, members: int) -> tuple[dict, dict]:
         while len(ids) < members:
             ids += run_in_transaction(lambda: add(min(200, members - len(ids))))
         made = run_in_transaction(products)
+        made.update(run_in_transaction(lambda: lotteries(made)))
         run_gate_rebuild()
         return {mid: issue_member_token(mid) for mid in ids}, made
 
@@ -108,27 +126,41 @@ def statements_of(app, call) -> list[str]:
     return seen
 
 
-def measure(app, tokens, products, args):
+def measure(app, tokens, made, args):
     client, members = app.test_client(), list(tokens)
 
-    def redeem(kind, member=None):
+    def post(path, body, member=None):
         token = tokens[member or random.choice(members)]
-        response = client.post("/api/v1/mall/redemptions",
-                               data=json.dumps({"product_id": products[kind], "quantity": 1}),
+        response = client.post(path, data=json.dumps(body) if body else None,
                                headers={"Authorization": f"Bearer {token}",
                                         "Idempotency-Key": uuid.uuid4().hex,
                                         "Content-Type": "application/json"})
         assert response.status_code == 201, response.get_data(as_text=True)
 
+    def redeem(kind, member=None):
+        post("/api/v1/mall/redemptions", {"product_id": made[kind], "quantity": 1}, member)
+
+    def draw(outcome, member=None):
+        post(f"/api/v1/lotteries/{made[f'draw {outcome}']}/draws", None, member)
+
     for i in range(60):  # warm-up: caches, compiled statements, pooled connections
         redeem(("gift", "coupon", "virtual")[i % 3], members[0] if i < 3 else None)
+        draw(("none", "points", "coupon", "gift")[i % 4], members[0] if i < 4 else None)
         client.get("/healthz")
     for kind in ("gift", "coupon", "virtual"):
-        seen = statements_of(app, lambda: redeem(kind, members[0]))
-        print(f"a member's next {kind} redemption: {len(seen)} SQL statements (and its commit)")
-        for sql in seen if args.show_statements else ():
-            print(f"  {sql[:150]}")
+        show(app, f"a member's next {kind} redemption", lambda: redeem(kind, members[0]), args)
+    for outcome in ("none", "points", "coupon", "gift"):
+        show(app, f"a member's next draw winning {outcome}", lambda: draw(outcome, members[0]),
+             args)
     report(client, args.spends, "redemption", lambda i: redeem(("gift", "virtual")[i % 2]))
+    report(client, args.spends, "draw", lambda i: draw(("none", "points")[i % 2]))
+
+
+def show(app, what, call, args):
+    seen = statements_of(app, call)
+    print(f"{what}: {len(seen)} SQL statements (and its commit)")
+    for sql in seen if args.show_statements else ():
+        print(f"  {sql[:150]}")
 
 
 def report(client, n, what, spend):

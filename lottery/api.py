@@ -9,7 +9,7 @@ from lottery.schemas import (AdminDrawArgs, AdminDrawOut, AdminLotteryArgs, Admi
                              AdminPrizeOut, DrawIn, DrawOut, LotteryArgs, LotteryFields,
                              LotteryIn, LotteryList, LotteryOut, MyDrawArgs, MyDrawOut, ProofOut,
                              PrizeStockIn, WinnerList)
-from members.lookup import current_member
+from members.lookup import current_member, member_ref
 from stores.models import MARKETING
 
 lottery_blp = blueprint("lottery", __name__, prefix="/lotteries",
@@ -54,7 +54,7 @@ def get_lottery(lottery_id):
 def draw(data, lottery_id):
     """Draw once for the lottery's cost. 409 `insufficient_points`, `limit_exceeded`,
     `out_of_stock` (nothing left to win), `invalid_state` (not running, store, tier)."""
-    return drawing.draw(current_member(), lottery_id, request_key(),
+    return drawing.draw(member_ref(), lottery_id, request_key(),
                         (data or {}).get("store_code"))
 
 

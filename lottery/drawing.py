@@ -25,8 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from core import clock
 from core.db import db, insert_row, insert_values, mark_written
 from core.errors import Conflict, NotFound
+from core.idempotency import KeyUsed
 from lottery import fairness, fulfilment, prize_table, seeds
 from lottery.models import LOST, NONE, WON, Lottery, LotteryDraw, LotteryMemberCount, LotteryPrize
+from members.lookup import check_current
 from points import ledger
 from points.ledger.models import PointsAccount
 from points.programme import tiers
@@ -69,6 +71,7 @@ HOLD_READS = (
     .scalar_subquery().label("sold_out"),
     _of_lottery(_lotteries.c.awarded_points).label("awarded_points"),
     _of_lottery(_lotteries.c.awarded_fen).label("awarded_fen"),
+    ledger.member_read("status"),
 )
 
 #: the member's counters: the day's count restarts on a new day; both limits guard the UPDATE
@@ -106,8 +109,8 @@ class LimitExceeded(Conflict):
     code, message = "limit_exceeded", "You have drawn as often as this lottery allows."
 
 
-class DuplicateDraw(Conflict):
-    code, message = "request_in_progress", "A draw with this Idempotency-Key is in progress."
+class DuplicateDraw(KeyUsed):
+    message = "A draw with this Idempotency-Key is in progress."
 
 
 @dataclass
@@ -125,6 +128,7 @@ def draw(member, lottery_id: int, key: str, store_code: str | None = None) -> Dr
     lottery, now = open_lottery(lottery_id), clock.now()
     store, day = _drawing_store(lottery, store_code), clock.business_date(now)
     held = ledger.hold_account(member.id, now, reads=HOLD_READS, params={"lottery_id": lottery.id})
+    check_current(held.reads["member_status"])
     _check_tier(held.tier_code, lottery)
     _check_limits(held.reads, lottery, day)
     prizes = prize_table.winnable(lottery, standing(held.reads))

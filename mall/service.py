@@ -33,6 +33,7 @@ from core.db import db, insert_values, on_rollback
 from core.errors import Conflict, NotFound, ValidationFailed
 from mall import issuing, stock_gate
 from mall.models import FULFILLED, MALL, PENDING, MemberProductCount, Product, Redemption
+from members.lookup import check_current
 from points import ledger
 from points.ledger.models import PointsAccount
 from points.programme import tiers
@@ -42,8 +43,8 @@ MAX_QUANTITY = 10
 
 #: what a redemption decides on besides the balance, read under the account lock by the
 #: statement that takes it (built once; correlated with the account row, so read after the
-#: lock is granted): the member's counter for the product, and whether they have redeemed
-#: anything before (the event's `first`)
+#: lock is granted): the member's counter for the product, whether they have redeemed
+#: anything before (the event's `first`), and the member's status (the view did not read it)
 HOLD_READS = (
     select(MemberProductCount.units)
     .where(MemberProductCount.product_id == bindparam("product_id"),
@@ -51,6 +52,7 @@ HOLD_READS = (
     .scalar_subquery().label("units_held"),
     exists().where(Redemption.member_id == PointsAccount.member_id, Redemption.origin == MALL)
     .label("redeemed_before"),
+    ledger.member_read("status"),
 )
 
 
@@ -74,6 +76,7 @@ def redeem(member, product_id: int, quantity: int, store_code: str | None = None
     points, cash_fen = product.points_price * quantity, product.cash_price_fen * quantity
     held = ledger.hold_account(member.id, now, reads=HOLD_READS,
                                params={"product_id": product.id})  # the lock order: account first
+    check_current(held.reads["member_status"])
     _check_tier(held.tier_code, product)
     _check_limit_and_balance(held, product, quantity, points)
     if stock_gate.take(product.id, quantity, lambda: _stock_left(product.id)) is False:

@@ -9,7 +9,7 @@ next credits repay it first. While there is debt, no lot has points remaining.
 """
 from points.ledger.accounts import (UNSET, Held, InsufficientPoints, count_points, entry_by_key,
                                     hold_account, hold_account_with_member, lock_account,
-                                    open_account, survivor_id)
+                                    member_read, open_account, survivor_id)
 from points.ledger.corrections import adjust, merge_accounts
 from points.ledger.credit import credit, touch_rolling
 from points.ledger.debit import clawback, debit
@@ -19,6 +19,6 @@ from points.ledger.reverse import reversible, reverse
 __all__ = [
     "UNSET", "Held", "InsufficientPoints", "adjust", "clawback", "count_points", "credit", "debit",
     "entry_by_key", "expire_due", "expire_key", "expire_member_due", "hold_account",
-    "hold_account_with_member", "lock_account", "merge_accounts", "open_account", "reverse",
-    "reversible", "survivor_id", "touch_rolling",
+    "hold_account_with_member", "lock_account", "member_read", "merge_accounts", "open_account",
+    "reverse", "reversible", "survivor_id", "touch_rolling",
 ]

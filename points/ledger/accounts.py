@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import clock, metrics
 from core.db import db, insert_row, loaded, mark_written
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
 from members.models import Member
 from points.ledger import kinds
 from points.ledger.models import PointsAccount, PointsEntry, PointsLot
@@ -95,7 +95,18 @@ def hold_account(member_id: int, now: datetime, *, reads: tuple = (),
     if row is None:
         open_account(member_id)
         row = _hold_row(statement, {**(params or {}), "member_id": member_id}, now)
+    if row is None:
+        raise NotFound(f"No member {member_id}.")
     return _held(member_id, row, reads)
+
+
+@functools.cache
+def member_read(field: str):
+    """For hold_account's `reads`: this column of the account's member, read after the lock
+    (a caller that has only the member's id checks the member with it), as `member_<field>`."""
+    member = Member.__table__
+    return (select(member.c[field]).where(member.c.id == PointsAccount.member_id)
+            .scalar_subquery().label(f"member_{field}"))
 
 
 def hold_account_with_member(member_id: int, now: datetime,

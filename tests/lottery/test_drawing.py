@@ -121,6 +121,20 @@ def test_the_same_idempotency_key_draws_once(member_client, lottery):
     assert count(LotteryDraw) == 1 and count(PointsEntry, kind="draw") == 1
 
 
+def test_the_same_key_after_redis_forgot_it_replays_and_draws_nothing_more(member_client,
+                                                                           lottery):
+    from core.redis import get_redis
+
+    game = lottery(cost_points=10)
+    me = member_client(points=100)
+    first = draw(me, game.id, key="draw-key-0002")
+    get_redis().flushdb()  # a restart without persistence: lock and "done" marker gone
+    again = draw(me, game.id, key="draw-key-0002")
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert count(LotteryDraw) == 1 and count(PointsEntry, kind="draw") == 1
+    assert balance(me.member) == first.get_json()["balance"]
+
+
 def test_outside_its_window_or_tier_or_store_a_lottery_refuses(member_client, factory, lottery):
     store, elsewhere = factory.store(), factory.store()
     me = member_client(points=100)
