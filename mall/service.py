@@ -10,8 +10,9 @@ redemptions, cancellations, pickups and the unpicked-gift sweep never deadlock:
   statement takes the lock and reads the balance, the tier, the member's counter for this
   product and whether they redeemed before), then inserts its new redemption row (nobody
   else can be waiting for it), debits (lots), bumps the member's counter, and takes the stock
-  LAST: the product row is the one every buyer in a flash sale wants, so it is held only for
-  the last statements before the commit. (Hence no foreign keys point at mall_products from
+  LAST: the product row is the one every buyer in a flash sale wants, so its guarded UPDATE is
+  the transaction's last statement, run just before the COMMIT (after the response is built
+  and its Idempotency-Key stored). (Hence no foreign keys point at mall_products from
   the rows a redemption writes: InnoDB's check would take a shared lock on the product row
   early; and the account comes before the redemption insert because the insert's
   foreign-key check share-locks the member row, which the ledger updates under the account
@@ -29,7 +30,7 @@ from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, events
-from core.db import db, insert_values, on_rollback
+from core.db import db, insert_values, last_before_commit, loaded, on_rollback
 from core.errors import Conflict, NotFound, ValidationFailed
 from mall import issuing, stock_gate
 from mall.models import FULFILLED, MALL, PENDING, MemberProductCount, Product, Redemption
@@ -67,8 +68,10 @@ class LimitExceeded(Conflict):
 def redeem(member, product_id: int, quantity: int, store_code: str | None = None) -> Redemption:
     """Redeem `quantity` units for the member: checks the window, tier, store, limit, stock
     and balance (409 invalid_state / limit_exceeded / out_of_stock / insufficient_points),
-    then debits the points, takes the stock and fulfils (gift → pickup code, coupon →
-    coupons, virtual → done) in the caller's transaction. Emits redemption.created."""
+    then debits the points and fulfils (gift → pickup code, coupon → coupons, virtual →
+    done) in the caller's transaction, whose last statement before its COMMIT takes the stock
+    (core.db.last_before_commit: the flash sale's hot row is held the shortest time). Emits
+    redemption.created."""
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValidationFailed(details={"quantity": [f"From 1 to {MAX_QUANTITY}."]})
     product, now = _product_on_sale(product_id), clock.now()
@@ -92,7 +95,8 @@ def redeem(member, product_id: int, quantity: int, store_code: str | None = None
         issuing.issue_coupons(redemption, product, now)
     events.emit("redemption.created", member=member, redemption=redemption,
                 first=not held.reads["redeemed_before"])
-    _take_stock(product, quantity)
+    product_id = product.id
+    last_before_commit(lambda: _take_stock(product_id, quantity))
     return redemption
 
 
@@ -201,12 +205,13 @@ def _units_held(product_id, member_id, redemption_id) -> int:
                Redemption.status.in_((PENDING, FULFILLED)))))
 
 
-def _take_stock(product, quantity) -> None:
-    """The truth: a guarded decrement. Refused → 409 out_of_stock; the gate was too high, so
-    it is dropped when the transaction rolls back and rebuilt from the database on next use."""
-    taken = db.session.execute(_take, {"product": product.id, "q": quantity}).rowcount
-    db.session.expire(product, ["stock_left"])
+def _take_stock(product_id, quantity) -> None:
+    """The truth: a guarded decrement, the transaction's last statement. Refused → 409
+    out_of_stock; the gate was too high, so it is dropped when the transaction rolls back and
+    rebuilt from the database on next use."""
+    taken = db.session.execute(_take, {"product": product_id, "q": quantity}).rowcount
+    if (product := loaded(Product, product_id)) is not None:
+        db.session.expire(product, ["stock_left"])
     if taken == 0:
-        product_id = product.id
         on_rollback(lambda: stock_gate.forget(product_id))
         raise OutOfStock(details={"stock_left": _stock_left(product_id)})
