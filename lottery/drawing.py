@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.db import db, insert_row, insert_values, mark_written
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.idempotency import KeyUsed
 from lottery import fairness, fulfilment, prize_table, seeds
 from lottery.models import LOST, NONE, WON, Lottery, LotteryDraw, LotteryMemberCount, LotteryPrize
@@ -32,7 +32,7 @@ from members.lookup import check_current
 from points import ledger
 from points.ledger.models import PointsAccount
 from points.programme import tiers
-from stores import service as stores_service
+from stores.models import Store
 
 _counts, _prizes, _lotteries = (LotteryMemberCount.__table__, LotteryPrize.__table__,
                                 Lottery.__table__)
@@ -128,16 +128,7 @@ def draw(member, lottery_id: int, key: str, store_code: str | None = None) -> Dr
     lottery, now = open_lottery(lottery_id), clock.now()
     store, day = _drawing_store(lottery, store_code), clock.business_date(now)
     held = ledger.hold_account(member.id, now, reads=HOLD_READS, params={"lottery_id": lottery.id})
-    check_current(held.reads["member_status"])
-    _check_tier(held.tier_code, lottery)
-    _check_limits(held.reads, lottery, day)
-    prizes = prize_table.winnable(lottery, standing(held.reads))
-    if not prizes:
-        raise OutOfStock()
-    if held.balance < lottery.cost_points:
-        raise ledger.InsufficientPoints(
-            f"A draw costs {lottery.cost_points} points; the balance is {held.balance}.",
-            details={"balance": held.balance, "needed": lottery.cost_points})
+    prizes = _checked(held, lottery, day)
     _bump_count(lottery, member.id, day, held.reads["count_day"] is not None)
     seed = seeds.for_draw(lottery.id, day)
     row = _open(lottery, member.id, day, seed.id, key, store, now)
@@ -173,11 +164,32 @@ def standing(reads: dict) -> prize_table.Standing:
 
 # --- checks ---------------------------------------------------------------------------------
 
+def _checked(held, lottery, day) -> list[prize_table.Prize]:
+    """Everything refused before anything is written, on what the account's hold read: the
+    caller, tier, limits, something left to win, the balance. Returns the winnable prizes."""
+    check_current(held.reads["member_status"])
+    _check_tier(held.tier_code, lottery)
+    _check_limits(held.reads, lottery, day)
+    prizes = prize_table.winnable(lottery, standing(held.reads))
+    if not prizes:
+        raise OutOfStock()
+    if held.balance < lottery.cost_points:
+        raise ledger.InsufficientPoints(
+            f"A draw costs {lottery.cost_points} points; the balance is {held.balance}.",
+            details={"balance": held.balance, "needed": lottery.cost_points})
+    return prizes
+
+
 def _drawing_store(lottery, store_code):
     if not lottery.store_ids and not store_code:
         return None
-    store = stores_service.get_store(store_code, active_only=True) if store_code else None
-    if lottery.store_ids and (store is None or store.id not in lottery.store_ids):
+    store = None
+    if store_code:
+        store = db.session.scalars(select(Store).filter_by(code=store_code)).first()
+        if store is None:
+            raise ValidationFailed(details={"store_code": [f"No store {store_code}."]})
+    if lottery.store_ids and (store is None or not store.active
+                              or store.id not in lottery.store_ids):
         raise Conflict("This lottery is drawn only at its stores.", code="invalid_state",
                        details={"store_codes": list(lottery.store_codes)})
     return store

@@ -145,6 +145,7 @@ def test_outside_its_window_or_tier_or_store_a_lottery_refuses(member_client, fa
     assert_error(draw(me, at_store.id), 409, "invalid_state")
     assert_error(draw(me, at_store.id, store_code=elsewhere.code), 409, "invalid_state")
     assert draw(me, at_store.id, store_code=store.code).status_code == 201
+    assert_error(draw(me, at_store.id, store_code="NOPE"), 422, "validation_error")
     assert_error(draw(me, 999999), 404, "not_found")
     assert count(LotteryDraw) == 1
 
