@@ -93,6 +93,18 @@ def test_too_few_points_is_409_and_nothing_is_written(member_client, lottery):
     assert me.get("/me/lottery-draws").get_json()["items"] == []
 
 
+def test_a_merged_members_token_draws_nothing(member_client, lottery):
+    from members.models import Member
+
+    game = lottery()
+    me, survivor = member_client(points=100), member_client()
+    db.session.execute(Member.__table__.update().where(Member.id == me.member.id)
+                       .values(status="merged", merged_into_id=survivor.member.id))
+    db.session.commit()
+    assert_error(draw(me, game.id), 401, "unauthenticated")
+    assert count(LotteryDraw) == 0 and balance(me.member) == 100
+
+
 def test_the_daily_and_total_limits(member_client, lottery):
     clock.set(datetime(2026, 5, 1, 23, 0, tzinfo=SH))
     game = lottery(daily_limit=2, total_limit=3)
