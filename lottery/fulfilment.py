@@ -12,8 +12,8 @@ from core import events
 from core.db import db
 from core.errors import Conflict
 from lottery.models import CANCELLED, COUPON, GIFT, POINTS, WON, Lottery, LotteryDraw, LotteryPrize
-from mall import issuing
-from mall.models import PRIZE, Product, Redemption
+from mall import catalog, issuing
+from mall.models import PRIZE, Redemption
 from points import ledger
 
 _draws, _prizes, _lotteries = LotteryDraw.__table__, LotteryPrize.__table__, Lottery.__table__
@@ -46,8 +46,8 @@ def fulfil(prize, row: LotteryDraw, held: ledger.Held, store, now) -> Won:
     return Won()
 
 
-def _product(prize) -> Product:
-    product = db.session.get(Product, prize.product_id)
+def _product(prize) -> catalog.ProductRules:
+    product = catalog.product_rules(prize.product_id)
     if product is None or not product.active or product.kind != prize.kind:
         raise Conflict(f"The prize {prize.name} cannot be handed out now; nothing was drawn.",
                        code="invalid_state", details={"prize_id": prize.id})

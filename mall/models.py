@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.config_cache import cached_model
 from core.db import Base, BigId, UTCDateTime
 from members.models import Member
 from stores.models import Store
@@ -35,6 +36,7 @@ product_stores = Table(
 )
 
 
+@cached_model  # a redemption reads it from the cache (mall.catalog.product_rules), not its stock
 class Product(Base):
     __tablename__ = "mall_products"
     __table_args__ = (Index("ix_mall_products_active_category", "active", "category"),)

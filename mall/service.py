@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from core import clock, events
 from core.db import db, insert_values, last_before_commit, loaded, on_rollback
 from core.errors import Conflict, NotFound, ValidationFailed
-from mall import issuing, stock_gate
+from mall import catalog, issuing, stock_gate
 from mall.models import FULFILLED, MALL, PENDING, MemberProductCount, Product, Redemption
 from members.lookup import check_current
 from points import ledger
@@ -102,8 +102,8 @@ def redeem(member, product_id: int, quantity: int, store_code: str | None = None
 
 # --- checks ---------------------------------------------------------------------------------
 
-def _product_on_sale(product_id: int) -> Product:
-    product = db.session.get(Product, product_id, populate_existing=True)
+def _product_on_sale(product_id: int) -> catalog.ProductRules:
+    product = catalog.product_rules(product_id)
     if product is None or not product.active:
         raise NotFound(f"No product {product_id}.")
     now = clock.now()
