@@ -30,17 +30,18 @@ MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
     "tasks.models", "wx.models", "members.privacy.models", "media.models", "banners.models",
+    "lottery.models",
 )
 #: modules whose handlers subscribe to core.events when imported
 SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions", "mall.closing",
-               "points.earning.erasure")
+               "points.earning.erasure", "lottery.fulfilment")
 #: `seed-demo`, in this order; each seeder is safe to run again
 DEMO_SEEDERS = (
     "stores.demo:seed_demo", "points.programme.demo:seed_demo", "members.demo:seed_demo",
     "members.privacy.demo:seed_demo",
     "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo", "mall.demo:seed_demo",
     "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "banners.demo:seed_demo",
-    "mall.demo:seed_reminder_templates",
+    "mall.demo:seed_reminder_templates", "lottery.demo:seed_demo",
 )
 #: a member's copy of their data (GET /me/export): section → "module:function"(member)
 EXPORT_SECTIONS = {
@@ -88,6 +89,9 @@ SCHEDULE = (
     Schedule("member-deletions", "10 * * * *", "members.privacy.jobs:complete_deletions",
              "hourly: complete account deletions whose cooling-off has ended (one member per "
              "transaction; rerun safely)"),
+    Schedule("lottery-seeds", "10 * * * *", "lottery.jobs:rotate_seeds",
+             "commit today's and tomorrow's lottery seeds (published before their period), "
+             "reveal the seeds of ended periods (lottery seeds)"),
 )
 
 
@@ -171,6 +175,7 @@ def register_blueprints(app):
     from points.earning.api import staff_blp as staff_orders_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp, staff_me_blp
     from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
+    from lottery.api import admin_blp as lottery_admin_blp, lottery_blp, me_blp as lottery_me_blp
     from wx.api import blp as subscribe_templates_blp
 
     from console import init_console
@@ -185,11 +190,12 @@ def register_blueprints(app):
                 tasks_me_blp, tasks_admin_blp, staff_me_blp, legal_blp, privacy_me_blp,
                 legal_admin_blp, orders_me_blp, stores_public_blp, tiers_public_blp,
                 media_admin_blp, media_blp, banners_blp, banners_admin_blp,
-                offered_templates_blp):
+                offered_templates_blp, lottery_blp, lottery_me_blp, lottery_admin_blp):
         api.register_blueprint(blp)
 
 
 def register_commands(app):
+    from lottery import cli as lottery_cli
     from mall import cli as mall_cli
     from points import cli as points_cli
     from stores import cli as stores_cli
@@ -200,6 +206,7 @@ def register_commands(app):
     stores_cli.register(app)
     points_cli.register(app)
     mall_cli.register(app)
+    lottery_cli.register(app)
     wx_cli.register(app)
 
 

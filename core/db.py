@@ -4,7 +4,8 @@ Services only `flush()`. The boundary (`run_in_transaction`, used by every reque
 job) commits once, rolls back on any error, retries MariaDB deadlocks and lock-wait
 timeouts a bounded number of times, and runs the after-commit callbacks (RQ enqueues,
 WeChat calls) only once the commit has succeeded, and the on-rollback callbacks (undoing a
-Redis reservation taken before the commit) only when it rolls back.
+Redis reservation taken before the commit) only when it rolls back. A hot row's guarded
+UPDATE may be left to run last, just before the COMMIT (`last_before_commit`).
 """
 import functools
 import logging
@@ -233,6 +234,13 @@ def _pop_after_commit():
     return db.session().info.pop("after_commit", [])
 
 
+def last_before_commit(callback) -> None:
+    """Run `callback()` as the transaction's last work, just before its COMMIT: a guarded
+    UPDATE of a row every request wants (a flash sale's stock) then holds that row's lock for
+    one statement and the commit. What it raises rolls the transaction back like any error."""
+    db.session().info.setdefault("last_before_commit", []).append(callback)
+
+
 def on_rollback(callback) -> None:
     """Run `callback()` if the current transaction rolls back (undo a side effect taken
     before the commit, e.g. a Redis reservation); dropped once it commits."""
@@ -271,6 +279,9 @@ def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: T
     for attempt in range(retries + 1):
         try:
             result = work()
+            if should_commit(result):  # its last statements, still retried like the rest
+                for last in db.session().info.pop("last_before_commit", []):
+                    last()
         except Exception as exc:
             rollback()
             if (is_retryable(exc) or is_disconnect(exc)) and attempt < retries:
@@ -317,6 +328,7 @@ def _run_after_commit():
 
 def rollback():
     _pop_after_commit()
+    db.session().info.pop("last_before_commit", None)
     undo = db.session().info.pop("on_rollback", [])
     db.session.rollback()
     for callback in undo:

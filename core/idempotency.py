@@ -5,6 +5,11 @@ The same key with the same body replays the stored response; with another body â
 A successful (2xx) response is stored in the same transaction as its effects, so a response is
 stored exactly when its effects committed. Errors are not stored: nothing was written, and a
 retry runs again. Records are kept IDEMPOTENCY_KEEP_HOURS (â‰¥ 24 h), then swept by a job.
+
+A new key costs one Redis round trip (the lock, and the "done" marker a stored response sets
+after its commit) and one INSERT; the database is read only for a key Redis says is done or
+held. Should Redis lose a marker, the rerun meets the stored key's unique constraint, is
+rolled back, and the stored answer is replayed.
 """
 import hashlib
 import logging
@@ -19,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import clock
-from core.db import Base, BigId, UTCDateTime, after_commit, db
+from core.db import Base, BigId, UTCDateTime, after_commit, db, insert_values, rollback
 from core.errors import AppError, BadRequest, Conflict
 from core.redis import get_redis, rkey
 
@@ -42,6 +47,14 @@ class IdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class KeyUsed(Conflict):
+    """For a service whose own unique key shows this request's Idempotency-Key was used
+    already: the `idempotent` view replays the stored answer, or (while the first request
+    still runs) answers 409 request_in_progress."""
+
+    code, message = "request_in_progress", "A request with this Idempotency-Key is in progress."
+
+
 class IdempotencyMismatch(AppError):
     status, code = 422, "idempotency_mismatch"
     message = "This Idempotency-Key was used with a different request."
@@ -50,6 +63,11 @@ class IdempotencyMismatch(AppError):
 def _fingerprint() -> str:
     raw = request.method + " " + request.full_path + "\n" + request.get_data(as_text=True)
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def request_key() -> str:
+    """This request's Idempotency-Key, as the `idempotent` view checked it."""
+    return request.headers.get(HEADER, "").strip()
 
 
 def request_scope() -> str:
@@ -70,40 +88,49 @@ def _replay(record, fingerprint):
     return response
 
 
-def _acquire(scope, key) -> None:
-    """Hold a short Redis lock on the key for this request (once, even across tx retries)."""
-    held = g.setdefault("idempotency_locks", set())
+#: release the lock only if it is still ours (it may have expired and been taken since)
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end"
+
+
+def _acquire(scope, key) -> tuple[bool, bool]:
+    """Hold a short Redis lock on the key for this request (once, even across tx retries), and
+    see whether a request with this key has finished: one round trip. (locked, done)."""
+    held = request.environ.setdefault("jifen.idempotency_locks", set())  # this request's
     if (scope, key) in held:
-        return
+        return True, False
     lock_key, token = rkey("idem", scope, key), uuid.uuid4().hex
     ttl = current_app.config["IDEMPOTENCY_LOCK_TTL"]
-    if not get_redis().set(lock_key, token, nx=True, ex=ttl):
-        raise Conflict("A request with this Idempotency-Key is still in progress.",
-                       code="request_in_progress")
-    held.add((scope, key))
+    locked, done = get_redis().pipeline(transaction=False) \
+        .set(lock_key, token, nx=True, ex=ttl).exists(rkey("idem-done", scope, key)).execute()
+    if locked:
+        held.add((scope, key))
 
-    @after_this_request
-    def _release(response):
-        try:
-            if get_redis().get(lock_key) == token.encode():
-                get_redis().delete(lock_key)
-        except RedisError as exc:  # the answer stands; the lock ends with its TTL
-            log.warning("Idempotency-Key lock not released: %s", exc)
-        return response
+        @after_this_request
+        def _release(response):
+            try:
+                get_redis().eval(_RELEASE, 1, lock_key, token)
+            except RedisError as exc:  # the answer stands; the lock ends with its TTL
+                log.warning("Idempotency-Key lock not released: %s", exc)
+            return response
+
+    return bool(locked), bool(done)
 
 
-def _store(scope, key, fingerprint, response) -> None:
-    record = IdempotencyRecord(scope=scope, key=key, request_hash=fingerprint,
-                               status_code=response.status_code,
-                               response_body=response.get_data(as_text=True),
-                               created_at=clock.now())
+_records = IdempotencyRecord.__table__
+
+
+def _store(scope, key, fingerprint, response) -> bool:
+    """One Core INSERT (a failed INSERT undoes only itself). False when the key's response is
+    stored already."""
     try:
-        with db.session.begin_nested():
-            db.session.add(record)
+        insert_values(_records, dict(scope=scope, key=key, request_hash=fingerprint,
+                                     status_code=response.status_code,
+                                     response_body=response.get_data(as_text=True),
+                                     created_at=clock.now()))
     except IntegrityError:
-        raise Conflict("A request with this Idempotency-Key is still in progress.",
-                       code="request_in_progress") from None
+        return False
     after_commit(lambda: _mark_done(scope, key))
+    return True
 
 
 def _mark_done(scope, key) -> None:
@@ -125,24 +152,39 @@ def idempotent(view=None, *, required=True):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        key = request.headers.get(HEADER, "").strip()
+        key = request_key()
         if not key and not required:
             return view(*args, **kwargs)
         if not 8 <= len(key) <= 128:
             raise BadRequest("An Idempotency-Key header of 8 to 128 characters is required.",
                              details={HEADER: ["Missing or not 8 to 128 characters."]})
         scope, fingerprint = request_scope(), _fingerprint()
-        if (record := _find(scope, key)) is not None:
+        locked, done = _acquire(scope, key)
+        # a finished request stored its response (committed before its key was marked done
+        # and its lock released): the database is asked then, or when the key is held
+        if (done or not locked) and (record := _find(scope, key)) is not None:
             return _replay(record, fingerprint)
-        _acquire(scope, key)
-        if (record := _find(scope, key)) is not None:  # finished between our look and our lock
-            return _replay(record, fingerprint)
-        response = current_app.make_response(view(*args, **kwargs))
-        if 200 <= response.status_code < 300:
-            _store(scope, key, fingerprint, response)
+        if not locked:
+            raise Conflict("A request with this Idempotency-Key is still in progress.",
+                           code="request_in_progress")
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except KeyUsed:
+            return _replay_after_rollback(scope, key, fingerprint)
+        if 200 <= response.status_code < 300 and not _store(scope, key, fingerprint, response):
+            return _replay_after_rollback(scope, key, fingerprint)
         return response
 
     return wrapper
+
+
+def _replay_after_rollback(scope, key, fingerprint):
+    """The key was used by a request Redis forgot (the marker lost, the lock expired): this
+    request's effects are undone and the first one's answer given (409 while it still runs)."""
+    rollback()
+    if (record := _find(scope, key)) is None:
+        raise KeyUsed()
+    return _replay(record, fingerprint)
 
 
 def earlier_outcome():

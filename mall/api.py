@@ -13,7 +13,7 @@ from mall import cancellation, catalog, fulfilment, service, stock_gate
 from mall.schemas import (CategoriesOut, CouponArgs, CouponOut, CouponUseIn, PickupIn, ProductArgs, ProductOut,
                           RedemptionArgs, RedemptionIn, RedemptionOut, StaffCouponOut,
                           StaffRedemptionOut)
-from members.lookup import current_member
+from members.lookup import current_member, member_ref
 
 mall_blp = blueprint("mall", __name__, prefix="/mall",
                      description="The points mall: products and redemption.")
@@ -95,7 +95,7 @@ def redeem(data):
     """Spend points on a product. 409 `out_of_stock`, `insufficient_points`,
     `limit_exceeded`, `invalid_state` (not started, ended, tier, store); 422 for a quantity
     outside 1..10. A gift comes with a `pickup_code`, a coupon with its `coupon`."""
-    return service.redeem(current_member(), data["product_id"], data["quantity"],
+    return service.redeem(member_ref(), data["product_id"], data["quantity"],
                           data.get("store_code"))
 
 

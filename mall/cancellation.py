@@ -1,5 +1,6 @@
 """Cancelling a gift not yet picked up (by the member, by staff, or by the unpicked-gift sweep):
-points back to the lots they came from, stock and the member's counter returned, once.
+points back to the lots they came from, stock and the member's counter returned, once (a
+prize's gift returns neither: whoever awarded it hears `redemption.cancelled`).
 Locks in mall.service's order: the redemption row, then the account, counter, product."""
 from datetime import datetime
 
@@ -10,7 +11,8 @@ from core.db import after_commit, db
 from core.errors import Conflict
 from mall import stock_gate
 from mall.fulfilment import get_redemption
-from mall.models import CANCELLED, EXPIRED, PENDING, MemberProductCount, Product, Redemption
+from mall.models import (CANCELLED, EXPIRED, MALL, PENDING, MemberProductCount, Product,
+                         Redemption)
 from points import ledger
 
 
@@ -31,9 +33,10 @@ def cancel(redemption_id: int, *, by: str, member_id=None, reason=None,
         raise Conflict(f"This redemption is {redemption.status}; only a gift not yet picked up "
                        "can be cancelled.", code="invalid_state",
                        details={"status": redemption.status})
-    ledger.reverse(redemption.entry_id, key=f"redemption:{redemption.id}:cancel",
-                           reason=reason)
-    _return_units(redemption)
+    if redemption.origin == MALL:
+        ledger.reverse(redemption.entry_id, key=f"redemption:{redemption.id}:cancel",
+                       reason=reason)
+        _return_units(redemption)
     events.emit("redemption.cancelled", redemption=redemption)
     return redemption
 

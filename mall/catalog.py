@@ -1,8 +1,11 @@
 """Mall products: what marketers put on sale (admin) and what members may see."""
+from dataclasses import dataclass, fields
+from datetime import datetime
+
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from core import audit, clock
+from core import audit, clock, config_cache
 from core.db import after_commit, db
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.pagination import paginate
@@ -26,6 +29,50 @@ def _snapshot(product: Product) -> dict:
         value = getattr(product, name)
         snap[name] = value.isoformat() if value else None
     return snap
+
+
+@dataclass(frozen=True)
+class ProductRules:
+    """What a redemption (or a prize) needs of a product: a frozen snapshot, cached per
+    configuration generation (core.config_cache). Never the stock: the database's guarded
+    UPDATE takes that."""
+    id: int
+    title: str
+    kind: str
+    points_price: int
+    cash_price_fen: int
+    per_member_limit: int
+    tier_required: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    pickup_days: int
+    coupon_deduct_fen: int | None
+    coupon_min_spend_fen: int | None
+    coupon_valid_days: int | None
+    active: bool
+    store_ids: tuple[int, ...]
+    store_codes: tuple[str, ...]
+
+    def allows_store(self, store) -> bool:
+        return not self.store_ids or store.id in self.store_ids
+
+
+RULE_FIELDS = [f.name for f in fields(ProductRules)][:-2]
+
+
+def product_rules(product_id: int) -> ProductRules | None:
+    """The product as a redemption reads it (None if there is no such product): no query
+    while the configuration is unchanged."""
+    return config_cache.cached(f"mall-product:{product_id}", lambda: _rules(product_id))
+
+
+def _rules(product_id):
+    product = db.session.get(Product, product_id)
+    if product is None:
+        return None
+    return ProductRules(**{f: getattr(product, f) for f in RULE_FIELDS},
+                        store_ids=tuple(s.id for s in product.stores),
+                        store_codes=tuple(product.store_codes))
 
 
 def get_product(product_id: int) -> Product:

@@ -9,6 +9,7 @@ from sqlalchemy import (JSON, Boolean, Column, ForeignKey, Index, String, Table,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.config_cache import cached_model
 from core.db import Base, BigId, UTCDateTime
 from members.models import Member
 from stores.models import Store
@@ -25,6 +26,10 @@ STATUSES = (PENDING, FULFILLED, CANCELLED, EXPIRED)
 #: ended unused by the member's account deletion
 UNUSED, USED, VOID = "unused", "used", "void"
 
+#: where a redemption comes from: bought in the mall with points, or a prize (a lottery's),
+#: for which no points were paid here and none of the product's stock was taken
+MALL, PRIZE = "mall", "prize"
+
 product_stores = Table(
     "mall_product_stores", Base.metadata,
     Column("product_id", BigId, ForeignKey("mall_products.id", ondelete="CASCADE"),
@@ -33,6 +38,7 @@ product_stores = Table(
 )
 
 
+@cached_model  # a redemption reads it from the cache (mall.catalog.product_rules), not its stock
 class Product(Base):
     __tablename__ = "mall_products"
     __table_args__ = (Index("ix_mall_products_active_category", "active", "category"),)
@@ -114,6 +120,8 @@ class Redemption(Base):
     points: Mapped[int]
     #: cash to pay at pickup in total (cash_price_fen × quantity)
     cash_fen: Mapped[int] = mapped_column(default=0)
+    #: mall (bought with points) or prize (mall.issuing.award: no points, no product stock)
+    origin: Mapped[str] = mapped_column(String(8), default=MALL, server_default=MALL)
     status: Mapped[str] = mapped_column(String(10))
     #: the store the member chose for pickup / redemption; null = any allowed store
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))

@@ -2,7 +2,7 @@
 from flask import g
 from sqlalchemy import bindparam, select
 
-from core.db import db
+from core.db import adopt, db
 from core.errors import Forbidden, NotFound, Unauthenticated
 from members.models import STATUS_DELETED, STATUS_MERGED, STATUS_PENDING, Member
 from members.phones import to_e164
@@ -22,6 +22,20 @@ def current_member(*, pending_ok: bool = False) -> Member:
                         "(GET /api/v1/legal/current, POST /api/v1/me/consents).",
                         code="consent_required")
     return member
+
+
+def member_ref() -> Member:
+    """The caller as a Member whose columns load only if touched: no query. For a hot path that
+    checks the member itself, with the statement that locks their account
+    (points.ledger.member_read("status")), then check_current."""
+    return adopt(Member, {"id": g.member_id})
+
+
+def check_current(status: str | None) -> None:
+    """401 where current_member would answer it, for the caller's status read elsewhere (None:
+    no such member)."""
+    if status is None or status == STATUS_MERGED:
+        raise Unauthenticated("This member account no longer exists; log in again.")
 
 
 def follow_merges(member: Member | None) -> Member | None:

@@ -13,7 +13,7 @@ from sqlalchemy import exists, or_, select
 
 from core import events
 from core.db import db
-from mall.models import FULFILLED, PENDING, Redemption
+from mall.models import FULFILLED, MALL, PENDING, Redemption
 from members.lookup import follow_merges
 from members.models import Member
 from points import ledger
@@ -40,7 +40,8 @@ def has_standing_order(member) -> bool:
 
 def has_standing_redemption(member) -> bool:
     return bool(db.session.scalar(select(exists().where(
-        Redemption.member_id == member.id, Redemption.status.in_((PENDING, FULFILLED))))))
+        Redemption.member_id == member.id, Redemption.origin == MALL,
+        Redemption.status.in_((PENDING, FULFILLED))))))
 
 
 @events.subscribe("order.refunded")

@@ -22,6 +22,8 @@ WHO = {
     "privacy_me": MEMBER, "earning_me": MEMBER,
     "legal_admin": MARKETING, "banners_admin": MARKETING,
     "media_admin": frozenset({"hq_admin", "marketer", "store_manager"}),
+    # the lottery (#21)
+    "lottery": MEMBER, "lottery_me": MEMBER, "lottery_admin": MARKETING,
 }
 #: endpoints whose callers differ from their blueprint's
 WHO_EXCEPTIONS = {

@@ -200,8 +200,8 @@ def test_metrics_are_not_exposed_through_the_proxy(proxied, app):
 
 @pytest.mark.committing
 def test_the_console_is_served_through_the_proxy(proxied):
-    base, _ = proxied
-    page = requests.get(base + "/console/sign-in", timeout=5)
+    nginx, _ = proxied
+    page = nginx.request("GET", "/console/sign-in")
     assert page.status_code == 200 and 'name="username"' in page.text
-    css = requests.get(base + "/console/static/console/vendor/pico-2.1.1.min.css", timeout=5)
+    css = nginx.request("GET", "/console/static/console/vendor/pico-2.1.1.min.css")
     assert css.status_code == 200 and "max-age" in css.headers.get("Cache-Control", "")

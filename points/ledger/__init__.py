@@ -9,7 +9,7 @@ next credits repay it first. While there is debt, no lot has points remaining.
 """
 from points.ledger.accounts import (UNSET, Held, InsufficientPoints, count_points, entry_by_key,
                                     hold_account, hold_account_with_member, lock_account,
-                                    open_account, survivor_id)
+                                    member_read, open_account, survivor_id)
 from points.ledger.balances import entry_reason, list_entries, my_points, spendable_balance
 from points.ledger.corrections import adjust, merge_accounts
 from points.ledger.credit import credit, touch_rolling
@@ -22,8 +22,8 @@ from points.ledger.schemas import AdjustmentIn
 __all__ = [
     "UNSET", "Held", "InsufficientPoints", "adjust", "clawback", "count_points", "credit", "debit",
     "entry_by_key", "expire_due", "expire_key", "expire_member_due", "forfeit", "hold_account",
-    "hold_account_with_member", "lock_account", "merge_accounts", "open_account", "reverse",
-    "survivor_id", "touch_rolling",
+    "hold_account_with_member", "lock_account", "member_read", "merge_accounts", "open_account",
+    "reverse", "survivor_id", "touch_rolling",
     # reads: what a member (or staff at the till) is shown
     "entry_reason", "list_entries", "my_points", "spendable_balance",
     # what a staff adjustment takes (the API's and the console's input)

@@ -5,7 +5,7 @@ the lots it touches in id order, so two writers never deadlock and never lose an
 repeated with the same key returns the first call's entry and changes nothing.
 """
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, exists, func, select, update
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import clock, metrics
 from core.db import db, insert_row, loaded, mark_written
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
 from members.models import Member
 from points.ledger import kinds
 from points.ledger.models import PointsAccount, PointsEntry, PointsLot
@@ -69,10 +69,20 @@ class Held:
     birthday: date | None
     earned_in_window: int
     has_due: bool
+    #: what the caller's `reads` found, by label (hold_account)
+    reads: dict = field(default_factory=dict)
 
 
-def hold_account(member_id: int, now: datetime) -> Held:
+def hold_account(member_id: int, now: datetime, *, reads: tuple = (),
+                 params: dict | None = None) -> Held:
     """Lock the member's account (opened if missing) and read it with one statement.
+
+    `reads`: the caller's own labelled scalar subqueries, read by the same statement under the
+    lock (a spend's limits and counters: one round trip for all it decides on). A read that
+    must see what the transaction we waited for committed is correlated with the account row
+    (`PointsAccount.member_id`): MariaDB evaluates a subquery that is not correlated while it
+    optimises, before the lock wait. Reads may use the `params` given; build them once (the
+    statement is cached per tuple) and find their values in `Held.reads`.
 
     The extra columns are correlated subqueries: they read without locking the member's row
     (a locking join would), and MariaDB evaluates them after the account lock is granted, so
@@ -80,11 +90,23 @@ def hold_account(member_id: int, now: datetime) -> Held:
     tests/points/earning/test_order_waits_for_tier.py; an engine that read them first would give an
     order the tier its member had before; tiers.upgrade never lowers a tier even then).
     """
-    row = _hold_row(_hold_statement(), {"member_id": member_id}, now)
+    statement = _hold_statement((), reads)
+    row = _hold_row(statement, {**(params or {}), "member_id": member_id}, now)
     if row is None:
         open_account(member_id)
-        row = _hold_row(_hold_statement(), {"member_id": member_id}, now)
-    return _held(member_id, row)
+        row = _hold_row(statement, {**(params or {}), "member_id": member_id}, now)
+    if row is None:
+        raise NotFound(f"No member {member_id}.")
+    return _held(member_id, row, reads)
+
+
+@functools.cache
+def member_read(field: str):
+    """For hold_account's `reads`: this column of the account's member, read after the lock
+    (a caller that has only the member's id checks the member with it), as `member_<field>`."""
+    member = Member.__table__
+    return (select(member.c[field]).where(member.c.id == PointsAccount.member_id)
+            .scalar_subquery().label(f"member_{field}"))
 
 
 def hold_account_with_member(member_id: int, now: datetime,
@@ -104,14 +126,15 @@ def _hold_row(statement, params: dict, now: datetime):
     return db.session.execute(statement, params).first()
 
 
-def _held(member_id, row) -> Held:
-    return Held(member_id, *row[:6], max(int(row.earned), 0), bool(row.has_due))
+def _held(member_id, row, reads=()) -> Held:
+    return Held(member_id, *row[:6], max(int(row.earned), 0), bool(row.has_due),
+                {read.name: row._mapping[read.name] for read in reads})
 
 
 @functools.cache
-def _hold_statement(member_fields: tuple[str, ...] = ()):
-    """Lock the account, and read what a credit decides on; `member_fields`: those columns of
-    the member's row as well."""
+def _hold_statement(member_fields: tuple[str, ...] = (), reads: tuple = ()):
+    """Lock the account, and read what a credit or debit decides on; `member_fields`: those
+    columns of the member's row as well; `reads`: the caller's labelled subqueries."""
     account, member = PointsAccount.__table__, Member.__table__
     lot, earned = PointsLot.__table__, EarnedMonth.__table__
 
@@ -127,7 +150,8 @@ def _hold_statement(member_fields: tuple[str, ...] = ()):
                    .scalar_subquery().label("earned"),
                    exists().where(lot.c.member_id == account.c.member_id, lot.c.remaining > 0,
                                   lot.c.expires_at <= bindparam("now")).label("has_due"),
-                   *(of_member(member.c[f]).label(f"member_{f}") for f in member_fields))
+                   *(of_member(member.c[f]).label(f"member_{f}") for f in member_fields),
+                   *reads)
             .where(account.c.member_id == bindparam("member_id")).with_for_update())
 
 
@@ -195,5 +219,5 @@ def count_points(kind, delta) -> None:
         metrics.count_after_commit("jifen_points_expired_total", -delta)
     elif kind in kinds.SPENDING:
         metrics.count_after_commit("jifen_points_spent_total", -delta, kind=kind)
-    elif delta > 0 and (kind in kinds.EARNING or kind == "adjust"):
+    elif delta > 0 and (kind in kinds.EARNING or kind in kinds.UNEARNED_CREDITS):
         metrics.count_after_commit("jifen_points_issued_total", delta, kind=kind)

@@ -25,8 +25,7 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
     hold it yet and the replay lookup is skipped (the unique key still guards).
     """
     check_amount(amount)
-    if held is not None and held.member_id != member_id:
-        raise ValueError(f"account {held.member_id} given for member {member_id}")
+    check_held(held, member_id)
     now = clock.now()
     held = held or hold_account(member_id, now)
     if not new_key and (entry := replayed(key, member_id)) is not None:
@@ -56,6 +55,11 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
 def check_amount(amount):
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValueError(f"points must be a positive integer, got {amount!r}")
+
+
+def check_held(held, member_id):
+    if held is not None and held.member_id != member_id:
+        raise ValueError(f"account {held.member_id} given for member {member_id}")
 
 
 def _birthday(member_id):

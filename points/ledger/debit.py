@@ -1,8 +1,9 @@
 """Debits (the member spends) and clawbacks (points taken back even if already spent)."""
 from core import clock
-from points.ledger.accounts import InsufficientPoints, append_entry, lock_account, replayed
-from points.ledger.credit import check_amount, touch_rolling
-from points.ledger.expiry import expire_member_due
+from points.ledger.accounts import (InsufficientPoints, append_entry, hold_account, lock_account,
+                                    replayed)
+from points.ledger.credit import check_amount, check_held, touch_rolling
+from points.ledger.expiry import expire_due, expire_member_due
 from points.ledger.lots import apply_plan, plan_consumption
 from points.ledger.models import PointsEntry
 from points.programme import tiers
@@ -10,7 +11,7 @@ from points.programme.settings import get_settings
 
 
 def _begin(member_id, amount, key):
-    """Every debit starts alike: lock the account, replay a repeated key, expire what is due.
+    """A clawback starts alike: lock the account, replay a repeated key, expire what is due.
     Returns (account, the earlier entry for this key or None, now)."""
     check_amount(amount)
     account = lock_account(member_id)
@@ -22,21 +23,31 @@ def _begin(member_id, amount, key):
 
 
 def debit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, ref=None,
-          reason=None, operator_id=None, details=None) -> PointsEntry:
-    """Take `amount` points, soonest-expiring lots first; 409 insufficient_points when short."""
-    account, replayed, now = _begin(member_id, amount, key)
-    if replayed is not None:
-        return replayed
-    if account.balance < amount:
-        raise InsufficientPoints(f"This needs {amount} points; the balance is {account.balance}.",
-                                 details={"balance": account.balance, "needed": amount})
-    plan = plan_consumption(member_id, amount, now)
-    entry = append_entry(account, kind, -amount, key, store_id=store_id, ref=ref, reason=reason,
-                    operator_id=operator_id, details=details, now=now)
-    apply_plan(plan, entry)
+          reason=None, operator_id=None, details=None, held=None,
+          new_key=False) -> PointsEntry:
+    """Take `amount` points, soonest-expiring lots first; 409 insufficient_points when short.
+
+    The spending path (the mall's redemptions, the lottery's draws): `held`, the member's
+    account when the caller already holds its lock (hold_account, which also read the
+    caller's limits); `new_key`, the key names a row the caller has just inserted, so no
+    entry can hold it yet and the replay lookup is skipped (the unique key still guards).
+    """
+    check_amount(amount)
+    check_held(held, member_id)
+    now = clock.now()
+    held = held or hold_account(member_id, now)
+    if not new_key and (entry := replayed(key, member_id)) is not None:
+        return entry
+    expire_due(held, now)
+    if held.balance < amount:
+        raise InsufficientPoints(f"This needs {amount} points; the balance is {held.balance}.",
+                                 details={"balance": held.balance, "needed": amount})
+    entry = append_entry(held, kind, -amount, key, store_id=store_id, ref=ref, reason=reason,
+                         operator_id=operator_id, details=details, now=now)
+    apply_plan(plan_consumption(member_id, amount, now), entry)
     expiry_policy = get_settings()["expiry"]
     if expiry_policy.get("mode") == "rolling_days":
-        touch_rolling(member_id, now, expiry_policy)
+        touch_rolling(member_id, now, expiry_policy, held.birthday)
     return entry
 
 

@@ -1,8 +1,23 @@
-"""Which lots a debit consumes: soonest-expiring first, then oldest."""
-from sqlalchemy import or_, select
+"""Which lots a debit consumes: soonest-expiring first, then oldest; and taking points from them.
 
-from core.db import db
+The consumption path reads and writes with Core statements (a debit is a hot path: every
+redemption and draw); loaded ORM copies of the lots it changes are kept in step.
+"""
+from sqlalchemy import bindparam, or_, select, update
+
+from core.db import db, insert_values, loaded, mark_written
 from points.ledger.models import PointsAllocation, PointsLot
+
+_lots, _allocations = PointsLot.__table__, PointsAllocation.__table__
+
+#: a member's live lots in the order a debit consumes them, locked (built once)
+_live = (select(_lots.c.id, _lots.c.remaining)
+         .where(_lots.c.member_id == bindparam("member_id"), _lots.c.remaining > 0,
+                or_(_lots.c.expires_at.is_(None), _lots.c.expires_at > bindparam("now")))
+         .order_by(_lots.c.expires_at.is_(None), _lots.c.expires_at, _lots.c.id)
+         .with_for_update())
+_take = (update(_lots).where(_lots.c.id == bindparam("lot"))
+         .values(remaining=_lots.c.remaining - bindparam("take")))
 
 
 def live_lots(member_id, now, *, lock=True):
@@ -16,7 +31,9 @@ def live_lots(member_id, now, *, lock=True):
 
 
 def plan_consumption(member_id, amount, now, *, prefer_lot_id=None):
-    lots = live_lots(member_id, now)
+    """[(lot, points to take)]: `lot` a row with id and remaining, locked."""
+    db.session.flush()  # lots added or changed through the ORM first: this reads with Core
+    lots = db.session.execute(_live, {"member_id": member_id, "now": now}).all()
     lots.sort(key=lambda lot: lot.id != prefer_lot_id)  # stable: keeps FIFO-by-expiry otherwise
     plan, left = [], amount
     for lot in lots:
@@ -29,7 +46,13 @@ def plan_consumption(member_id, amount, now, *, prefer_lot_id=None):
 
 
 def apply_plan(plan, entry) -> None:
+    """Take each planned amount from its lot (a row or an ORM lot, read under the lock) and
+    record the allocations."""
+    if not plan:
+        return
+    db.session.execute(_take, [{"lot": lot.id, "take": take} for lot, take in plan])
+    insert_values(_allocations, [{"entry_id": entry.id, "lot_id": lot.id, "amount": take}
+                                 for lot, take in plan])
     for lot, take in plan:
-        lot.remaining -= take
-        db.session.add(PointsAllocation(entry_id=entry.id, lot_id=lot.id, amount=take))
-    db.session.flush()
+        if (orm := loaded(PointsLot, lot.id)) is not None:
+            mark_written(orm, remaining=lot.remaining - take)

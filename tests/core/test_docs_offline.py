@@ -66,6 +66,7 @@ def test_swagger_ui_renders_every_operation_with_no_network(served, client, chro
         if IN_CI:
             pytest.fail(".ci/run installs chromium and playwright; they are missing")
         pytest.skip("needs Debian's chromium and the playwright package")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     paths = client.get("/api/v1/openapi.json").get_json()["paths"].values()
     operations = sum(method in METHODS for operations in paths for method in operations)
     refused = []
@@ -74,6 +75,11 @@ def test_swagger_ui_renders_every_operation_with_no_network(served, client, chro
         page.route("**/*", lambda route: _local_only(route, served, refused))
         page.goto(served + "/api/v1/docs")
         page.wait_for_selector(".opblock-summary", timeout=20_000)
+        try:  # Swagger UI renders the operations a tag at a time
+            page.wait_for_function(f"document.querySelectorAll('.opblock').length >= {operations}",
+                                   timeout=60_000)
+        except PlaywrightTimeout:
+            pass  # the count below says how many it did render
         rendered = page.locator(".opblock").count()
         title = page.locator(".info .title").inner_text()
         ARTEFACTS.mkdir(parents=True, exist_ok=True)

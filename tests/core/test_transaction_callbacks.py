@@ -1,7 +1,7 @@
 """core.db's transaction boundary: after-commit and on-rollback callbacks."""
 import pytest
 
-from core.db import after_commit, on_rollback, run_in_transaction
+from core.db import after_commit, last_before_commit, on_rollback, run_in_transaction
 
 
 def test_on_rollback_runs_only_when_the_transaction_rolls_back(app):
@@ -20,6 +20,24 @@ def test_on_rollback_runs_only_when_the_transaction_rolls_back(app):
     assert ran == ["undo", "sent"]
     run_in_transaction(lambda: None, should_commit=lambda _result: False)
     assert ran == ["undo", "sent"]  # nothing left over from the committed transaction
+
+
+def test_last_before_commit_runs_after_the_work_and_its_error_rolls_back(app):
+    ran = []
+
+    def work(fail):
+        last_before_commit(lambda: ran.append("last") or (fail and 1 / 0))
+        on_rollback(lambda: ran.append("undo"))
+        after_commit(lambda: ran.append("sent"))
+        ran.append("work")
+
+    run_in_transaction(lambda: work(False))
+    assert ran == ["work", "last", "sent"]
+    with pytest.raises(ZeroDivisionError):
+        run_in_transaction(lambda: work(True))
+    assert ran[3:] == ["work", "last", "undo"]
+    run_in_transaction(lambda: None)
+    assert len(ran) == 6  # nothing left over for the next transaction
 
 
 def test_a_failing_undo_does_not_hide_the_rollback(app):

@@ -215,3 +215,17 @@ def test_redemption_created_is_emitted_with_first(member_client, product, monkey
     me = member_client(points=1000)
     a, b = redeem(me, product().id).get_json(), redeem(me, product().id).get_json()
     assert seen == [(me.member.id, a["id"], True), (me.member.id, b["id"], False)]
+
+
+def test_a_merged_members_token_redeems_nothing(member_client, product):
+    """The view no longer loads the member: the account's hold reads its status."""
+    from members.models import Member
+
+    gift = product()
+    me, survivor = member_client(points=500), member_client()
+    db.session.execute(Member.__table__.update().where(Member.id == me.member.id)
+                       .values(status="merged", merged_into_id=survivor.member.id))
+    db.session.commit()
+    assert_error(redeem(me, gift.id), 401, "unauthenticated")
+    assert balance(me.member) == 500 and stock_left(gift) == 10
+    assert db.session.scalar(select(func.count()).select_from(Redemption)) == 0
