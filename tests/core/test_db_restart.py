@@ -11,6 +11,8 @@ was answered 503 `unavailable` in the contract's shape within ANSWER_BOUND secon
 no hang), and the service recovered by itself (the same app processes, no manual step).
 """
 import json
+import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -33,8 +35,9 @@ TILLS = 6
 MEMBERS = 12
 AMOUNT_FEN = 5000
 #: every request is answered within this many seconds, also while the database is away
-#: (measured: ≤ 0.4 s; up to 3.5 s when each request retried a refused connection 3 times)
-ANSWER_BOUND = 1.0
+#: (measured ≤ 0.8 s on a busy 2-core machine, the 503s' median 0.12-0.33 s; up to 3.5 s when
+#: each request retried a refused connection three times: test_db_killed.py pins that down)
+ANSWER_BOUND = 1.5
 #: the database stays away this long, so tills meet the outage
 OUTAGE_SECONDS = 1.5
 #: once the database accepts connections again, orders are acknowledged within this (and
@@ -78,41 +81,41 @@ def stack(tmp_path_factory):
     need(MARIADB_INSTALL_DB, "mariadb-install-db")
     need(REDIS_SERVER, "redis-server")
     directory = tmp_path_factory.mktemp("db-restart")
-    mariadb = OwnMariaDB(directory / "mariadb").install().start()
-    redis = OwnRedis(directory).start()
-    with mariadb.connect() as conn, conn.cursor() as cursor:
-        cursor.execute("SELECT @@innodb_flush_log_at_trx_commit, @@innodb_doublewrite")
-        assert cursor.fetchone() == (1, 1)  # acknowledged means durable, as in production
-        cursor.execute(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4")
-    env = app_env(mariadb.url(DATABASE), redis.url)
-    till = json.loads(run_app_python(SEED.format(members=MEMBERS), env).strip().splitlines()[-1])
-    port = free_port()
-    log = open(directory / "gunicorn.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread",
-         "--threads", "4", "--bind", f"127.0.0.1:{port}", "--timeout", "30",
-         "app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
+    mariadb, redis = OwnMariaDB(directory / "mariadb"), OwnRedis(directory)
+    server, log = None, open(directory / "gunicorn.log", "w")
     try:
+        mariadb.install().start()
+        redis.start()
+        with mariadb.connect() as conn, conn.cursor() as cursor:
+            cursor.execute("SELECT @@innodb_flush_log_at_trx_commit, @@innodb_doublewrite")
+            assert cursor.fetchone() == (1, 1)  # acknowledged means durable, as in production
+            cursor.execute(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4")
+        env = app_env(mariadb.url(DATABASE), redis.url)
+        till = json.loads(run_app_python(SEED.format(members=MEMBERS), env).splitlines()[-1])
+        port = free_port()
+        server = subprocess.Popen(  # the app as production serves it (README: gunicorn)
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread",
+             "--threads", "4", "--bind", f"127.0.0.1:{port}", "--timeout", "30",
+             "--no-control-socket", "app:create_app()"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base_url = f"http://127.0.0.1:{port}"
         wait_for(lambda: requests.get(base_url + "/healthz", timeout=1).status_code == 200)
         yield Stack(mariadb, env, base_url, till)
     finally:
-        server.terminate()
-        server.wait(30)
+        if server is not None:
+            server.terminate()
+            server.wait(30)
         log.close()
         redis.stop()
         mariadb.shutdown()
 
 
 def app_env(database_url, redis_url):
-    import os
-
     env = dict(os.environ)
     env.update({"JIFEN_ENV": "production", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                 "SECRET_KEY": "db-restart-test-secret", "WECHAT_APPID": "wx-db-restart",
                 "WECHAT_SECRET": "db-restart-wechat-secret",
-                "WECHAT_API_BASE": "http://127.0.0.1:9", "LOG_FORMAT": "json",
-                "METRICS_FLUSH_SECONDS": "1"})
+                "WECHAT_API_BASE": "http://127.0.0.1:9", "LOG_FORMAT": "json"})
     return env
 
 
@@ -260,6 +263,10 @@ def assert_outage_answered_in_shape(load, back_at):
     assert late == [], late[:5]  # recovered: every order after that is simply acknowledged
 
 
+def median_503_seconds(load):
+    return statistics.median(a.seconds for a in load.attempts if a.status == 503)
+
+
 def recovery_seconds(load, back_at):
     answered = [a.started + a.seconds for a in load.attempts
                 if a.status in (200, 201) and a.started + a.seconds >= back_at]
@@ -281,6 +288,7 @@ def report(name, load, back_at):
               "replays (200)": sum(a.status == 200 for a in load.attempts),
               "no answer": sum(a.status is None for a in load.attempts),
               "slowest answer s": round(max(a.seconds for a in load.attempts), 3),
+              "median 503 s": round(median_503_seconds(load), 3),
               "outage s": round(back_at - load.down_at, 3),
               "recovery s": round(recovery_seconds(load, back_at), 3)}
     print(f"\n{name}: {counts}")
