@@ -42,8 +42,12 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 #: MySQL error numbers worth retrying the whole transaction for
 RETRYABLE_MYSQL_ERRORS = {1205, 1213}  # lock wait timeout, deadlock
 #: MySQL/MariaDB client and server errors that mean the connection is gone: can't connect,
-#: server gone away, lost connection, connection killed, disconnected for inactivity
-DISCONNECT_MYSQL_ERRORS = {2002, 2003, 2006, 2013, 1927, 4031}
+#: server gone away, lost connection, server shutting down, connection killed, disconnected
+#: for inactivity
+DISCONNECT_MYSQL_ERRORS = {2002, 2003, 2006, 2013, 1053, 1927, 4031}
+#: … of which: no server answers at all (socket, TCP). Running the work again a few
+#: milliseconds later only makes the 503 slower (a restart takes a second or more)
+CANNOT_CONNECT_MYSQL_ERRORS = {2002, 2003}
 
 
 class UTCDateTime(TypeDecorator):
@@ -264,6 +268,11 @@ def is_disconnect(exc: Exception) -> bool:
                                             or _mysql_code(exc) in DISCONNECT_MYSQL_ERRORS)
 
 
+def cannot_connect(exc: Exception) -> bool:
+    """No server to connect to (down, restarting): not worth an immediate retry."""
+    return isinstance(exc, DBAPIError) and _mysql_code(exc) in CANNOT_CONNECT_MYSQL_ERRORS
+
+
 def _mysql_code(exc):
     return exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
 
@@ -274,7 +283,8 @@ def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: T
     Deadlocks and lock-wait timeouts roll back and run `work` again, at most `retries` times;
     so does a connection lost before the commit (the server rolled the work back). A
     connection lost during the COMMIT leaves its outcome unknown: 503, for the caller to retry
-    with the same key; so does a database still away after the retries.
+    with the same key; so does a database that cannot be reached (503 at once, no retry) or
+    is still away after the retries.
     """
     for attempt in range(retries + 1):
         try:
@@ -284,7 +294,8 @@ def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: T
                     last()
         except Exception as exc:
             rollback()
-            if (is_retryable(exc) or is_disconnect(exc)) and attempt < retries:
+            again = is_retryable(exc) or (is_disconnect(exc) and not cannot_connect(exc))
+            if again and attempt < retries:
                 _before_retry(exc, attempt)
                 continue
             if is_disconnect(exc):

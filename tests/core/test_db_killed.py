@@ -1,17 +1,19 @@
 """A MariaDB connection killed in the middle of a request's transaction (`KILL <id>` from
 another connection): the request runs again on a fresh connection, or — killed at its COMMIT,
 whose outcome it cannot know — answers 503 for the till to send again. Never a half write;
-the pool recovers by itself."""
+the pool recovers by itself. A database that cannot be reached at all is 503 at once.
+(A restart of the whole server under load: tests/core/test_db_restart.py.)"""
 import uuid
 
 import pytest
 from sqlalchemy import event, func, select
 
-from core.db import db
+from core.db import db, make_engine
 from points.earning.models import Order
 from points.ledger.models import PointsEntry
 from tests.backends import mysql_admin
 from tests.core.test_errors import assert_error
+from tests.faults import free_port
 from tests.points.ledger_checks import assert_ledger_consistent
 
 pytestmark = [pytest.mark.mariadb, pytest.mark.committing, pytest.mark.faults]
@@ -85,3 +87,21 @@ def test_killed_at_commit_is_503_and_the_same_order_again_counts_once(till, kill
     assert till(order_no).status_code == 201  # the till sends it again
     assert counts() == (1, 1)
     assert_ledger_consistent()
+
+
+def test_a_database_that_cannot_be_reached_is_503_after_one_connection_attempt(till):
+    """Nothing listens on the port (the server is restarting): trying again milliseconds later
+    cannot help, and each PyMySQL connect costs ~50 ms of CPU; under load the three retries
+    made a 503 take seconds."""
+    away = make_engine(f"mysql+pymysql://root@127.0.0.1:{free_port()}/jifen?charset=utf8mb4")
+    attempts = []
+    event.listen(away, "do_connect", lambda *_: attempts.append(1))
+    db.session.remove()
+    db.session.configure(bind=away)
+    try:
+        assert_error(till(f"A-{uuid.uuid4().hex[:8]}"), 503, "unavailable")
+    finally:
+        db.session.remove()
+        db.session.configure(bind=db.engine)
+        away.dispose()
+    assert len(attempts) == 1
