@@ -5,9 +5,10 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (FieldList, FormField, HiddenField, IntegerField, PasswordField,
-                     StringField, TextAreaField)
+from wtforms import (DateTimeLocalField, FieldList, FormField, HiddenField, IntegerField,
+                     PasswordField, SelectField, StringField, TextAreaField)
 from wtforms import Form
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from console.money import NotYuan, yuan_to_fen
@@ -95,3 +96,86 @@ class AdjustForm(FlaskForm):
                          validators=[InputRequired(REQUIRED)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(REQUIRED)])
     key = HiddenField(default=new_key)
+
+
+# --- lotteries (marketers, HQ) ----------------------------------------------------------------
+
+class PrizeRowForm(Form):
+    """One line of a prize table. `id` names an existing line (its kind and stock then stay:
+    stock changes go through the stock form, with a reason)."""
+
+    id = HiddenField()
+    name = StringField(_l("Prize"))
+    kind = SelectField(_l("Kind"), choices=[
+        SelectChoice("points", _l("Points")), SelectChoice("coupon", _l("Coupon")),
+        SelectChoice("gift", _l("Gift")), SelectChoice("none", _l("Nothing (thanks)"))])
+    weight = IntegerField(_l("Weight"), validators=[Optional()])
+    stock = IntegerField(_l("Stock (empty: unlimited)"), validators=[Optional()])
+    points = IntegerField(_l("Points"), validators=[Optional()])
+    product_id = IntegerField(_l("Mall product id"), validators=[Optional()])
+    value = YuanField(_l("Value (yuan)"))
+
+    def line(self) -> dict | None:
+        """The API's prize line, or None for an empty row."""
+        if not (self.name.data or "").strip():
+            return None
+        line = {"name": self.name.data.strip(), "kind": self.kind.data,
+                "weight": self.weight.data}
+        if self.id.data:
+            line["id"] = int(self.id.data)
+        else:
+            line["stock"] = self.stock.data
+        for key, value in (("points", self.points.data), ("product_id", self.product_id.data),
+                           ("value_fen", self.value.fen)):
+            if value is not None:
+                line[key] = value
+        return line
+
+
+class LotteryForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED)])
+    description = TextAreaField(_l("Description"))
+    cost_points = IntegerField(_l("Points per draw"), validators=[InputRequired(REQUIRED)])
+    starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M",
+                                   validators=[InputRequired(REQUIRED)])
+    ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M",
+                                 validators=[InputRequired(REQUIRED)])
+    daily_limit = IntegerField(_l("Draws per member per day (empty: no limit)"),
+                               validators=[Optional()])
+    total_limit = IntegerField(_l("Draws per member in all (empty: no limit)"),
+                               validators=[Optional()])
+    store_codes = StringField(_l("Stores (codes, comma-separated; empty: every store)"))
+    budget_points = IntegerField(_l("Points budget (empty: none)"), validators=[Optional()])
+    budget = YuanField(_l("Prize value budget (yuan; empty: none)"))
+    prizes = FieldList(FormField(PrizeRowForm), min_entries=6, max_entries=20)
+
+    def payload(self, zone) -> dict:
+        """What the API's LotteryIn takes; times typed in the business time zone."""
+        return {
+            "name": self.name.data.strip(), "description": self.description.data or None,
+            "cost_points": self.cost_points.data,
+            "starts_at": self.starts_at.data.replace(tzinfo=zone).isoformat(),
+            "ends_at": self.ends_at.data.replace(tzinfo=zone).isoformat(),
+            "daily_limit": self.daily_limit.data, "total_limit": self.total_limit.data,
+            "store_codes": [c.strip() for c in (self.store_codes.data or "").split(",")
+                            if c.strip()],
+            "budget_points": self.budget_points.data, "budget_fen": self.budget.fen,
+            "prizes": [line for row in self.prizes if (line := row.form.line()) is not None],
+        }
+
+
+class PrizeStockForm(FlaskForm):
+    delta = IntegerField(_l("Units to add (negative: remove)"),
+                         validators=[InputRequired(REQUIRED)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED)])
+
+
+class DrawFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter: nothing changes
+
+    member_no = StringField(_l("Member number"))
+    prize_id = SelectField(_l("Prize"), choices=[], validate_choice=False)
+    status = SelectField(_l("Outcome"), choices=[
+        SelectChoice("", _l("All")), SelectChoice("won", _l("Won")),
+        SelectChoice("lost", _l("Nothing won")), SelectChoice("cancelled", _l("Cancelled"))])

@@ -9,7 +9,7 @@ from console.blueprint import bp
 from console.messages import describe
 from core.errors import AppError, Forbidden
 from points import ledger
-from stores.models import ADJUSTERS
+from stores.models import ADJUSTERS, MARKETER, MARKETING
 
 SIGNED_OUT = {
     "sign_in": _l("Please sign in."),
@@ -65,7 +65,8 @@ def console_context():
     if not request.blueprint == "console":
         return {}
     return {"staff": g.get("staff"), "store": g.get("store"), "may": console_session.may,
-            "locale": console_session.locale(), "adjusters": ADJUSTERS,
+            "locale": console_session.locale(), "adjusters": ADJUSTERS, "marketing": MARKETING,
+            "at_a_till": g.get("staff") is not None and g.staff.role != MARKETER,
             "entry_reason": ledger.entry_reason}
 
 

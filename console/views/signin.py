@@ -7,6 +7,7 @@ from console.blueprint import bp
 from console.forms import SignInForm, StoreForm
 from console.views import go, refusal, render
 from core.errors import AppError
+from stores.models import MARKETER
 
 
 @bp.get("/")
@@ -20,10 +21,11 @@ def sign_in():
     if request.method == "GET" or not form.validate():
         return render("sign_in.html", 422 if form.errors else 200, form=form)
     try:
-        console_session.sign_in(form.username.data.strip(), form.password.data)
+        staff = console_session.sign_in(form.username.data.strip(), form.password.data)
     except AppError as exc:
         return render("sign_in.html", exc.status, form=form, refused=refusal(exc, "sign_in"))
-    return redirect(_safe_next(request.args.get("next")) or url_for("console.scan"))
+    landing = "console.lotteries" if staff.role == MARKETER else "console.scan"  # no till
+    return redirect(_safe_next(request.args.get("next")) or url_for(landing))
 
 
 def _safe_next(target):

@@ -1,5 +1,6 @@
 // The console's few lines of script: the camera reader on the scan page (html5-qrcode, loaded
-// on first use). Everything else is plain forms, enhanced by htmx.
+// on first use) and a prize table's odds worked out as it is typed. Everything else is plain
+// forms, enhanced by htmx.
 (function () {
   var library = document.currentScript && document.currentScript.dataset.cameraLibrary;
 
@@ -27,4 +28,36 @@
       }).catch(function (error) { box.hidden = true; window.alert(error); });
     });
   });
+
+  // A prize table's odds: each line's weight over the total of the lines that can be won
+  // (named, weighted, not out of stock), as lottery.fairness picks them.
+  function showOdds(table) {
+    var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr"));
+    var lines = rows.map(function (row) {
+      var name = row.querySelector("input[name$='-name']");
+      var weight = row.querySelector("[data-weight]");
+      var stock = row.querySelector("input[name$='-stock']");
+      if (!name || !weight) { return null; }
+      var w = parseInt(weight.value, 10);
+      var out = stock && stock.value.trim() === "0";
+      return { cell: row.querySelector("[data-odds]"),
+               weight: name.value.trim() && w > 0 && !out ? w : 0 };
+    }).filter(Boolean);
+    var total = lines.reduce(function (sum, line) { return sum + line.weight; }, 0);
+    lines.forEach(function (line) {
+      line.cell.textContent = total && line.weight
+        ? (100 * line.weight / total).toFixed(2) + "%" : "—";
+    });
+  }
+
+  function allOdds() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-odds-table]"), showOdds);
+  }
+
+  document.addEventListener("input", function (event) {
+    var table = event.target.closest("[data-odds-table]");
+    if (table) { showOdds(table); }
+  });
+  document.addEventListener("DOMContentLoaded", allOdds);
+  document.addEventListener("htmx:afterSettle", allOdds);
 })();
