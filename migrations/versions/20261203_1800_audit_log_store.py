@@ -17,8 +17,8 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
-                                      nullable=True))
+        batch_op.add_column(sa.Column(
+            'store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
         batch_op.create_index('ix_audit_log_store_id_id', ['store_id', 'id'], unique=False)
         batch_op.create_index('ix_audit_log_actor_name_id', ['actor_name', 'id'], unique=False)
 

@@ -76,7 +76,8 @@ def test_the_camera_reads_a_member_code_and_opens_the_card(live_server, camera_p
     screenshot(page, f"13-camera-{kind}-read")
 
 
-def test_the_camera_shows_what_it_sees_until_a_code_is_read(live_server, camera_page, shop):  # noqa: F811
+def test_the_camera_shows_what_it_sees_until_a_code_is_read(live_server, camera_page,
+                                                            shop):  # noqa: F811
     page = camera_page(Image.new("RGB", (300, 200), (255, 255, 255)))  # a blank phone screen
     sign_in(page, live_server, "cashier.sh.t")
     page.click("button:has-text('使用摄像头')")
