@@ -11,7 +11,8 @@ machine weighs on both alike, then POST /console/scan with a member code the mem
 GET /me/member-code issued, followed to the card. Prints p50/p95 of each and the
 card's p95 over /healthz's (goal ≤ 5), the median of the rounds' ratios, and the p50s'
 ratio; the gunicorn workers' CPU time per request of each (which other load on the machine
-does not inflate, unlike wall-clock percentiles); then every SQL
+inflates far less than wall-clock percentiles, though not at all only on an idle machine);
+then every SQL
 statement the card runs, with the rows MariaDB's EXPLAIN expects it to read (none may read the
 member's history: goal ≤ 1,000 rows each, against --entries).
 """
@@ -101,8 +102,8 @@ def timed(calls, n):
 
 
 def server_cpu_ms(proc) -> float:
-    """CPU time used so far by gunicorn's workers (the master's children), in ms: a measure
-    other load on the machine does not inflate (wall-clock percentiles it does)."""
+    """CPU time used so far by gunicorn's workers (the master's children), in ms: waiting for
+    a core while other programs run is not counted (wall-clock percentiles count it)."""
     tick = os.sysconf("SC_CLK_TCK")
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
     total = 0
