@@ -6,15 +6,12 @@ import json
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
 from core.api import SWAGGER_UI_DIR
-from tests.test_nginx import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("JIFEN_ARTEFACTS", ROOT / "artefacts"))
@@ -52,16 +49,7 @@ def _attributes(html, name):
     return re.findall(rf'{name}="([^"]+)"', html)
 
 
-@pytest.fixture
-def served(app):
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-
-
-def test_swagger_ui_renders_every_operation_with_no_network(served, client, chromium):
+def test_swagger_ui_renders_every_operation_with_no_network(live_server, client, chromium):
     if CHROMIUM is None or not _have_playwright():
         if IN_CI:
             pytest.fail(".ci/run installs chromium and playwright; they are missing")
@@ -72,8 +60,8 @@ def test_swagger_ui_renders_every_operation_with_no_network(served, client, chro
     refused = []
     page = chromium.new_page(viewport={"width": 1280, "height": 900})  # tests/conftest.py's
     try:
-        page.route("**/*", lambda route: _local_only(route, served, refused))
-        page.goto(served + "/api/v1/docs")
+        page.route("**/*", lambda route: _local_only(route, live_server, refused))
+        page.goto(live_server + "/api/v1/docs")
         page.wait_for_selector(".opblock-summary", timeout=20_000)
         try:  # Swagger UI renders the operations a tag at a time
             page.wait_for_function(f"document.querySelectorAll('.opblock').length >= {operations}",
