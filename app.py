@@ -29,7 +29,7 @@ redis_store = RedisStore()
 MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
-    "tasks.models", "wx.models",
+    "tasks.models", "wx.models", "analytics.models",
 )
 #: modules whose handlers subscribe to core.events when imported
 SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions")
@@ -59,6 +59,9 @@ SCHEDULE = (
              "delete Idempotency-Key records older than IDEMPOTENCY_KEEP_HOURS"),
     Schedule("mall-stock-gate-rebuild", "*/5 * * * *", "mall.jobs:rebuild_gate",
              "rebuild the Redis stock gate from the database (the database is the truth)"),
+    Schedule("analytics-nightly", "30 1 * * *", "analytics.jobs:nightly",
+             "RFM scores and segments (chain and per store, monthly history) and churn status, "
+             "as of today, 5,000 member ids per transaction (analytics nightly --as-of)"),
     Schedule("unpicked-gift-expiry", "45 0 * * *", "mall.jobs:expire_pickups",
              "expire gifts not picked up in time: points, stock and limit returned"),
 )
@@ -146,6 +149,7 @@ def register_blueprints(app):
 
 
 def register_commands(app):
+    from analytics import cli as analytics_cli
     from mall import cli as mall_cli
     from points import cli as points_cli
     from stores import cli as stores_cli
@@ -157,6 +161,7 @@ def register_commands(app):
     points_cli.register(app)
     mall_cli.register(app)
     wx_cli.register(app)
+    analytics_cli.register(app)
 
 
 if __name__ == "__main__":
