@@ -42,6 +42,8 @@ def update_settings(sections: dict) -> dict:
             or churn["lapsed_days"] < churn["default_days"]:
         raise ValidationFailed(details={"churn": ["Lapsed must come after at risk."]})
     for section, value in sections.items():
+        if section == "rfm" and "thresholds" in value:  # one dimension sent: the others stay
+            value = {**value, "thresholds": {**before["rfm"]["thresholds"], **value["thresholds"]}}
         row = db.session.get(AnalyticsSetting, section)
         if row is None:
             row = AnalyticsSetting(section=section, value={})

@@ -1,7 +1,7 @@
 """SQL both MariaDB and SQLite run, where their spellings differ."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Integer, literal
+from sqlalchemy import DateTime, Integer, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -18,9 +18,7 @@ class BusinessDaysSince(FunctionElement):
 
 
 def business_days_since(column, as_of: date):
-    offset = int(clock.start_of_business_day(as_of).astimezone(clock.business_tz())
-                 .utcoffset().total_seconds())
-    return BusinessDaysSince(column, literal(as_of.isoformat()), literal(offset))
+    return BusinessDaysSince(column, literal(as_of.isoformat()), literal(_offset_seconds(as_of)))
 
 
 @compiles(BusinessDaysSince, "mysql")
@@ -40,3 +38,58 @@ def _sqlite_days(element, compiler, **kw):
 def window_start(as_of: date, days: int) -> datetime:
     """The first moment of a window of `days` business days ending with `as_of`."""
     return clock.start_of_business_day(as_of - timedelta(days=days - 1))
+
+
+def _offset_seconds(as_of: date) -> int:
+    return int(clock.start_of_business_day(as_of).astimezone(clock.business_tz())
+               .utcoffset().total_seconds())
+
+
+class BusinessMonth(FunctionElement):
+    """'YYYY-MM' of a UTC timestamp column in business time (the offset at a given date)."""
+
+    type = String()
+    inherit_cache = True
+    name = "business_month"
+
+
+def business_month(column, as_of: date):
+    return BusinessMonth(column, literal(_offset_seconds(as_of)))
+
+
+@compiles(BusinessMonth, "mysql")
+@compiles(BusinessMonth, "mariadb")
+def _mysql_month(element, compiler, **kw):
+    column, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return f"DATE_FORMAT(DATE_ADD({column}, INTERVAL {offset} SECOND), '%%Y-%%m')"
+
+
+@compiles(BusinessMonth)
+def _sqlite_month(element, compiler, **kw):
+    column, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return f"strftime('%Y-%m', {column}, ({offset} || ' seconds'))"
+
+
+class PlusDays(FunctionElement):
+    """A timestamp column plus a whole number of days (compared with other timestamps)."""
+
+    type = DateTime()
+    inherit_cache = True
+    name = "plus_days"
+
+
+def plus_days(column, days: int):
+    return PlusDays(column, literal(days))
+
+
+@compiles(PlusDays, "mysql")
+@compiles(PlusDays, "mariadb")
+def _mysql_plus_days(element, compiler, **kw):
+    column, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"DATE_ADD({column}, INTERVAL {days} DAY)"
+
+
+@compiles(PlusDays)
+def _sqlite_plus_days(element, compiler, **kw):
+    column, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"strftime('%Y-%m-%d %H:%M:%f', {column}, ({days} || ' days'))"
