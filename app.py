@@ -29,7 +29,7 @@ redis_store = RedisStore()
 MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
-    "tasks.models", "wx.models", "analytics.models",
+    "tasks.models", "wx.models", "analytics.models", "analytics.tags.models",
 )
 #: modules whose handlers subscribe to core.events when imported
 SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions")
@@ -125,6 +125,7 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from analytics.api import admin_blp as analytics_admin_blp
+    from analytics.tags.api import admin_blp as analytics_tags_blp
     from mall.admin_api import admin_blp as mall_admin_blp
     from members.api import auth_blp as member_auth_blp, me_blp, staff_blp as member_staff_blp
     from mall.api import mall_blp, me_blp as mall_me_blp, staff_blp as mall_staff_blp
@@ -145,7 +146,8 @@ def register_blueprints(app):
                 points_me_blp, points_staff_blp,
                 points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp,
                 subscribe_templates_blp, pos_points_blp, staff_orders_blp, earning_admin_blp,
-                tasks_me_blp, tasks_admin_blp, staff_me_blp, analytics_admin_blp):
+                tasks_me_blp, tasks_admin_blp, staff_me_blp, analytics_admin_blp,
+                analytics_tags_blp):
         api.register_blueprint(blp)
 
 

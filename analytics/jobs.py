@@ -5,14 +5,15 @@ from datetime import date
 from core import clock
 from core.db import run_in_transaction
 from analytics import churn, runs
+from analytics.tags import automations, service as tags
 
 SCORE_CHUNK = 5000  # member ids per transaction
 CHURN_CHUNK = 2000
 
 
 def nightly(as_of: str | None = None) -> dict:
-    """Scores, segments, churn status (the nightly schedule)."""
-    return {**score(as_of), **churn_statuses(as_of)}
+    """Scores, segments, churn status, then tags and their automations (the nightly schedule)."""
+    return {**score(as_of), **churn_statuses(as_of), **tags_and_automations(as_of)}
 
 
 def score(as_of: str | None = None, chunk: int = SCORE_CHUNK) -> dict:
@@ -36,3 +37,24 @@ def churn_statuses(as_of: str | None = None, chunk: int = CHURN_CHUNK) -> dict:
 
 def _day(as_of: str | None) -> date:
     return date.fromisoformat(as_of) if as_of else clock.business_date()
+
+
+def tags_and_automations(as_of: str | None = None, chunk: int = 500) -> dict:
+    """Recompute every active rule tag (a transaction each), then let each active automation
+    act for the members who entered its tag (`chunk` members per transaction)."""
+    day = _day(as_of)
+    entered = left = acted = 0
+    for tag_id in run_in_transaction(tags.active_rule_tag_ids):
+        changes = run_in_transaction(lambda t=tag_id: tags.evaluate(t, day))
+        entered, left = entered + changes["entered"], left + changes["left"]
+    for automation_id in run_in_transaction(automations.active_ids):
+        acted += fire(automation_id, chunk)
+    return {"tag_entered": entered, "tag_left": left, "automation_actions": acted}
+
+
+def fire(automation_id: int, chunk: int = 500) -> int:
+    """Run an automation until nobody is due (safe to rerun, and beside another worker)."""
+    total = 0
+    while n := run_in_transaction(lambda: automations.fire_chunk(automation_id, chunk)):
+        total += n
+    return total

@@ -7,6 +7,7 @@ from core.db import db
 from core.errors import NotFound
 from core.pagination import paginate
 from analytics import segments
+from analytics.tags import service as tags
 from analytics.models import CHAIN, MemberChurn, MemberSegment, SegmentHistory
 from members.masking import mask_phone
 from members.models import Member
@@ -83,7 +84,7 @@ def members_page(*, segment=None, churn=None, tier=None, q=None, tag=None,
     if q:
         query = query.where((Member.member_no == q) | (Member.phone == q) | (Member.nickname == q))
     if tag is not None:
-        raise NotFound(f"No tag {tag}.")
+        query = query.where(Member.id.in_(tags.member_ids_query(tag)))
     page = paginate(db.session, query, Member.id, limit=limit, cursor=cursor)
     page["items"] = describe([m.id for m in page["items"]], scope)
     return page

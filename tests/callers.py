@@ -16,7 +16,7 @@ WHO = {
     "pos_points": POS, "pos_ping": POS,
     "admin_stores": HQ, "earning_admin": MARKETING, "mall_admin": MARKETING,
     "points_admin": MARKETING, "subscribe_templates": MARKETING, "tasks_admin": MARKETING,
-    "analytics_admin": MARKETING,
+    "analytics_admin": MARKETING, "analytics_tags": MARKETING,
 }
 #: endpoints whose callers differ from their blueprint's
 WHO_EXCEPTIONS = {
