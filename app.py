@@ -60,8 +60,9 @@ SCHEDULE = (
     Schedule("mall-stock-gate-rebuild", "*/5 * * * *", "mall.jobs:rebuild_gate",
              "rebuild the Redis stock gate from the database (the database is the truth)"),
     Schedule("analytics-nightly", "30 1 * * *", "analytics.jobs:nightly",
-             "RFM scores and segments (chain and per store, monthly history) and churn status, "
-             "as of today, 5,000 member ids per transaction (analytics nightly --as-of)"),
+             "RFM scores and segments (chain and per store, monthly history), churn status, "
+             "then rule tags and automations, as of today; 100,000 orders per transaction "
+             "(analytics nightly --as-of)"),
     Schedule("unpicked-gift-expiry", "45 0 * * *", "mall.jobs:expire_pickups",
              "expire gifts not picked up in time: points, stock and limit returned"),
 )

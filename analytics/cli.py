@@ -15,7 +15,7 @@ def _echo(result: dict) -> None:
 @analytics_cli.command("score")
 @click.option("--as-of", help="YYYY-MM-DD business date (default: today)")
 @click.option("--chunk", default=jobs.SCORE_CHUNK, show_default=True,
-              help="member ids per transaction")
+              help="order ids per transaction")
 def score_command(as_of, chunk):
     """RFM scores and segments, chain and per store (resumes an unfinished run)."""
     _echo(jobs.score(as_of, chunk))

@@ -7,7 +7,7 @@ from core.db import run_in_transaction
 from analytics import churn, runs
 from analytics.tags import automations, service as tags
 
-SCORE_CHUNK = 5000  # member ids per transaction
+SCORE_CHUNK = 100_000  # order ids per transaction
 CHURN_CHUNK = 2000
 
 

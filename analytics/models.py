@@ -30,8 +30,8 @@ class RfmRun(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     as_of: Mapped[date] = mapped_column(Date, index=True)
-    #: aggregate (cursor: the last member id done) → score (cursor: the last store id done,
-    #: -1 before the chain) → done
+    #: aggregate (cursor: the last order id done) → chain_facts → score (cursor: -1 before the chain, 0
+    #: once the chain is scored; then the stores, all at once) → done
     phase: Mapped[str] = mapped_column(String(16))
     cursor: Mapped[int] = mapped_column(BigInteger)
     #: the settings the run scores with, fixed at its start
@@ -76,7 +76,8 @@ class MemberSegment(Base):
 
 
 class SegmentHistory(Base):
-    """A member's segment each month (the last run of the month wins)."""
+    """A member's segment each month: as of its last day (or of the month's first run, until
+    the run as of its last day replaces it)."""
 
     __tablename__ = "analytics_segment_history"
 

@@ -8,10 +8,11 @@ from core import clock
 from core.db import db
 from analytics import scoring, settings
 from analytics.models import CHAIN, RfmRun
-from members.models import Member
-from stores.models import Store
+from points.earning.models import Order
 
-AGGREGATE, SCORE, DONE = "aggregate", "score", "done"
+AGGREGATE, CHAIN_FACTS, SCORE, DONE = "aggregate", "chain_facts", "score", "done"
+#: the score phase's cursor: before the chain, chain scored, stores scored
+BEFORE_CHAIN, CHAIN_SCORED = -1, 0
 
 
 def open_run(as_of: date) -> int:
@@ -23,6 +24,7 @@ def open_run(as_of: date) -> int:
                      settings=settings.get_settings()["rfm"])
         db.session.add(run)
         db.session.flush()
+        scoring.clear_facts()  # in the run's first transaction: a resumed run keeps its facts
     return run.id
 
 
@@ -31,26 +33,30 @@ def step(run_id: int, chunk: int) -> str:
     run = db.session.get(RfmRun, run_id, with_for_update=True)
     if run.phase == AGGREGATE:
         _aggregate(run, chunk)
+    elif run.phase == CHAIN_FACTS:
+        scoring.chain_facts()
+        run.phase, run.cursor = SCORE, BEFORE_CHAIN
     elif run.phase == SCORE:
         _score_next_scope(run)
     return run.phase
 
 
 def _aggregate(run, chunk):
-    last_member = db.session.scalar(select(func.max(Member.id))) or 0
-    if run.cursor >= last_member:
-        run.phase, run.cursor = SCORE, -1
+    """The next `chunk` order ids (the orders are read in their primary key's order)."""
+    last_order = db.session.scalar(select(func.max(Order.id))) or 0
+    if run.cursor >= last_order:
+        run.phase = CHAIN_FACTS
         return
-    upto = min(run.cursor + chunk, last_member)
+    upto = min(run.cursor + chunk, last_order)
     scoring.aggregate_chunk(run.as_of, run.settings["window_days"], run.cursor + 1, upto)
     run.cursor = upto
 
 
 def _score_next_scope(run):
-    scope = CHAIN if run.cursor < CHAIN else db.session.scalar(
-        select(func.min(Store.id)).where(Store.id > run.cursor))
-    if scope is None:
-        run.phase, run.finished_at = DONE, clock.now()
+    """The chain, then every store in one statement."""
+    if run.cursor == BEFORE_CHAIN:
+        scoring.score_scope(CHAIN, run.as_of, run.settings)
+        run.cursor = CHAIN_SCORED
         return
-    scoring.score_scope(scope, run.as_of, run.settings)
-    run.cursor = scope
+    scoring.score_scope(None, run.as_of, run.settings)
+    run.phase, run.finished_at = DONE, clock.now()

@@ -158,6 +158,8 @@ def test_per_store_scores_count_only_that_stores_orders(members, buy, factory):
     assert (at_a[both.id].frequency, at_a[both.id].recency_days) == (2, 40)
     assert (at_b[both.id].frequency, at_b[both.id].monetary_fen) == (1, 70000)
     assert set(at_b) == {both.id}  # a store lists the members who bought there
+    # ranked within each store: at LA 2 orders beat 1 (F 3 vs 1); alone at LB, F 1
+    assert (at_a[both.id].f, at_a[only_a.id].f, at_b[both.id].f) == (3, 1, 1)
     assert (chain[both.id].frequency, chain[both.id].recency_days) == (3, 10)
 
 
@@ -206,3 +208,16 @@ def test_thresholds_must_be_four_ascending_cut_points():
         settings.update_settings({"rfm": {"thresholds": {"f": [3, 2, 4, 5]}}})
     with pytest.raises(ValidationFailed):
         settings.update_settings({"rfm": {"thresholds": {"m": [1, 2, 3]}}})
+
+
+def test_a_months_history_is_its_first_run_until_the_month_end(members, buy, factory):
+    store = factory.store()
+    (member,) = members(1)
+    buy(member, store, date(2026, 5, 25))
+    run(date(2026, 6, 10))  # first run of June: written (new)
+    run(date(2026, 6, 20))  # mid-month: left as it is
+    month = select(SegmentHistory.segment).filter_by(store_id=CHAIN, month="2026-06",
+                                                     member_id=member.id)
+    assert db.session.scalar(month) == "new"
+    run(date(2026, 6, 30))  # the month's last day: replaces it
+    assert db.session.scalar(month) == "general_retain"
