@@ -57,14 +57,19 @@ def movement(from_month: str, to_month: str, store_code: str | None = None) -> d
                                 before.member_id == after.member_id, before.month == from_month))
         .where(after.store_id == scope, after.month == to_month)
         .group_by(before.segment, after.segment)).all()
-    months = db.session.execute(
-        select(SegmentHistory.month, SegmentHistory.segment, func.count())
-        .where(SegmentHistory.store_id == scope)
-        .group_by(SegmentHistory.month, SegmentHistory.segment)
-        .order_by(SegmentHistory.month)).all()
     return {"from_month": from_month, "to_month": to_month,
             "moves": [{"from": a, "to": b, "members": n} for a, b, n in rows],
-            "months": [{"month": m, "segment": s, "members": n} for m, s, n in months]}
+            "months": month_counts(store_code)}
+
+
+def month_counts(store_code: str | None = None) -> list[dict]:
+    """Each month's members per segment (the movement chart)."""
+    rows = db.session.execute(
+        select(SegmentHistory.month, SegmentHistory.segment, func.count())
+        .where(SegmentHistory.store_id == scope_of(store_code))
+        .group_by(SegmentHistory.month, SegmentHistory.segment)
+        .order_by(SegmentHistory.month)).all()
+    return [{"month": m, "segment": s, "members": n} for m, s, n in rows]
 
 
 def members_page(*, segment=None, churn=None, tier=None, q=None, tag=None,
