@@ -37,7 +37,7 @@ SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions")
 DEMO_SEEDERS = (
     "stores.demo:seed_demo", "points.programme.demo:seed_demo", "members.demo:seed_demo",
     "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo", "mall.demo:seed_demo",
-    "tasks.demo:seed_demo", "points.reminders.demo:seed_demo",
+    "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "analytics.demo:seed_demo",
 )
 #: /healthz details (informative; never a 503)
 HEALTH_DETAILS = {"ledger": "points.ledger.jobs:ledger_health", "wechat": "wx.health:wechat_health"}
