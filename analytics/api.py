@@ -71,7 +71,8 @@ def list_members(args):
 @admin_blp.get("/reports/liability")
 @staff_required(*MARKETING)
 @admin_blp.arguments(LiabilityArgs, location="query")
-@admin_blp.response(200, LiabilityOut, description="JSON, or CSV (by store) with `Accept: text/csv`")
+@admin_blp.response(200, LiabilityOut,
+                    description="JSON, or CSV (by store) with `Accept: text/csv`")
 @documents(admin_blp, 401, 403, 422, auth="staff")
 def liability_report(args):
     """Outstanding points and their value in fen (`point_value_fen`), by issuing store and by

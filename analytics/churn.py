@@ -62,8 +62,8 @@ def status_of(member_id: int, dates: list[date], as_of: date, rule: dict) -> dic
         after = gap * rule[percent] / 100 if gap else rule[default]
         if since > after:
             status, began = candidate, last + timedelta(days=int(after) + 1)
-            over = (f"{rule[percent] / 100:g} × their median gap of {gap} days" if gap
-                    else f"the chain's {rule[default]} days (fewer than {rule['min_orders']} orders)")
+            over = (f"{rule[percent] / 100:g} × their median gap of {gap} days" if gap else
+                    f"the chain's {rule[default]} days (fewer than {rule['min_orders']} orders)")
             break
     reason = (f"{since} days since the last order, more than {over}" if over
               else f"{since} days since the last order")

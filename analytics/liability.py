@@ -28,8 +28,9 @@ AGE_BUCKETS = (0, 90, 180, 365)
 def liability(as_of: date | None = None) -> dict:
     as_of = as_of or clock.business_date()
     value = get_settings()["point_value_fen"]
-    live = and_(PointsLot.remaining > 0, or_(PointsLot.expires_at.is_(None),
-                                            PointsLot.expires_at > clock.end_of_business_day(as_of)))
+    due = clock.end_of_business_day(as_of)
+    live = and_(PointsLot.remaining > 0,
+                or_(PointsLot.expires_at.is_(None), PointsLot.expires_at > due))
     codes = dict(db.session.execute(select(Store.id, Store.code)).all())
     by_store = [{"store_code": codes.get(store_id), "points": int(points),
                  "value_fen": int(points) * value}

@@ -30,8 +30,8 @@ class RfmRun(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     as_of: Mapped[date] = mapped_column(Date, index=True)
-    #: aggregate (cursor: the last order id done) → chain_facts → score (cursor: -1 before the chain, 0
-    #: once the chain is scored; then the stores, all at once) → done
+    #: aggregate (cursor: the last order id done) → chain_facts → score (cursor: -1 before the
+    #: chain, 0 once the chain is scored; then the stores, all at once) → done
     phase: Mapped[str] = mapped_column(String(16))
     cursor: Mapped[int] = mapped_column(BigInteger)
     #: the settings the run scores with, fixed at its start

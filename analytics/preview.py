@@ -56,7 +56,8 @@ def extra_points(kind, draft_row, order, store_code, tier_code, context) -> int:
         added = promotions.promotion_effect(draft_row, store_code, order["paid_at"], weekday, lines)
         if added is None:
             return 0
-        with_m, with_b = ((multipliers + [added], bonuses) if isinstance(added, earn_rules.Multiplier)
+        with_m, with_b = ((multipliers + [added], bonuses)
+                          if isinstance(added, earn_rules.Multiplier)
                           else (multipliers, bonuses + [added]))
     else:
         if draft_row.store_codes and store_code not in draft_row.store_codes:
@@ -88,18 +89,21 @@ def replay(kind: str, data: dict, date_from: date, date_to: date):
              .execution_options(yield_per=5000))
     for order in db.session.execute(query).mappings():
         code = codes.get(order["store_id"])
+        extra = extra_points(kind, row, order, code, order["tier_code"], ctx)
         yield (order["id"], order["member_id"], code, order["segment"] or "unscored",
-               order["points_earned"], extra_points(kind, row, order, code, order["tier_code"], ctx))
+               order["points_earned"], extra)
 
 
-def preview(kind: str, data: dict, date_from: date | None = None, date_to: date | None = None) -> dict:
+def preview(kind: str, data: dict, date_from: date | None = None,
+            date_to: date | None = None) -> dict:
     """The draft's cost over the period (default the last 28 days): see the module doc."""
     if date_from is None or date_to is None:
         date_from, date_to = default_period()
     totals = {"orders": 0, "members": set(), "extra_points": 0, "base_points": 0}
     by_store, by_segment = defaultdict(_bucket), defaultdict(_bucket)
     replayed = 0
-    for _id, member_id, store_code, segment, earned, extra in replay(kind, data, date_from, date_to):
+    orders = replay(kind, data, date_from, date_to)
+    for _id, member_id, store_code, segment, earned, extra in orders:
         replayed += 1
         totals["base_points"] += earned
         for bucket in (totals, by_store[store_code], by_segment[segment]):
@@ -112,8 +116,10 @@ def preview(kind: str, data: dict, date_from: date | None = None, date_to: date 
     value = get_settings()["point_value_fen"]
     return {"date_from": date_from, "date_to": date_to, "orders_replayed": replayed,
             **_money(totals, value),
-            "by_store": [{"store_code": k, **_money(v, value)} for k, v in sorted(by_store.items())],
-            "by_segment": [{"segment": k, **_money(v, value)} for k, v in sorted(by_segment.items())]}
+            "by_store": [{"store_code": k, **_money(v, value)}
+                         for k, v in sorted(by_store.items())],
+            "by_segment": [{"segment": k, **_money(v, value)}
+                           for k, v in sorted(by_segment.items())]}
 
 
 def _bucket():
@@ -122,5 +128,6 @@ def _bucket():
 
 def _money(bucket, value):
     return {"orders": bucket["orders"], "members": len(bucket["members"]),
-            "extra_points": bucket["extra_points"], "extra_value_fen": bucket["extra_points"] * value,
+            "extra_points": bucket["extra_points"],
+            "extra_value_fen": bucket["extra_points"] * value,
             "base_points": bucket["base_points"]}

@@ -19,7 +19,8 @@ class SegmentItem(Schema):
     name_en = fields.String()
     members = fields.Integer()
     avg_spend_fen = fields.Integer(metadata={"description": "average spend in the RFM window"})
-    points_balance = fields.Integer(metadata={"description": "the segment's members' balances, summed"})
+    points_balance = fields.Integer(
+        metadata={"description": "the segment's members' balances, summed"})
     avg_points_balance = fields.Integer()
 
 

@@ -97,9 +97,11 @@ def score_scope(store_id: int | None, as_of: date, rfm: dict) -> int:
     ranked = _ranked(store_id, as_of, rfm["new_member_days"]).subquery("ranked")
     thresholds = rfm["thresholds"]
     scored = select(
-        ranked.c.store_id, ranked.c.member_id, ranked.c.recency_days, ranked.c.frequency, ranked.c.monetary_fen,
+        ranked.c.store_id, ranked.c.member_id, ranked.c.recency_days, ranked.c.frequency,
+        ranked.c.monetary_fen,
         ranked.c.is_new,
-        _score(ranked, "r", thresholds["r"], ranked.c.recency_days, lower_is_better=True).label("r"),
+        _score(ranked, "r", thresholds["r"], ranked.c.recency_days,
+               lower_is_better=True).label("r"),
         _score(ranked, "f", thresholds["f"], ranked.c.frequency).label("f"),
         _score(ranked, "m", thresholds["m"], ranked.c.monetary_fen).label("m"),
     ).subquery("scored")

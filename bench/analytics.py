@@ -91,11 +91,12 @@ def nightly(app) -> tuple[float, dict]:
     from core.db import run_in_transaction
 
     with app.app_context():
-        for name, rule in (
-                ("champions", {"all": [{"field": "segment", "op": "in", "value": ["important_value"]}]}),
-                ("big spenders at risk", {"all": [{"field": "spend_fen", "op": "gte", "value": 100000},
-                                                  {"field": "orders", "op": "gte", "value": 3}]})):
-            run_in_transaction(lambda n=name, r=rule: tags.save_tag({"name": n, "kind": "rule", "rule": r}))
+        champions = [{"field": "segment", "op": "in", "value": ["important_value"]}]
+        big = [{"field": "spend_fen", "op": "gte", "value": 100000},
+               {"field": "orders", "op": "gte", "value": 3}]
+        for name, rule in (("champions", {"all": champions}), ("big spenders", {"all": big})):
+            run_in_transaction(lambda n=name, r=rule: tags.save_tag(
+                {"name": n, "kind": "rule", "rule": r}))
         jobs.score(AS_OF.isoformat())  # the night before: facts and scores to replace
         settle()
         start = time.perf_counter()

@@ -69,7 +69,8 @@ def held_out(automation_id: int, member_id: int, percent: int) -> bool:
 
 def due_members(automation: Automation, limit: int) -> list[int]:
     """Members who entered the tag since the automation was created and have no action yet."""
-    acted = select(AutomationAction.member_id).where(AutomationAction.automation_id == automation.id)
+    acted = select(AutomationAction.member_id).where(
+        AutomationAction.automation_id == automation.id)
     return list(db.session.scalars(
         select(TagMember.member_id).where(TagMember.tag_id == automation.tag_id,
                                           TagMember.entered_at >= automation.created_at,

@@ -29,7 +29,8 @@ def results(automation_id: int) -> dict:
         by_segment[row[1]].append(row)
     return {"automation_id": automation.id, "budget": automation.budget, "spent": automation.spent,
             **_compare(outcomes),
-            "by_segment": [{"segment": s, **_compare(rows)} for s, rows in sorted(by_segment.items())]}
+            "by_segment": [{"segment": s, **_compare(rows)}
+                           for s, rows in sorted(by_segment.items())]}
 
 
 def _after(member_id, entered_on):

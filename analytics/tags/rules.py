@@ -5,7 +5,8 @@ predicate on members. Each condition is {"field", "op", "value"} (and `days` whe
 | --- | --- | --- |
 | segment, churn, tier | in | [codes] (segment: the chain's) |
 | registration_store, home_store | in | [store codes]; home = most orders in the RFM window |
-| balance, spend_fen, orders, checkin_streak, referrals | gte, lte | integer (spend/orders: RFM window) |
+| balance, spend_fen, orders, checkin_streak, referrals | gte, lte | integer (spend, orders: in
+  the RFM window) |
 | expiring_points | gte, lte | integer, with `days`: points of lots expiring within them |
 | last_order, registered | before, after | YYYY-MM-DD |
 """
@@ -129,8 +130,9 @@ def _number(field, c, as_of):
 
 
 def _dated(field, op, day):
-    column = Member.created_at if field == "registered" else select(MemberRfmFacts.last_order_at).where(
+    last_order = select(MemberRfmFacts.last_order_at).where(
         MemberRfmFacts.member_id == Member.id, MemberRfmFacts.store_id == CHAIN).scalar_subquery()
+    column = Member.created_at if field == "registered" else last_order
     if op == "before":
         return column < clock.start_of_business_day(day)
     return column > clock.end_of_business_day(day)

@@ -50,7 +50,8 @@ def save_tag(data: dict, tag: Tag | None = None) -> Tag:
 
 
 def active_rule_tag_ids() -> list[int]:
-    return list(db.session.scalars(select(Tag.id).filter_by(kind=RULE, active=True).order_by(Tag.id)))
+    return list(db.session.scalars(select(Tag.id).filter_by(kind=RULE, active=True)
+                                   .order_by(Tag.id)))
 
 
 def matching(rule: dict, as_of: date | None = None):

@@ -102,7 +102,8 @@ def tag_list():
         except (ValueError, TypeError, AttributeError):
             refused = _("Not a rule: {\"all\": [{\"field\": …, \"op\": …, \"value\": …}]}")
         except AppError as exc:
-            refused = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.details.items()) or exc.message
+            refused = "; ".join(f"{k}: {' '.join(v)}"
+                                for k, v in exc.details.items()) or exc.message
         if console_session.is_htmx():
             return render("analytics/count.html", counted=counted, refused=refused)
     return render("analytics/tags.html", tags=tags.list_tags(),

@@ -108,7 +108,8 @@ def effects(store_code: str, paid_at: datetime, lines, tier_code, rules, promoti
     weekday = paid_at.astimezone(clock.business_tz()).isoweekday()
     for p in promotions:
         effect = promotion_effect(p, store_code, paid_at, weekday, lines)
-        (multipliers if isinstance(effect, Multiplier) else bonuses).extend([effect] if effect else [])
+        if effect is not None:
+            (multipliers if isinstance(effect, Multiplier) else bonuses).append(effect)
     return multipliers, bonuses
 
 

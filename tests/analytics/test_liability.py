@@ -53,8 +53,9 @@ def test_lots_due_by_the_as_of_date_are_not_outstanding(factory, staff_client):
     factory.credit(member, 70, expires_at=utc(2026, 6, 20, 4))
     factory.credit(member, 5)
     client = staff_client("hq_admin")
-    assert client.get("/admin/reports/liability?as_of=2026-06-19").get_json()["points_outstanding"] == 75
-    assert client.get("/admin/reports/liability?as_of=2026-06-20").get_json()["points_outstanding"] == 5
+    report = "/admin/reports/liability?as_of="
+    assert client.get(report + "2026-06-19").get_json()["points_outstanding"] == 75
+    assert client.get(report + "2026-06-20").get_json()["points_outstanding"] == 5
 
 
 def test_the_liability_by_store_as_csv(factory, staff_client):

@@ -79,7 +79,8 @@ def test_orders_outside_the_window_leave_frequency_and_spend_empty(members, buy,
     buy(recent, store, AS_OF - timedelta(days=100), amount_fen=5000)
     run()
     got = scores()
-    assert (got[old.id].recency_days, got[old.id].frequency, got[old.id].monetary_fen) == (400, 0, 0)
+    old_row = got[old.id]
+    assert (old_row.recency_days, old_row.frequency, old_row.monetary_fen) == (400, 0, 0)
     assert (got[old.id].r, got[old.id].f, got[old.id].m) == (1, 1, 1)
     assert (got[recent.id].r, got[recent.id].f, got[recent.id].m) == (3, 3, 3)
     assert got[old.id].segment == "general_retain"

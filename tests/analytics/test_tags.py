@@ -141,7 +141,8 @@ def test_a_manual_tag(factory, staff_client):
     assert response.get_json() == {"added": 2}
     assert client.post(f"/admin/tags/{tag['id']}/members",
                        {"member_nos": [vip.member_no]}).get_json() == {"added": 0}
-    assert client.delete(f"/admin/tags/{tag['id']}/members/{staff_member.member_no}").status_code == 204
+    removed = client.delete(f"/admin/tags/{tag['id']}/members/{staff_member.member_no}")
+    assert removed.status_code == 204
     page = client.get(f"/admin/members?tag={tag['id']}").get_json()
     assert [m["member_no"] for m in page["items"]] == [vip.member_no]
     assert client.post(f"/admin/tags/{tag['id']}/members",
