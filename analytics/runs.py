@@ -2,7 +2,7 @@
 members, score a scope. A run killed halfway is resumed from its cursor."""
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import clock
 from core.db import db
@@ -11,6 +11,7 @@ from analytics.models import CHAIN, RfmRun
 from points.earning.models import Order
 
 AGGREGATE, CHAIN_FACTS, SCORE, DONE = "aggregate", "chain_facts", "score", "done"
+ABANDONED = "abandoned"  #: unfinished when a run as of another date started
 #: the score phase's cursor: before the chain, chain scored, stores scored
 BEFORE_CHAIN, CHAIN_SCORED = -1, 0
 
@@ -20,6 +21,9 @@ def open_run(as_of: date) -> int:
     run = db.session.scalars(select(RfmRun).filter_by(as_of=as_of, finished_at=None)
                              .order_by(RfmRun.id.desc())).first()
     if run is None:
+        # one set of facts: an unfinished run as of another date cannot resume after this one
+        db.session.execute(update(RfmRun).where(RfmRun.finished_at.is_(None))
+                           .values(phase=ABANDONED, finished_at=clock.now()))
         run = RfmRun(as_of=as_of, phase=AGGREGATE, cursor=0, started_at=clock.now(),
                      settings=settings.get_settings()["rfm"])
         db.session.add(run)

@@ -222,3 +222,15 @@ def test_a_months_history_is_its_first_run_until_the_month_end(members, buy, fac
     assert db.session.scalar(month) == "new"
     run(date(2026, 6, 30))  # the month's last day: replaces it
     assert db.session.scalar(month) == "general_retain"
+
+
+def test_a_run_as_of_another_date_abandons_an_unfinished_one(members, buy, factory):
+    store = factory.store()
+    (member,) = members(1)
+    buy(member, store, AS_OF - timedelta(days=5))
+    first = runs.open_run(AS_OF)
+    runs.step(first, chunk=1)
+    run(AS_OF - timedelta(days=1))
+    assert db.session.get(RfmRun, first).phase == runs.ABANDONED
+    assert run()["rfm_run"] != first  # a fresh run, not the abandoned one's facts
+    assert scores()[member.id].recency_days == 5
