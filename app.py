@@ -30,7 +30,7 @@ MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
     "tasks.models", "wx.models", "members.privacy.models", "media.models", "banners.models",
-    "lottery.models",
+    "lottery.models", "analytics.models", "analytics.tags.models",
 )
 #: modules whose handlers subscribe to core.events when imported
 SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions", "mall.closing",
@@ -41,7 +41,7 @@ DEMO_SEEDERS = (
     "members.privacy.demo:seed_demo",
     "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo", "mall.demo:seed_demo",
     "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "banners.demo:seed_demo",
-    "mall.demo:seed_reminder_templates", "lottery.demo:seed_demo",
+    "mall.demo:seed_reminder_templates", "lottery.demo:seed_demo", "analytics.demo:seed_demo",
 )
 #: a member's copy of their data (GET /me/export): section → "module:function"(member)
 EXPORT_SECTIONS = {
@@ -78,6 +78,10 @@ SCHEDULE = (
              "delete Idempotency-Key records older than IDEMPOTENCY_KEEP_HOURS"),
     Schedule("mall-stock-gate-rebuild", "*/5 * * * *", "mall.jobs:rebuild_gate",
              "rebuild the Redis stock gate from the database (the database is the truth)"),
+    Schedule("analytics-nightly", "30 1 * * *", "analytics.jobs:nightly",
+             "RFM scores and segments (chain and per store, monthly history), churn status, "
+             "then rule tags and automations, as of today; 100,000 orders per transaction "
+             "(analytics nightly --as-of)"),
     Schedule("unpicked-gift-expiry", "45 0 * * *", "mall.jobs:expire_pickups",
              "expire gifts not picked up in time: points, stock and limit returned"),
     Schedule("pickup-reminders", "0 10 * * *", "mall.jobs:pickup_reminders",
@@ -158,6 +162,8 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from analytics.api import admin_blp as analytics_admin_blp
+    from analytics.tags.api import admin_blp as analytics_tags_blp
     from mall.admin_api import admin_blp as mall_admin_blp
     from members.api import auth_blp as member_auth_blp, me_blp, staff_blp as member_staff_blp
     from mall.api import mall_blp, me_blp as mall_me_blp, staff_blp as mall_staff_blp
@@ -190,11 +196,13 @@ def register_blueprints(app):
                 tasks_me_blp, tasks_admin_blp, staff_me_blp, legal_blp, privacy_me_blp,
                 legal_admin_blp, orders_me_blp, stores_public_blp, tiers_public_blp,
                 media_admin_blp, media_blp, banners_blp, banners_admin_blp,
-                offered_templates_blp, lottery_blp, lottery_me_blp, lottery_admin_blp):
+                offered_templates_blp, lottery_blp, lottery_me_blp, lottery_admin_blp,
+                analytics_admin_blp, analytics_tags_blp):
         api.register_blueprint(blp)
 
 
 def register_commands(app):
+    from analytics import cli as analytics_cli
     from lottery import cli as lottery_cli
     from mall import cli as mall_cli
     from points import cli as points_cli
@@ -208,6 +216,7 @@ def register_commands(app):
     mall_cli.register(app)
     lottery_cli.register(app)
     wx_cli.register(app)
+    analytics_cli.register(app)
 
 
 if __name__ == "__main__":

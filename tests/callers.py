@@ -24,6 +24,7 @@ WHO = {
     "media_admin": frozenset({"hq_admin", "marketer", "store_manager"}),
     # the lottery (#21)
     "lottery": MEMBER, "lottery_me": MEMBER, "lottery_admin": MARKETING,
+    "analytics_admin": MARKETING, "analytics_tags": MARKETING,
 }
 #: endpoints whose callers differ from their blueprint's
 WHO_EXCEPTIONS = {

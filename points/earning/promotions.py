@@ -78,13 +78,14 @@ def _for_store(store_codes, store_code) -> bool:
     return not store_codes or store_code in store_codes
 
 
-def _active_rules() -> list:
+def active_rules() -> list:
+    """The active earn rules, as frozen snapshots (cached)."""
     return config_cache.cached_rows("earn_rules", lambda: select(EarnRule).filter_by(active=True),
                                     ("id", *RULE_FIELDS))
 
 
-def _active_promotions() -> list:
-    """Active promotions, past ones included (the moment of each order picks)."""
+def active_promotions() -> list:
+    """Active promotions, past ones included (the moment of each order picks); snapshots."""
     return config_cache.cached_rows("promotions",
                                     lambda: select(Promotion).filter_by(active=True),
                                     ("id", *PROMOTION_FIELDS))
@@ -92,29 +93,43 @@ def _active_promotions() -> list:
 
 def applicable(store_code: str, paid_at: datetime, lines, tier_code):
     """(multipliers, bonuses) for an order at this store, paid at this moment."""
-    multipliers = [Multiplier(f"category:{r.category}", f"{r.category} ×{r.multiplier_percent / 100:g}",
-                              r.multiplier_percent, frozenset([r.category]))
-                   for r in _active_rules() if _for_store(r.store_codes, store_code)]
+    return effects(store_code, paid_at, lines, tier_code, active_rules(), active_promotions())
+
+
+def effects(store_code: str, paid_at: datetime, lines, tier_code, rules, promotions):
+    """(multipliers, bonuses) these earn rules and promotions (rows or snapshots with their
+    fields) give an order: the till's choice, also replayed by a promotion's cost preview."""
+    multipliers = [rule_multiplier(r) for r in rules if _for_store(r.store_codes, store_code)]
     tier = tiers.tier_by_code(tier_code)
     if tier is not None and tier.multiplier_percent > 100:
         multipliers.append(Multiplier(f"tier:{tier.code}", f"{tier.name} ×{tier.multiplier_percent / 100:g}",
                                       tier.multiplier_percent))
     bonuses = []
     weekday = paid_at.astimezone(clock.business_tz()).isoweekday()
-    for p in _active_promotions():
-        if not p.starts_at <= paid_at < p.ends_at:
-            continue
-        if not _for_store(p.store_codes, store_code) or (p.weekdays and weekday not in p.weekdays):
-            continue
-        categories = frozenset(p.categories or [])
-        if qualifying_fen(lines, categories) < p.min_amount_fen:
-            continue
-        if p.multiplier_percent:
-            multipliers.append(Multiplier(f"promotion:{p.id}", p.name, p.multiplier_percent, categories))
-        else:
-            bonuses.append(Bonus(f"promotion:{p.id}", p.name, p.bonus_points, p.min_amount_fen,
-                                 categories))
+    for p in promotions:
+        effect = promotion_effect(p, store_code, paid_at, weekday, lines)
+        if effect is not None:
+            (multipliers if isinstance(effect, Multiplier) else bonuses).append(effect)
     return multipliers, bonuses
+
+
+def rule_multiplier(r) -> Multiplier:
+    return Multiplier(f"category:{r.category}", f"{r.category} ×{r.multiplier_percent / 100:g}",
+                      r.multiplier_percent, frozenset([r.category]))
+
+
+def promotion_effect(p, store_code, paid_at, weekday, lines) -> Multiplier | Bonus | None:
+    """What a promotion adds to an order paid at `paid_at` (ISO `weekday` in business time)."""
+    if not p.starts_at <= paid_at < p.ends_at:
+        return None
+    if not _for_store(p.store_codes, store_code) or (p.weekdays and weekday not in p.weekdays):
+        return None
+    categories = frozenset(p.categories or [])
+    if qualifying_fen(lines, categories) < p.min_amount_fen:
+        return None
+    if p.multiplier_percent:
+        return Multiplier(f"promotion:{p.id}", p.name, p.multiplier_percent, categories)
+    return Bonus(f"promotion:{p.id}", p.name, p.bonus_points, p.min_amount_fen, categories)
 
 
 EARN_RULES = Crud("earn_rule", "earn rule", list_rules, get_rule, save_rule)

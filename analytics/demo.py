@@ -1,0 +1,58 @@
+"""Demo analytics: a rule tag (the chain's champions), a manual tag (VIPs, with the demo
+member), an automation crediting points to members entering the champions tag, and the
+scores, churn statuses and tags computed as of today (safe to run again)."""
+from sqlalchemy import select
+
+from core import clock
+from core.db import db
+from analytics import churn, runs
+from analytics.jobs import CHURN_CHUNK, SCORE_CHUNK
+from analytics.tags import automations, service as tags
+from analytics.tags.models import Automation, Tag, TagMember
+
+CHAMPIONS = {"all": [{"field": "segment", "op": "in", "value": ["important_value", "new"]}]}
+
+
+def seed_demo() -> list[str]:
+    champions = _tag("高价值客户", "rule", CHAMPIONS)
+    vips = _tag("VIP", "manual", None)
+    if db.session.scalars(select(Automation).filter_by(name="欢迎高价值客户")).first() is None:
+        automations.save_automation({"name": "欢迎高价值客户", "tag_id": champions.id,
+                                     "action": "points", "points": 100, "budget": 100_000,
+                                     "holdout_percent": 10})
+    from members.demo import demo_member
+
+    member = demo_member()
+    if member is not None and vips.id not in _tags_of(member.id):
+        db.session.add(TagMember(tag_id=vips.id, member_id=member.id,
+                                 entered_on=clock.business_date(), entered_at=clock.now()))
+    _score_today()
+    return ["Analytics: RFM segments, churn and tags as of today (/admin/segments, "
+            "/admin/members?segment=&churn=&tag=, /console/analytics/segments); tags 高价值客户 "
+            "(rule) and VIP (manual); automation 欢迎高价值客户: 100 points once, 10% held out; "
+            "`flask --app app analytics nightly` recomputes them."]
+
+
+def _tag(name, kind, rule):
+    tag = db.session.scalars(select(Tag).filter_by(name=name)).first()
+    return tag or tags.save_tag({"name": name, "kind": kind, "rule": rule})
+
+
+def _tags_of(member_id):
+    return set(db.session.scalars(select(TagMember.tag_id).filter_by(member_id=member_id)))
+
+
+def _score_today():
+    """What the nightly job does, inside seed-demo's one transaction."""
+    today = clock.business_date()
+    run_id = runs.open_run(today)
+    while runs.step(run_id, SCORE_CHUNK) != runs.DONE:
+        pass
+    cursor = 0
+    while cursor is not None:
+        _changed, cursor = churn.update_chunk(today, cursor, CHURN_CHUNK)
+    for tag_id in tags.active_rule_tag_ids():
+        tags.evaluate(tag_id, today)
+    for automation_id in automations.active_ids():
+        while automations.fire_chunk(automation_id):
+            pass

@@ -1,0 +1,95 @@
+"""SQL both MariaDB and SQLite run, where their spellings differ."""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import DateTime, Integer, String, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from core import clock
+
+
+class BusinessDaysSince(FunctionElement):
+    """Whole business days from a UTC timestamp column's business date to a date: a fixed
+    offset (the business time zone's at the as-of date; Asia/Shanghai has no DST)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "business_days_since"
+
+
+def business_days_since(column, as_of: date):
+    return BusinessDaysSince(column, literal(as_of.isoformat()), literal(_offset_seconds(as_of)))
+
+
+@compiles(BusinessDaysSince, "mysql")
+@compiles(BusinessDaysSince, "mariadb")
+def _mysql_days(element, compiler, **kw):
+    column, as_of, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return f"DATEDIFF({as_of}, DATE(DATE_ADD({column}, INTERVAL {offset} SECOND)))"
+
+
+@compiles(BusinessDaysSince)
+def _sqlite_days(element, compiler, **kw):
+    column, as_of, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"CAST(julianday({as_of}) - julianday(date({column}, "
+            f"({offset} || ' seconds'))) AS INTEGER)")
+
+
+def window_start(as_of: date, days: int) -> datetime:
+    """The first moment of a window of `days` business days ending with `as_of`."""
+    return clock.start_of_business_day(as_of - timedelta(days=days - 1))
+
+
+def _offset_seconds(as_of: date) -> int:
+    return int(clock.start_of_business_day(as_of).astimezone(clock.business_tz())
+               .utcoffset().total_seconds())
+
+
+class BusinessMonth(FunctionElement):
+    """'YYYY-MM' of a UTC timestamp column in business time (the offset at a given date)."""
+
+    type = String()
+    inherit_cache = True
+    name = "business_month"
+
+
+def business_month(column, as_of: date):
+    return BusinessMonth(column, literal(_offset_seconds(as_of)))
+
+
+@compiles(BusinessMonth, "mysql")
+@compiles(BusinessMonth, "mariadb")
+def _mysql_month(element, compiler, **kw):
+    column, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return f"DATE_FORMAT(DATE_ADD({column}, INTERVAL {offset} SECOND), '%%Y-%%m')"
+
+
+@compiles(BusinessMonth)
+def _sqlite_month(element, compiler, **kw):
+    column, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return f"strftime('%Y-%m', {column}, ({offset} || ' seconds'))"
+
+
+class PlusDays(FunctionElement):
+    """A timestamp column plus a whole number of days (compared with other timestamps)."""
+
+    type = DateTime()
+    inherit_cache = True
+    name = "plus_days"
+
+
+def plus_days(column, days: int):
+    return PlusDays(column, literal(days))
+
+
+@compiles(PlusDays, "mysql")
+@compiles(PlusDays, "mariadb")
+def _mysql_plus_days(element, compiler, **kw):
+    column, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"DATE_ADD({column}, INTERVAL {days} DAY)"
+
+
+@compiles(PlusDays)
+def _sqlite_plus_days(element, compiler, **kw):
+    column, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"strftime('%Y-%m-%d %H:%M:%f', {column}, ({days} || ' days'))"

@@ -1,0 +1,120 @@
+"""Member analytics for HQ and marketers: segments (counts, movement by month, drill down to
+members), churn (at-risk members, expected visits, CSV), tags with a live count of a rule's
+members and automations with their holdout results, the points liability (by month, by store,
+CSV). The same service functions as /admin/… in the API, the same roles."""
+import csv
+import io
+import json
+
+from flask import Response, request
+from flask_babel import gettext as _
+
+from console import session as console_session
+from console.blueprint import bp
+from console.views import render
+from core import clock
+from core.errors import AppError
+from analytics import liability as liabilities, reports, segments as segment_names
+from analytics.tags import automations, results as automation_results, service as tags
+from stores.models import MARKETING
+
+PAGE = 50
+
+
+def analytics_page(view):
+    return console_session.staff_page(*MARKETING, store=False)(view)
+
+
+@bp.get("/analytics/segments")
+@analytics_page
+def segments():
+    store_code = request.args.get("store_code") or None
+    summary = reports.segment_summary(store_code)
+    months = _months(reports.month_counts(store_code))
+    return render("analytics/segments.html", summary=summary, store_code=store_code, months=months,
+                  names={s.code: s.name_zh for s in segment_names.SEGMENTS})
+
+
+def _months(rows):
+    """{month: {segment: members}} and the largest month total (for the bars' widths)."""
+    by_month = {}
+    for row in rows:
+        by_month.setdefault(row["month"], {})[row["segment"]] = row["members"]
+    biggest = max((sum(v.values()) for v in by_month.values()), default=0)
+    return {"by_month": by_month, "biggest": biggest}
+
+
+@bp.get("/analytics/members")
+@analytics_page
+def members():
+    args = {k: request.args.get(k) or None for k in ("segment", "churn", "tier", "q")}
+    tag = request.args.get("tag", type=int)
+    page = reports.members_page(**args, tag=tag, limit=PAGE, cursor=request.args.get("cursor"))
+    if request.args.get("format") == "csv":
+        return _members_csv(args, tag)
+    return render("analytics/members.html", page=page, args=args, tag=tag,
+                  names={s.code: s.name_zh for s in segment_names.SEGMENTS})
+
+
+def _members_csv(args, tag):
+    out = io.StringIO()
+    out.write("\ufeff")  # UTF-8 with BOM: Excel opens Chinese correctly
+    writer = csv.writer(out)
+    writer.writerow([_("Member no."), _("Phone"), _("Tier"), _("Balance"), _("Segment"),
+                     _("Churn"), _("Last order"), _("Expected visit")])
+    cursor = None
+    while True:
+        page = reports.members_page(**args, tag=tag, limit=100, cursor=cursor)
+        writer.writerows([m["member_no"], m["phone_masked"], m["tier"], m["balance"],
+                          m["segment"], m["churn_status"], m["last_order_at"],
+                          m["expected_next_visit"]] for m in page["items"])
+        if not (cursor := page["next_cursor"]):
+            break
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=members.csv"})
+
+
+@bp.get("/analytics/liability")
+@analytics_page
+def liability():
+    report = liabilities.liability(clock.business_date())
+    if request.args.get("format") == "csv":
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow([_("Store"), _("Points"), _("Value (fen)")])
+        writer.writerows([r["store_code"] or "HQ", r["points"], r["value_fen"]]
+                         for r in report["by_store"])
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=liability.csv"})
+    biggest = max((m["points"] for m in report["by_expiry_month"]), default=0)
+    return render("analytics/liability.html", report=report, biggest=biggest)
+
+
+@bp.route("/analytics/tags", methods=["GET", "POST"])
+@analytics_page
+def tag_list():
+    """The tags and automations; the builder's rule (JSON) counted live as it is typed."""
+    counted, refused = None, None
+    if request.method == "POST":
+        try:
+            counted = tags.count_matching(json.loads(request.form.get("rule") or "null"))
+        except (ValueError, TypeError, AttributeError):
+            refused = _("Not a rule: {\"all\": [{\"field\": …, \"op\": …, \"value\": …}]}")
+        except AppError as exc:
+            refused = "; ".join(f"{k}: {' '.join(v)}"
+                                for k, v in exc.details.items()) or exc.message
+        if console_session.is_htmx():
+            return render("analytics/count.html", counted=counted, refused=refused)
+    return render("analytics/tags.html", tags=tags.list_tags(),
+                  automations=automations.list_automations(), counted=counted, refused=refused,
+                  rule=request.form.get("rule", ""))
+
+
+@bp.get("/analytics/automations/<int:automation_id>")
+@analytics_page
+def automation(automation_id):
+    row = automations.get_automation(automation_id)
+    return render("analytics/automation.html", automation=row,
+                  results=automation_results.results(automation_id),
+                  names={s.code: s.name_zh for s in segment_names.SEGMENTS})

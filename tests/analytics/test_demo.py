@@ -1,0 +1,27 @@
+"""analytics' part of seed-demo: tags, an automation, scores as of today; safe to run again."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core import clock
+from core.db import db
+from analytics import demo
+from analytics.models import CHAIN, MemberSegment
+from analytics.tags.models import Automation, AutomationAction, Tag, TagMember
+
+
+def test_the_demo_scores_tags_and_acts_once(factory, buy, monkeypatch):
+    store = factory.store()
+    member = factory.member()
+    buy(member, store, clock.business_date() - timedelta(days=3), amount_fen=88800)
+    monkeypatch.setattr("members.demo.demo_member", lambda: member)
+    lines = demo.seed_demo()
+    demo.seed_demo()
+    assert "高价值客户" in lines[0]
+    assert db.session.scalar(select(func.count()).select_from(Tag)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Automation)) == 1
+    segment = db.session.get(MemberSegment, (CHAIN, member.id)).segment
+    assert segment == "new"
+    tag_ids = set(db.session.scalars(select(TagMember.tag_id).filter_by(member_id=member.id)))
+    assert len(tag_ids) == 2  # the champions (rule) and the VIPs (manual)
+    assert db.session.scalar(select(func.count()).select_from(AutomationAction)) == 1

@@ -1,0 +1,82 @@
+"""The analytics pages: segments with the movement chart, drilling down to members, churn with
+its CSV, the tag builder's live count, an automation's results, the liability. HQ and
+marketers only. In headless Chromium against a live server; screenshots to artefacts/."""
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from core.db import db
+from analytics import jobs
+from analytics.tags import automations, service as tags
+from tests.analytics.conftest import buy, members  # noqa: F401 (fixtures)
+from tests.console.conftest import screenshot
+from tests.console.test_till_in_browser import sign_in
+
+AS_OF = date(2026, 6, 30)
+
+
+@pytest.fixture
+def scored(factory, buy, members):
+    store = factory.store("AN01", "分析测试店")
+    big, small, quiet = members(3)
+    for i in range(3):
+        buy(big, store, AS_OF - timedelta(days=10 + 30 * i), amount_fen=50000)
+    buy(small, store, AS_OF - timedelta(days=100), amount_fen=1000)
+    jobs.score("2026-05-31")
+    jobs.nightly(AS_OF.isoformat())
+    factory.credit(big, 250, store=store, expires_at=None)
+    return {"big": big, "small": small, "quiet": quiet,
+            "marketer": factory.staff("marketer", username="marketer.an"),
+            "cashier": factory.staff("cashier", [store], username="cashier.an")}
+
+
+def test_analytics_pages_need_a_marketer_or_hq(console, scored):
+    cashier = console(scored["cashier"])
+    for path in ("/console/analytics/segments", "/console/analytics/members",
+                 "/console/analytics/liability", "/console/analytics/tags"):
+        assert cashier.get(path).status_code == 403, path
+    marketer = console(scored["marketer"])
+    csv = marketer.get("/console/analytics/members?churn=at_risk&format=csv")
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert len(lines) == 2 and lines[1].startswith(scored["small"].member_no)
+
+
+@pytest.mark.committing
+def test_a_marketer_reads_segments_churn_tags_and_liability(live_server, browser_page, scored):
+    tag = tags.save_tag({"name": "大客户", "kind": "manual"})
+    automation = automations.save_automation({"name": "欢迎积分", "tag_id": tag.id,
+                                              "action": "points", "points": 10, "budget": 100,
+                                              "holdout_percent": 0})
+    db.session.commit()
+    tags.add_members(tag.id, [scored["big"].member_no], scored["marketer"])
+    db.session.commit()
+    jobs.tags_and_automations(AS_OF.isoformat())
+    page = browser_page()
+    sign_in(page, live_server, "marketer.an")
+    page.goto(live_server + "/console/analytics/segments")
+    expect(page.locator("table.segments")).to_contain_text("重要价值客户")
+    expect(page.locator(".chart-row")).to_have_count(2)  # May and June
+    screenshot(page, "analytics-segments")
+    page.click("text=重要价值客户")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody")).to_contain_text(scored["big"].member_no)
+    page.click("nav.tabs >> text=流失预警")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("tbody")).to_contain_text(scored["small"].member_no)
+    screenshot(page, "analytics-churn")
+    page.click("nav.tabs >> text=标签与自动化")
+    page.wait_for_load_state("networkidle")
+    page.fill("#rule", '{"all": [{"field": "spend_fen", "op": "gte", "value": 1000}]}')
+    expect(page.locator("#rule-count")).to_contain_text("2")
+    screenshot(page, "analytics-tags")
+    page.click("text=欢迎积分")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("table.results").first).to_contain_text("1")
+    screenshot(page, "analytics-automation")
+    page.click("nav.tabs >> text=积分负债")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".outstanding")).to_have_text("260")  # and the automation's 10
+    screenshot(page, "analytics-liability")
+    assert automation.id
