@@ -28,7 +28,8 @@ redis_store = RedisStore()
 #: every module that defines tables, so Base.metadata is complete (Alembic, tests)
 MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
-    "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
+    "points.programme.models", "points.earning.models", "points.campaigns.models",
+    "points.reminders.models", "mall.models",
     "tasks.models", "wx.models",
 )
 #: modules whose handlers subscribe to core.events when imported

@@ -84,14 +84,16 @@ def _active_rules() -> list:
 
 
 def _active_promotions() -> list:
-    """Active promotions, past ones included (the moment of each order picks)."""
+    """Active approved promotions, past ones included (the moment of each order picks)."""
     return config_cache.cached_rows("promotions",
-                                    lambda: select(Promotion).filter_by(active=True),
-                                    ("id", *PROMOTION_FIELDS))
+                                    lambda: select(Promotion).filter_by(active=True,
+                                                                        status="approved"),
+                                    ("id", *PROMOTION_FIELDS, "store_id"))
 
 
-def applicable(store_code: str, paid_at: datetime, lines, tier_code):
-    """(multipliers, bonuses) for an order at this store, paid at this moment."""
+def applicable(store_code: str, paid_at: datetime, lines, tier_code, store_id=None):
+    """(multipliers, bonuses) for an order at this store, paid at this moment. A store's own
+    campaign applies only at that store (`store_id`), and is funded by it."""
     multipliers = [Multiplier(f"category:{r.category}", f"{r.category} ×{r.multiplier_percent / 100:g}",
                               r.multiplier_percent, frozenset([r.category]))
                    for r in _active_rules() if _for_store(r.store_codes, store_code)]
@@ -106,14 +108,17 @@ def applicable(store_code: str, paid_at: datetime, lines, tier_code):
             continue
         if not _for_store(p.store_codes, store_code) or (p.weekdays and weekday not in p.weekdays):
             continue
+        if p.store_id is not None and p.store_id != store_id:
+            continue
         categories = frozenset(p.categories or [])
         if qualifying_fen(lines, categories) < p.min_amount_fen:
             continue
         if p.multiplier_percent:
-            multipliers.append(Multiplier(f"promotion:{p.id}", p.name, p.multiplier_percent, categories))
+            multipliers.append(Multiplier(f"promotion:{p.id}", p.name, p.multiplier_percent,
+                                          categories, store_code if p.store_id else None))
         else:
             bonuses.append(Bonus(f"promotion:{p.id}", p.name, p.bonus_points, p.min_amount_fen,
-                                 categories))
+                                 categories, store_code if p.store_id else None))
     return multipliers, bonuses
 
 

@@ -44,6 +44,8 @@ class BreakdownPart(Schema):
     label = fields.String()
     percent = fields.Integer()
     points = fields.Integer()
+    funded_by = fields.String(metadata={
+        "description": "the code of the store whose campaign pays for these points; absent: HQ"})
 
 
 class OrderOut(Schema):

@@ -15,6 +15,7 @@ from points.ledger.corrections import adjust, merge_accounts
 from points.ledger.credit import credit, touch_rolling
 from points.ledger.debit import clawback, debit
 from points.ledger.expiry import expire_due, expire_key, expire_member_due
+from points.ledger.funding import live_points_by_funder
 from points.ledger.reverse import reverse
 from points.ledger.schemas import AdjustmentIn
 
@@ -24,7 +25,7 @@ __all__ = [
     "hold_account_with_member", "lock_account", "merge_accounts", "open_account", "reverse",
     "survivor_id", "touch_rolling",
     # reads: what a member (or staff at the till) is shown
-    "entry_reason", "list_entries", "my_points", "spendable_balance",
+    "entry_reason", "list_entries", "my_points", "spendable_balance", "live_points_by_funder",
     # what a staff adjustment takes (the API's and the console's input)
     "AdjustmentIn",
 ]
