@@ -16,11 +16,18 @@ WHO = {
     "pos_points": POS, "pos_ping": POS,
     "admin_stores": HQ, "earning_admin": MARKETING, "mall_admin": MARKETING,
     "points_admin": MARKETING, "subscribe_templates": MARKETING, "tasks_admin": MARKETING,
+    "campaigns_admin": MARKETING,
 }
 #: endpoints whose callers differ from their blueprint's
 WHO_EXCEPTIONS = {
     "admin_stores.list_stores": MARKETING, "admin_stores.get_store": MARKETING,
     "earning_admin.settlement_report": HQ,
+    # a store manager runs their store's own campaigns (points.campaigns)
+    **{f"earning_admin.{view}_promotion": MARKETING | {"store_manager"}
+       for view in ("list", "create", "get", "update", "deactivate")},
+    "campaigns_admin.submit_promotion": MARKETING | {"store_manager"},
+    "campaigns_admin.store_budgets": MARKETING | {"store_manager"},
+    "campaigns_admin.get_store_policy": HQ, "campaigns_admin.put_store_policy": HQ,
 }
 
 

@@ -15,6 +15,8 @@ from points.earning.models import EarnRule, Promotion
 RULE_FIELDS = ("category", "multiplier_percent", "store_codes", "active")
 PROMOTION_FIELDS = ("name", "multiplier_percent", "bonus_points", "store_codes", "starts_at",
                     "ends_at", "weekdays", "categories", "min_amount_fen", "active")
+#: what the audit log keeps of a promotion: its fields and, for a store's campaign, its state
+AUDITED_FIELDS = (*PROMOTION_FIELDS, "store_id", "status", "review_reason")
 
 
 def list_rules():
@@ -63,15 +65,29 @@ def get_promotion(promotion_id):
     return promotion
 
 
-def save_promotion(data: dict, promotion: Promotion | None = None) -> Promotion:
-    promotion, before = _save(promotion, data, PROMOTION_FIELDS, lambda: Promotion(
+def save_promotion(data: dict, promotion: Promotion | None = None, *, check=None) -> Promotion:
+    """Create or change a promotion (HQ's, or a store's campaign: `data` may set store_id and
+    status); `check(promotion)` runs on the changed row before it is saved (a store's
+    guardrails). Audited."""
+    promotion, before = _save(promotion, data, AUDITED_FIELDS, lambda: Promotion(
         store_codes=[], weekdays=[], categories=[], min_amount_fen=0, active=True,
-        created_at=clock.now()))
+        status="approved", created_at=clock.now()))
     if promotion.ends_at <= promotion.starts_at:
         raise ValidationFailed(details={"ends_at": ["Must be after starts_at."]})
     if (promotion.multiplier_percent is None) == (promotion.bonus_points is None):
         raise ValidationFailed(details={"multiplier": ["Give a multiplier or bonus_points, not both."]})
-    return _saved(promotion, before, PROMOTION_FIELDS, "promotion.save")
+    if check is not None:
+        check(promotion)
+    return _saved(promotion, before, AUDITED_FIELDS, "promotion.save")
+
+
+def review_promotion(promotion: Promotion, status: str, action: str, **changes) -> Promotion:
+    """Move a promotion to `status` (a store campaign's approval flow); audited as `action`."""
+    before = audit.snapshot(promotion, AUDITED_FIELDS)
+    promotion.status = status
+    for name, value in changes.items():
+        setattr(promotion, name, value)
+    return _saved(promotion, before, AUDITED_FIELDS, action)
 
 
 def _for_store(store_codes, store_code) -> bool:
@@ -123,4 +139,3 @@ def applicable(store_code: str, paid_at: datetime, lines, tier_code, store_id=No
 
 
 EARN_RULES = Crud("earn_rule", "earn rule", list_rules, get_rule, save_rule)
-PROMOTIONS = Crud("promotion", "promotion", list_promotions, get_promotion, save_promotion)

@@ -172,6 +172,13 @@ class PromotionOut(Schema):
     categories = fields.List(fields.String())
     min_amount_fen = fields.Integer()
     active = fields.Boolean()
+    status = fields.String(metadata={"description": "draft | pending | approved | rejected; "
+                                                    "HQ's promotions are approved"})
+    funded_by = fields.Function(lambda p: p.store_codes[0] if p.store_id else None,
+                                metadata={"description": "the store paying for a store's "
+                                                         "campaign; null: HQ"})
+    review_reason = fields.String(allow_none=True,
+                                  metadata={"description": "why HQ rejected it"})
 
 
 class SettlementArgs(Schema):
