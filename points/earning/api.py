@@ -13,7 +13,7 @@ from points.earning import deductions, orders, promotions, settlement
 from points.earning.schemas import (DeductionIn, DeductionOut, EarnRuleIn, EarnRuleOut,
                                     EarnRulePatch, OrderIn, OrderOut, PosOrderIn, PromotionIn,
                                     PromotionOut, PromotionPatch, QuoteIn, QuoteOut, RefundIn,
-                                    RefundOut, SettlementArgs, SettlementOut)
+                                    RefundOut, SettlementArgs, SettlementOut, LiabilityOut)
 from stores import service as stores_service
 from stores.models import MARKETING, STORE_MANAGER
 
@@ -121,6 +121,16 @@ def settlement_report(args):
     if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
         return _csv(report)
     return report
+
+
+@admin_blp.get("/reports/liability")
+@staff_required(*MARKETING)
+@admin_blp.response(200, LiabilityOut)
+@documents(admin_blp, 401, 403, auth="staff")
+def liability_report():
+    """Points outstanding now (live lots) and their value, by issuing store, by funder (the
+    store whose campaign pays for them; null: HQ) and by expiry month."""
+    return settlement.liability()
 
 
 def _csv(report):

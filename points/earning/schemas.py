@@ -193,7 +193,17 @@ class SettlementArgs(Schema):
 
 class SettlementPair(Schema):
     issuing_store = fields.String(allow_none=True)
+    funded_by = fields.String(allow_none=True, metadata={
+        "description": "the store whose campaign funded the points; null: HQ"})
     spending_store = fields.String(allow_none=True)
+    points = fields.Integer()
+    value_fen = fields.Integer()
+
+
+class FunderOwes(Schema):
+    payer = fields.String(allow_none=True, metadata={"description": "the funder; null: HQ"})
+    payee = fields.String(allow_none=True, metadata={
+        "description": "the store that honoured the points; null: HQ (spent online)"})
     points = fields.Integer()
     value_fen = fields.Integer()
 
@@ -208,4 +218,27 @@ class SettlementOut(Schema):
     date_to = fields.Date(data_key="to")
     point_value_fen = fields.Integer()
     pairs = fields.List(fields.Nested(SettlementPair))
-    owed = fields.List(fields.Nested(StoreNet))
+    owed = fields.List(fields.Nested(StoreNet), metadata={
+        "description": "by issuer: the issuing store pays for its points"})
+    owed_by_funder = fields.List(fields.Nested(FunderOwes), metadata={
+        "description": "by funder: what the funder of points spent at another store owes it"})
+
+
+class LiabilityByStore(Schema):
+    store_code = fields.String(allow_none=True, metadata={"description": "issuing store; null: HQ"})
+    points = fields.Integer()
+    value_fen = fields.Integer()
+
+
+class LiabilityByFunder(Schema):
+    funded_by = fields.String(allow_none=True, metadata={"description": "null: HQ"})
+    points = fields.Integer()
+    value_fen = fields.Integer()
+
+
+class LiabilityOut(Schema):
+    points_outstanding = fields.Integer()
+    value_fen = fields.Integer()
+    by_store = fields.List(fields.Nested(LiabilityByStore))
+    by_funder = fields.List(fields.Nested(LiabilityByFunder))
+    by_expiry_month = fields.List(fields.Dict())
