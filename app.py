@@ -37,7 +37,8 @@ SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions")
 #: `seed-demo`, in this order; each seeder is safe to run again
 DEMO_SEEDERS = (
     "stores.demo:seed_demo", "points.programme.demo:seed_demo", "members.demo:seed_demo",
-    "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo", "mall.demo:seed_demo",
+    "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo",
+    "points.campaigns.demo:seed_demo", "mall.demo:seed_demo",
     "tasks.demo:seed_demo", "points.reminders.demo:seed_demo",
 )
 #: /healthz details (informative; never a 503)

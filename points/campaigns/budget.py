@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import clock
+from core import clock, config_cache
 from core.db import db
 from points.campaigns.models import StoreBudgetMonth
 
@@ -29,19 +29,24 @@ def month_of(moment: datetime) -> str:
 
 def spend(store_id: int, points: int, budget: int, now: datetime) -> bool:
     """Take `points` of the store's budget for this month (at most `budget` in all): True,
-    or False and nothing taken when there is no room. One statement once the month has begun."""
-    params = {"store": store_id, "m": month_of(now), "points": points, "budget": budget}
-    for _ in range(2):
-        if db.session.execute(_spend, params).rowcount:
-            return True
-        if points > budget:
-            return False
+    or False and nothing taken when there is no room. One statement once the month has begun;
+    none for a while once this process has seen the budget too full for this many points."""
+    month = month_of(now)
+    full = config_cache.cached("store_budget_full", dict)  # dropped within a minute, and on
+    if points >= full.get((store_id, month, budget), points + 1):  # any configuration change
+        return False
+    params = {"store": store_id, "m": month, "points": points, "budget": budget}
+    if db.session.execute(_spend, params).rowcount:
+        return True
+    if points <= budget:
         try:  # the month's first spending opens its row; a failed INSERT undoes only itself
-            db.session.execute(_open, {"store_id": store_id, "month": params["m"],
-                                       "spent_points": points})
+            db.session.execute(_open, {"store_id": store_id, "month": month, "spent_points": points})
             return True
-        except IntegrityError:  # opened meanwhile (or before, and full): try the guard again
-            continue
+        except IntegrityError:  # the row is there (opened meanwhile, or full): the guard again
+            if db.session.execute(_spend, params).rowcount:
+                return True
+    key = (store_id, month, budget)
+    full[key] = min(points, full.get(key, points))
     return False
 
 
