@@ -130,7 +130,8 @@ def register_blueprints(app):
     from points.programme.api import admin_blp as points_admin_blp
     from points.earning.api import admin_blp as earning_admin_blp, pos_blp as pos_points_blp
     from points.earning.api import staff_blp as staff_orders_blp
-    from points.campaigns.api import admin_blp as campaigns_admin_blp
+    from points.campaigns.api import admin_blp as campaigns_admin_blp, me_blp as campaigns_me_blp
+    from points.campaigns.api import staff_blp as campaigns_staff_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp, staff_me_blp
     from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
     from wx.api import blp as subscribe_templates_blp
@@ -144,7 +145,7 @@ def register_blueprints(app):
                 points_me_blp, points_staff_blp,
                 points_admin_blp, mall_blp, mall_me_blp, mall_staff_blp, mall_admin_blp,
                 subscribe_templates_blp, pos_points_blp, staff_orders_blp, earning_admin_blp,
-                campaigns_admin_blp, tasks_me_blp, tasks_admin_blp, staff_me_blp):
+                campaigns_admin_blp, campaigns_me_blp, campaigns_staff_blp, tasks_me_blp, tasks_admin_blp, staff_me_blp):
         api.register_blueprint(blp)
 
 

@@ -16,7 +16,7 @@ WHO = {
     "pos_points": POS, "pos_ping": POS,
     "admin_stores": HQ, "earning_admin": MARKETING, "mall_admin": MARKETING,
     "points_admin": MARKETING, "subscribe_templates": MARKETING, "tasks_admin": MARKETING,
-    "campaigns_admin": MARKETING,
+    "campaigns_admin": MARKETING, "campaigns_me": MEMBER, "campaigns_staff": STAFF,
 }
 #: endpoints whose callers differ from their blueprint's
 WHO_EXCEPTIONS = {
@@ -28,6 +28,10 @@ WHO_EXCEPTIONS = {
     "campaigns_admin.submit_promotion": MARKETING | {"store_manager"},
     "campaigns_admin.store_budgets": MARKETING | {"store_manager"},
     "campaigns_admin.get_store_policy": HQ, "campaigns_admin.put_store_policy": HQ,
+    # … and their stores' own products (mall.store_products)
+    **{f"mall_admin.{view}": MARKETING | {"store_manager"}
+       for view in ("list_products", "create_product", "get_product", "update_product",
+                    "deactivate_product", "adjust_stock")},
 }
 
 

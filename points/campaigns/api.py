@@ -1,11 +1,15 @@
 """Store campaigns: HQ's guardrails (/admin/store-policy), the approval flow of a store's
 campaigns (submit, HQ's queue, approve, reject) and the stores' budgets used."""
-from flask import g
+from flask import Response, g
 
 from core.api import blueprint, documents
-from core.auth import staff_required
-from points.campaigns import policy, service
-from points.campaigns.schemas import BudgetOut, RejectIn, StorePolicyIn, StorePolicyOut
+from core.auth import member_required, require_store_access, staff_required
+from members import codes as member_codes
+from members.lookup import current_member
+from points.campaigns import codes, policy, service, visits
+from points.campaigns.schemas import (BudgetOut, RejectIn, StaffVisitIn, StorePolicyIn,
+                                      StorePolicyOut, VisitIn, VisitOut)
+from stores import service as stores_service
 from points.earning.schemas import PromotionOut
 from stores.models import HQ_ADMIN, MARKETING, STORE_MANAGER
 
@@ -77,3 +81,49 @@ def reject_promotion(data, promotion_id):
 def store_budgets():
     """This business month's budget and the points spent of it, per store the caller acts for."""
     return service.budget_used(g.staff)
+
+
+me_blp = blueprint("campaigns_me", __name__, prefix="/me",
+                   description="A member checks in at a store (到店打卡).")
+staff_blp = blueprint("campaigns_staff", __name__, prefix="/staff",
+                      description="A store shows its visit code; staff record a visit.")
+
+
+@me_blp.post("/visits")
+@member_required
+@me_blp.arguments(VisitIn)
+@me_blp.response(201, VisitOut)
+@documents(me_blp, 401, 404, 409, 410, 422, auth="member")
+def visit(data):
+    """The member scanned the store's visit code (`scene` of the mini-program code): the
+    store's visit points, once a business day per store (409 `already_checked_in`), within
+    the store's monthly budget (409 `limit_exceeded`); a code from an earlier window → 410."""
+    return visits.check_in(current_member(), data["scene"]), 201
+
+
+@staff_blp.get("/stores/<code>/visit-code")
+@staff_required()
+@staff_blp.response(200, description="The store's visit code now, as WeChat made it "
+                                     "(image/jpeg); shown on a screen, refreshed when it expires.",
+                    content_type="image/jpeg")
+@documents(staff_blp, 401, 403, 404, 502, 503, auth="staff")
+def visit_code(code):
+    store = stores_service.get_store(code, active_only=True)
+    require_store_access(g.staff, store)
+    image, seconds_left = codes.visit_code_image(store)
+    return Response(image.content, mimetype=image.content_type,
+                    headers={"Cache-Control": f"private, max-age={seconds_left}",
+                             "Refresh": str(seconds_left)})
+
+
+@staff_blp.post("/visits")
+@staff_required()
+@staff_blp.arguments(StaffVisitIn)
+@staff_blp.response(201, VisitOut)
+@documents(staff_blp, 401, 403, 404, 409, 410, 422, auth="staff")
+def staff_visit(data):
+    """Staff record a member's visit by scanning their member code (as a scan would)."""
+    store = stores_service.get_store(data["store_code"], active_only=True)
+    require_store_access(g.staff, store)
+    member = member_codes.member_by_code(data["member_code"])
+    return visits.record_visit(member, store, source="staff", staff=g.staff), 201

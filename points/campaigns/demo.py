@@ -10,7 +10,7 @@ from points.earning.models import Promotion
 from stores.models import Staff
 
 DEMO_POLICY = {"max_multiplier_percent": 200, "max_bonus_points": 100, "approval_required": True,
-               "store_products_allowed": True, "monthly_budget_points": 50000,
+               "store_products_allowed": True, "monthly_budget_points": 50000, "visit_points": 5,
                "overrides": {"BJ001": {"monthly_budget_points": 20000}}}
 
 
@@ -35,4 +35,6 @@ def seed_demo() -> list[str]:
         service.submit(waiting, manager)
     return ["Store campaigns: SH001's manager (manager.sh) runs 'spend ¥100, get 20 more' "
             "(approved, funded by SH001 from its 50,000-point monthly budget) and waits for HQ "
-            "on a weekend ×1.5 (/admin/promotions/pending); HQ's guardrails at /admin/store-policy."]
+            "on a weekend ×1.5 (/admin/promotions/pending); HQ's guardrails at /admin/store-policy;",
+            "  a visit (到店打卡) earns 5 points once a day per store: GET "
+            "/api/v1/staff/stores/SH001/visit-code shows the code to scan (POST /api/v1/me/visits)."]

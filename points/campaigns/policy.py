@@ -4,7 +4,7 @@ from core.errors import ValidationFailed
 from points.programme.settings import get_settings, update_settings
 
 FIELDS = ("max_multiplier_percent", "max_bonus_points", "store_products_allowed",
-          "approval_required", "monthly_budget_points")
+          "approval_required", "monthly_budget_points", "visit_points")
 
 
 def store_policy() -> dict:

@@ -16,6 +16,8 @@ class PolicyFields(Schema):
     approval_required = fields.Boolean(metadata={"description": "whether HQ approves a store's campaign before it goes live"})
     monthly_budget_points = Integer(validate=validate.Range(0, 100_000_000), metadata={
         "description": "the points a store's campaigns may give in a business month"})
+    visit_points = Integer(validate=validate.Range(0, 100_000), metadata={
+        "description": "what a visit (到店打卡) earns, from the store's budget; 0 = no visits"})
 
     @post_load
     def to_percent(self, data, **_kw):
@@ -36,6 +38,7 @@ class PolicyOut(Schema):
     store_products_allowed = fields.Boolean()
     approval_required = fields.Boolean()
     monthly_budget_points = fields.Integer()
+    visit_points = fields.Integer()
 
     @pre_dump
     def from_percent(self, data, **_kw):
@@ -58,3 +61,20 @@ class BudgetOut(Schema):
     month = fields.String()
     budget_points = fields.Integer()
     spent_points = fields.Integer()
+
+
+class VisitIn(Schema):
+    scene = fields.String(required=True, validate=validate.Length(1, 32), metadata={
+        "description": "the `scene` of the store's mini-program code the member scanned"})
+
+
+class StaffVisitIn(Schema):
+    store_code = fields.String(required=True, validate=validate.Length(1, 32))
+    member_code = fields.String(required=True, validate=validate.Length(1, 64))
+
+
+class VisitOut(Schema):
+    store_code = fields.Function(lambda v: v.store_code)
+    day = fields.Date()
+    points = fields.Integer()
+    balance = fields.Function(lambda v: v.balance)
