@@ -17,7 +17,8 @@ csrf = CSRFProtect()
 
 def init_console(app) -> None:
     """Register the console on `app`: its blueprint, translations, CSRF protection."""
-    from console.views import adjust, handover, sales, signin, till, today  # noqa: F401 (routes)
+    from console.views import (adjust, campaigns, handover, sales, signin, till,  # noqa: F401
+                               today)  # (routes)
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # only console forms: checked in bp.before_request
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as its session

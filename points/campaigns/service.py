@@ -3,7 +3,9 @@ schemas and audit as HQ's, inside HQ's guardrails, with HQ's approval:
 draft → pending → approved | rejected (with a reason); an approved campaign applies while it is
 active, in its window and within its store's monthly budget. A manager's change sends an
 approved or rejected campaign back to draft (HQ approved what it saw, not what it became)."""
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import func, select
 
 from core import clock
 from core.crud import Crud
@@ -13,6 +15,7 @@ from points.campaigns import budget
 from points.campaigns.policy import check_promotion, policy_for
 from points.earning import promotions
 from points.earning.models import Promotion
+from points.ledger.models import PointsEntry, PointsLot
 from stores import service as stores_service
 from stores.models import Store
 
@@ -123,3 +126,26 @@ def _guardrails(promotion):
 
 PROMOTIONS = Crud("promotion", "promotion", list_promotions, get_promotion, save_promotion,
                   scoped=True)
+
+
+def results(store_ids, month: str | None = None) -> dict[int, dict]:
+    """Per store, what its campaigns and visits gave this business month (or `month`):
+    {orders, extra_points, visits, visit_points} from the store-funded lots credited then."""
+    month = month or budget.month_of(clock.now())
+    year, number = map(int, month.split("-"))
+    start = clock.start_of_business_day(date(year, number, 1))
+    end = clock.start_of_business_day(date(year + number // 12, number % 12 + 1, 1))
+    rows = db.session.execute(
+        select(PointsLot.funder_store_id, PointsEntry.kind,
+               func.count(func.distinct(PointsLot.entry_id)), func.sum(PointsLot.amount))
+        .join(PointsEntry, PointsEntry.id == PointsLot.entry_id)
+        .where(PointsLot.funder_store_id.in_(list(store_ids)), PointsLot.origin_lot_id.is_(None),
+               PointsLot.created_at >= start, PointsLot.created_at < end)
+        .group_by(PointsLot.funder_store_id, PointsEntry.kind)).all()
+    out = {store_id: {"orders": 0, "extra_points": 0, "visits": 0, "visit_points": 0}
+           for store_id in store_ids}
+    for store_id, kind, entries, points in rows:
+        counts = ("visits", "visit_points") if kind == "visit" else ("orders", "extra_points")
+        out[store_id][counts[0]] += int(entries)
+        out[store_id][counts[1]] += int(points)
+    return out
