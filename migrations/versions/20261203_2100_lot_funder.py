@@ -22,8 +22,7 @@ def upgrade():
                                    nullable=True))
         batch.create_foreign_key("fk_points_lots_funder_store_id_stores", "stores",
                                  ["funder_store_id"], ["id"])
-    # existing lots: HQ-funded (null), said explicitly so a re-run after a partial deploy agrees
-    op.execute("UPDATE points_lots SET funder_store_id = NULL")
+    # existing lots stay null: HQ-funded (no UPDATE of a table of millions of lots needed)
 
 
 def downgrade():

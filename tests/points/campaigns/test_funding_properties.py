@@ -4,7 +4,7 @@ step: Σ by funder of live lots = balance (+ debt), each lot's points are accoun
 allocations, and a lot a merge or a return made has its origin's funder."""
 import os
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, settings, strategies as st
@@ -17,8 +17,10 @@ from core.db import db
 from core.errors import Conflict
 from members.models import STATUS_MERGED
 from points import ledger
+from points.earning import settlement
 from points.ledger import reconcile
 from points.ledger.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
+from stores.models import Store
 
 EXAMPLES = 300 if os.environ.get("CI") else 40
 START = datetime(2026, 1, 1, 4, tzinfo=timezone.utc)
@@ -26,6 +28,9 @@ START = datetime(2026, 1, 1, 4, tzinfo=timezone.utc)
 
 class FundingMachine(RuleBasedStateMachine):
     factory = None
+    #: every example's cancellations: the examples share the test's transaction, and the
+    #: settlement report reads all of it
+    cancelled: list[int] = []
 
     def __init__(self):
         super().__init__()
@@ -67,9 +72,11 @@ class FundingMachine(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 1000), amount=st.one_of(st.none(), st.integers(1, 300)))
     def cancel(self, pick, amount):
         try:
-            ledger.reverse(self.debits[pick % len(self.debits)], key=self.key("cancel"), amount=amount)
+            entry = ledger.reverse(self.debits[pick % len(self.debits)], key=self.key("cancel"),
+                                   amount=amount)
         except Conflict:
-            pass
+            return
+        self.cancelled.append(entry.id)
 
     @rule(i=st.integers(0, 1), amount=st.integers(1, 200))
     def clawback(self, i, amount):
@@ -125,6 +132,31 @@ class FundingMachine(RuleBasedStateMachine):
             if lot.origin_lot_id is not None:
                 assert lot.funder_store_id == origin_funder
 
+    @invariant()
+    def settlement_by_funder_equals_the_allocations(self):
+        """What the settlement report says was spent, by funder, is what the spending entries'
+        allocations took from each funder's lots, less what cancellations gave back."""
+        report = settlement.settlement(date(2000, 1, 1), date(2100, 1, 1))
+        by_report = {}
+        for pair in report["pairs"]:
+            by_report[pair["funded_by"]] = by_report.get(pair["funded_by"], 0) + pair["points"]
+        codes = dict(db.session.execute(select(Store.id, Store.code)).all())
+        taken = dict(db.session.execute(
+            select(PointsLot.funder_store_id, func.sum(PointsAllocation.amount))
+            .join(PointsAllocation, PointsAllocation.lot_id == PointsLot.id)
+            .join(PointsEntry, PointsEntry.id == PointsAllocation.entry_id)
+            .where(PointsEntry.kind == "spend").group_by(PointsLot.funder_store_id)).all())
+        cancelled = list(self.cancelled) or [-1]
+        given_back = dict(db.session.execute(
+            select(PointsLot.funder_store_id, func.sum(PointsAllocation.amount))
+            .join(PointsAllocation, PointsAllocation.lot_id == PointsLot.id)
+            .join(PointsEntry, PointsEntry.id == PointsAllocation.entry_id)
+            .where(PointsEntry.id.in_(cancelled))
+            .group_by(PointsLot.funder_store_id)).all())
+        expected = {codes.get(f): int(taken.get(f, 0)) - int(given_back.get(f, 0))
+                    for f in set(taken) | set(given_back)}
+        assert {k: v for k, v in by_report.items() if v} == {k: v for k, v in expected.items() if v}
+
     def teardown(self):
         clock.set(None)
 
@@ -132,6 +164,7 @@ class FundingMachine(RuleBasedStateMachine):
 @pytest.mark.timeout(900)
 def test_funding_holds_under_random_operations(factory):
     FundingMachine.factory = factory
+    FundingMachine.cancelled = []
     run_state_machine_as_test(FundingMachine, settings=settings(
         max_examples=EXAMPLES, stateful_step_count=20, deadline=None, database=None,
         suppress_health_check=list(HealthCheck)))
