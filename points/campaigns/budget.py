@@ -2,13 +2,20 @@
 UPDATE: two orders never both take the last room, on any engine or node (no read first).
 
 LOCK ORDER: the member's points account, then the store's budget row (orders and visits
-alike), so two members' orders at one store queue on the budget row without a cycle."""
+alike), so two members' orders at one store queue on the budget row without a cycle. An
+order spends as its last statement (the row is held only until the commit right after); when
+that finds no room, the order is run again without the campaign: `may_spend` then says no,
+from what this process learnt (kept outside the transaction, for up to a minute)."""
+import threading
+import time
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import clock, config_cache
+from flask import current_app
+
+from core import clock
 from core.db import db
 from points.campaigns.models import StoreBudgetMonth
 
@@ -17,9 +24,6 @@ _spend = (update(_budget).where(_budget.c.store_id == bindparam("store"),
                                 _budget.c.month == bindparam("m"),
                                 _budget.c.spent_points + bindparam("points") <= bindparam("budget"))
           .values(spent_points=_budget.c.spent_points + bindparam("points")))
-_give_back = (update(_budget).where(_budget.c.store_id == bindparam("store"),
-                                    _budget.c.month == bindparam("m"))
-              .values(spent_points=_budget.c.spent_points - bindparam("points")))
 _open = insert(_budget)
 
 
@@ -27,14 +31,40 @@ def month_of(moment: datetime) -> str:
     return moment.astimezone(clock.business_tz()).strftime("%Y-%m")
 
 
+#: how long this process remembers a budget as too full for some points
+FULL_SECONDS = 60
+_lock = threading.Lock()
+
+
+def _full() -> dict:
+    """(store id, month, budget) → (fewest points refused, when): this app's, this process's."""
+    return current_app.extensions.setdefault("jifen_store_budget_full", {})
+
+
+def may_spend(store_id: int, points: int, budget: int, now: datetime) -> bool:
+    """False when this process saw, within the last minute, the store's budget for the month
+    refuse this many points (or fewer); no statement."""
+    refused = _full().get((store_id, month_of(now), budget))
+    return not (refused and points >= refused[0] and time.monotonic() - refused[1] < FULL_SECONDS)
+
+
+def _remember_full(store_id, month, budget, points) -> None:
+    with _lock:
+        full, key = _full(), (store_id, month, budget)
+        if len(full) > 10_000:
+            full.clear()
+        earlier = full.get(key)
+        fresh = earlier and time.monotonic() - earlier[1] < FULL_SECONDS
+        full[key] = (min(points, earlier[0]) if fresh else points, time.monotonic())
+
+
 def spend(store_id: int, points: int, budget: int, now: datetime) -> bool:
     """Take `points` of the store's budget for this month (at most `budget` in all): True,
-    or False and nothing taken when there is no room. One statement once the month has begun;
-    none for a while once this process has seen the budget too full for this many points."""
-    month = month_of(now)
-    full = config_cache.cached("store_budget_full", dict)  # dropped within a minute, and on
-    if points >= full.get((store_id, month, budget), points + 1):  # any configuration change
+    or False and nothing taken when there is no room (remembered: may_spend). One statement
+    once the month has begun; none while may_spend says no."""
+    if not may_spend(store_id, points, budget, now):
         return False
+    month = month_of(now)
     params = {"store": store_id, "m": month, "points": points, "budget": budget}
     if db.session.execute(_spend, params).rowcount:
         return True
@@ -45,14 +75,8 @@ def spend(store_id: int, points: int, budget: int, now: datetime) -> bool:
         except IntegrityError:  # the row is there (opened meanwhile, or full): the guard again
             if db.session.execute(_spend, params).rowcount:
                 return True
-    key = (store_id, month, budget)
-    full[key] = min(points, full.get(key, points))
+    _remember_full(store_id, month, budget, points)
     return False
-
-
-def give_back(store_id: int, points: int, now: datetime) -> None:
-    """Return points taken by spend() in this transaction (an order that turned out a replay)."""
-    db.session.execute(_give_back, {"store": store_id, "m": month_of(now), "points": points})
 
 
 def spent(month: str, store_ids=None) -> dict[int, int]:

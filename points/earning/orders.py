@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, events
-from core.db import adopt, db, insert_row, mark_written
+from core.db import RetryTransaction, adopt, db, insert_row, mark_written
 from core.errors import Conflict, Gone, NotFound
 from core.idempotency import IdempotencyMismatch
 from points.campaigns import budget
@@ -84,10 +84,11 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     try:  # a failed INSERT undoes only itself (MariaDB, SQLite): no savepoint needed
         insert_row(order)
     except IntegrityError:  # the same order_no, recorded a moment ago by a concurrent request
-        if store_funded:
-            budget.give_back(store.id, store_funded, now)
         return replayed_order(existing_order(store.id, data["order_no"], lock="share"), request_hash), False
     _credit(order, held, store, bonus, store_funded)
+    if store_funded and not budget.spend(store.id, store_funded, _store_budget(store), now):
+        raise RetryTransaction(f"store {store.code}'s budget has no room left")  # run again:
+        # budget.may_spend now says no, and the order earns without the store's campaigns
     events.emit("order.recorded", member=member, order=order, first=first)
     return order, True
 
@@ -127,8 +128,8 @@ def _claim_first_order(member, paid_at) -> bool:
 
 def _breakdown(store, tier_code, data, paid_at, first, now) -> tuple[list[dict], int]:
     """(the breakdown, the points of it the store's campaigns fund). Those are taken from the
-    store's monthly budget (one guarded UPDATE); without room, the order earns what it would
-    without the store's campaigns."""
+    store's monthly budget by the order's last statement (record_order); a budget known to
+    have no room: the order earns what it would without the store's campaigns."""
     settings = get_settings()
     lines = earn_rules.order_lines(data["amount_fen"], data.get("items") or [])
     multipliers, bonuses = promotions.applicable(store.code, paid_at, lines, tier_code, store.id)
@@ -137,10 +138,13 @@ def _breakdown(store, tier_code, data, paid_at, first, now) -> tuple[list[dict],
                                         settings["first_order_bonus"]))
     breakdown, hq_only, store_funded = earn_rules.store_funded_points(
         data["amount_fen"], lines, settings["earn"]["points_per_yuan"], multipliers, bonuses)
-    if store_funded and not budget.spend(store.id, store_funded,
-                                         policy_for(store.code)["monthly_budget_points"], now):
+    if store_funded and not budget.may_spend(store.id, store_funded, _store_budget(store), now):
         return hq_only, 0
     return (breakdown if store_funded else hq_only), store_funded
+
+
+def _store_budget(store) -> int:
+    return policy_for(store.code)["monthly_budget_points"]
 
 
 def credit_key(order) -> str:
