@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, FieldList, FormField, HiddenField,
                      IntegerField, PasswordField, SelectField, StringField, TextAreaField)
 from wtforms import Form
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from console.money import NotYuan, yuan_to_fen
@@ -100,8 +101,8 @@ class AdjustForm(FlaskForm):
 class CampaignForm(FlaskForm):
     """A store's own campaign: a bonus or a multiplier, between two business dates."""
     name = StringField(_l("Campaign name"), validators=[DataRequired(REQUIRED)])
-    kind = SelectField(_l("Kind"), choices=[("bonus", _l("Bonus points per order")),
-                                            ("multiplier", _l("Points multiplier"))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("bonus", _l("Bonus points per order")),
+                                            SelectChoice("multiplier", _l("Points multiplier"))])
     value = DecimalField(_l("Bonus points, or multiplier (e.g. 1.5)"), places=2,
                          validators=[InputRequired(REQUIRED)])
     starts = DateField(_l("First day"), validators=[InputRequired(REQUIRED)])
