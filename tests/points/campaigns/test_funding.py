@@ -9,6 +9,7 @@ from core.db import db
 from members.models import STATUS_MERGED
 from points import ledger
 from points.campaigns import budget
+from points.ledger import reconcile
 from points.ledger.models import PointsLot
 from tests.points.campaigns.helpers import store_budget, store_campaign
 from tests.points.ledger_checks import assert_ledger_consistent
@@ -129,3 +130,20 @@ def test_expiry_and_merge_keep_each_lots_funder(shop, factory, settings):
     db.session.commit()
     assert ledger.live_points_by_funder(target.id) == {}
     assert_ledger_consistent()
+
+
+def test_reconciliation_reports_a_moved_lot_that_lost_its_funder(shop, factory):
+    store, pos = shop
+    store_budget(1000)
+    store_campaign(store, bonus_points=50)
+    source, target = factory.member(), factory.member()
+    pos.post("/pos/orders", order(member_no=source.member_no))
+    ledger.merge_accounts(source.id, target.id, key="merge:funder")
+    db.session.commit()
+    assert_ledger_consistent()
+    moved = db.session.scalars(select(PointsLot).where(PointsLot.member_id == target.id,
+                                                       PointsLot.funder_store_id == store.id)).one()
+    moved.funder_store_id = None  # as a bug copying lots without their funder would leave it
+    db.session.flush()
+    _n, problems, _cursor = reconcile.check_chunk(target.id - 1, 1)
+    assert [p["invariant"] for p in problems] == ["a lot keeps the funder of the lot it came from"]
