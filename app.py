@@ -28,7 +28,8 @@ redis_store = RedisStore()
 #: every module that defines tables, so Base.metadata is complete (Alembic, tests)
 MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
-    "points.programme.models", "points.earning.models", "points.reminders.models", "mall.models",
+    "points.programme.models", "points.earning.models", "points.campaigns.models",
+    "points.reminders.models", "mall.models",
     "tasks.models", "wx.models", "members.privacy.models", "media.models", "banners.models",
     "lottery.models", "analytics.models", "analytics.tags.models",
 )
@@ -39,7 +40,8 @@ SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions", 
 DEMO_SEEDERS = (
     "stores.demo:seed_demo", "points.programme.demo:seed_demo", "members.demo:seed_demo",
     "members.privacy.demo:seed_demo",
-    "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo", "mall.demo:seed_demo",
+    "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo",
+    "points.campaigns.demo:seed_demo", "mall.demo:seed_demo",
     "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "banners.demo:seed_demo",
     "mall.demo:seed_reminder_templates", "lottery.demo:seed_demo", "analytics.demo:seed_demo",
 )
@@ -179,6 +181,8 @@ def register_blueprints(app):
     from points.programme.api import admin_blp as points_admin_blp
     from points.earning.api import admin_blp as earning_admin_blp, pos_blp as pos_points_blp
     from points.earning.api import staff_blp as staff_orders_blp
+    from points.campaigns.api import admin_blp as campaigns_admin_blp, me_blp as campaigns_me_blp
+    from points.campaigns.api import staff_blp as campaigns_staff_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp, staff_me_blp
     from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
     from lottery.api import admin_blp as lottery_admin_blp, lottery_blp, me_blp as lottery_me_blp
@@ -197,7 +201,8 @@ def register_blueprints(app):
                 legal_admin_blp, orders_me_blp, stores_public_blp, tiers_public_blp,
                 media_admin_blp, media_blp, banners_blp, banners_admin_blp,
                 offered_templates_blp, lottery_blp, lottery_me_blp, lottery_admin_blp,
-                analytics_admin_blp, analytics_tags_blp):
+                analytics_admin_blp, analytics_tags_blp, campaigns_admin_blp, campaigns_me_blp,
+                campaigns_staff_blp):
         api.register_blueprint(blp)
 
 

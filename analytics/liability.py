@@ -3,7 +3,8 @@
 Outstanding = the remaining points of the lots not due to expire by the end of the as-of date
 (the ledger's current lots: the report is of today's books, with the expiry months and the
 breakage measured from the as-of date). Value = points × `point_value_fen`, owed by the store
-that issued each lot (null: HQ).
+that issued each lot (null: HQ); by funder, what each funder pays for (a store's campaign
+points: that store; null: HQ).
 
 EXPECTED BREAKAGE: an outstanding lot that can expire is bucketed by its age; for each bucket
 the chain's own history says which share of the points consumed from expiring lots at least
@@ -37,6 +38,12 @@ def liability(as_of: date | None = None) -> dict:
                 for store_id, points in db.session.execute(
                     select(PointsLot.store_id, func.sum(PointsLot.remaining)).where(live)
                     .group_by(PointsLot.store_id).order_by(func.sum(PointsLot.remaining).desc()))]
+    by_funder = [{"funded_by": codes.get(store_id), "points": int(points),
+                  "value_fen": int(points) * value}
+                 for store_id, points in db.session.execute(
+                     select(PointsLot.funder_store_id, func.sum(PointsLot.remaining)).where(live)
+                     .group_by(PointsLot.funder_store_id)
+                     .order_by(func.sum(PointsLot.remaining).desc()))]
     month = business_month(PointsLot.expires_at, as_of)
     by_month = [{"month": m or "never", "points": int(points)}
                 for m, points in db.session.execute(
@@ -45,7 +52,8 @@ def liability(as_of: date | None = None) -> dict:
     outstanding = sum(row["points"] for row in by_store)
     rates, breakage = _breakage(as_of, live)
     return {"as_of": as_of, "points_outstanding": outstanding, "value_fen": outstanding * value,
-            "point_value_fen": value, "by_store": by_store, "by_expiry_month": by_month,
+            "point_value_fen": value, "by_store": by_store, "by_funder": by_funder,
+            "by_expiry_month": by_month,
             "expected_breakage_points": breakage, "expected_breakage_fen": breakage * value,
             "breakage_rates": rates}
 

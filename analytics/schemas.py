@@ -105,12 +105,20 @@ class BreakageRate(Schema):
     expired_share = fields.Float()
 
 
+class FunderLiability(Schema):
+    funded_by = fields.String(allow_none=True, metadata={
+        "description": "the store whose campaign pays for these points; null: HQ"})
+    points = fields.Integer()
+    value_fen = fields.Integer()
+
+
 class LiabilityOut(Schema):
     as_of = fields.Date()
     points_outstanding = fields.Integer()
     value_fen = fields.Integer()
     point_value_fen = fields.Integer()
     by_store = fields.List(fields.Nested(StoreLiability))
+    by_funder = fields.List(fields.Nested(FunderLiability))
     by_expiry_month = fields.List(fields.Nested(MonthPoints))
     expected_breakage_points = fields.Integer()
     expected_breakage_fen = fields.Integer()

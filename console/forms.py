@@ -5,8 +5,9 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, DateTimeLocalField, FieldList, FormField, HiddenField,
-                     IntegerField, PasswordField, SelectField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList,
+                     FormField, HiddenField, IntegerField, PasswordField, SelectField,
+                     StringField, TextAreaField)
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
@@ -187,3 +188,30 @@ class DrawFilterForm(FlaskForm):
     status = SelectField(_l("Outcome"), choices=[
         SelectChoice("", _l("All")), SelectChoice("won", _l("Won")),
         SelectChoice("lost", _l("Nothing won")), SelectChoice("cancelled", _l("Cancelled"))])
+class CampaignForm(FlaskForm):
+    """A store's own campaign: a bonus or a multiplier, between two business dates."""
+    name = StringField(_l("Campaign name"), validators=[DataRequired(REQUIRED)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("bonus", _l("Bonus points per order")),
+                                            SelectChoice("multiplier", _l("Points multiplier"))])
+    value = DecimalField(_l("Bonus points, or multiplier (e.g. 1.5)"), places=2,
+                         validators=[InputRequired(REQUIRED)])
+    starts = DateField(_l("First day"), validators=[InputRequired(REQUIRED)])
+    ends = DateField(_l("Last day"), validators=[InputRequired(REQUIRED)])
+    min_amount = YuanField(_l("Minimum order (yuan)"), validators=[Optional()])
+
+
+class RejectForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED)])
+
+
+class StorePolicyForm(FlaskForm):
+    max_multiplier = DecimalField(_l("Highest multiplier"), places=2,
+                                  validators=[InputRequired(REQUIRED)])
+    max_bonus_points = IntegerField(_l("Most bonus points per order"),
+                                    validators=[InputRequired(REQUIRED)])
+    monthly_budget_points = IntegerField(_l("Monthly points budget per store"),
+                                         validators=[InputRequired(REQUIRED)])
+    visit_points = IntegerField(_l("Points per visit (0 = no visit check-in)"),
+                                validators=[InputRequired(REQUIRED)])
+    approval_required = BooleanField(_l("HQ approves each campaign"))
+    store_products_allowed = BooleanField(_l("Stores may offer their own gifts"))

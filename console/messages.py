@@ -60,11 +60,23 @@ def describe(error: AppError, doing: str) -> str:
     return str(message) if message else error.message
 
 
+def _over_guardrail(limit: dict) -> str:
+    """A store campaign or product over HQ's store policy: the limit, named."""
+    if "max_multiplier" in limit:
+        return _("HQ's guardrails allow at most ×%(limit)s.", limit=f"{limit['max_multiplier']:g}")
+    if "max_bonus_points" in limit:
+        return _("HQ's guardrails allow at most %(limit)s bonus points per order.",
+                 limit=limit["max_bonus_points"])
+    return _("HQ's guardrails do not allow this for your store.")
+
+
 ROLES = {"hq_admin": _l("HQ admin"), "marketer": _l("marketer"),
          "store_manager": _l("store manager"), "cashier": _l("cashier")}
 
 
 def _from_details(code, details) -> str | None:
+    if code == "validation_error" and "limit" in details:
+        return _over_guardrail(details["limit"])
     if code == "forbidden" and "roles" in details:
         return _("Only these roles may do this: %(roles)s.",
                  roles=", ".join(str(ROLES.get(r, r)) for r in details["roles"]))

@@ -3,6 +3,8 @@ deactivate (DELETE keeps the row, inactive, so history that refers to it stays r
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import g
+
 from core.api import documents
 from core.auth import staff_required
 
@@ -16,6 +18,9 @@ class Crud:
     list_all: Callable
     get: Callable
     save: Callable
+    #: the callables take the calling staff member last (they scope what a store's staff see
+    #: and may change): list_all(staff), get(id, staff), save(data, row, staff)
+    scoped: bool = False
 
 
 def register_crud(blp, path, crud: Crud, *, out, create_in, patch_in, roles, create_doc=""):
@@ -24,20 +29,22 @@ def register_crud(blp, path, crud: Crud, *, out, create_in, patch_in, roles, cre
     item = f"{path}/<int:item_id>"
     patch_in = patch_in(partial=True) if isinstance(patch_in, type) else patch_in
 
+    caller = (lambda: (g.staff,)) if crud.scoped else (lambda: ())
+
     def list_view():
-        return crud.list_all()
+        return crud.list_all(*caller())
 
     def create_view(data):
-        return crud.save(data, None)
+        return crud.save(data, None, *caller())
 
     def get_view(item_id):
-        return crud.get(item_id)
+        return crud.get(item_id, *caller())
 
     def update_view(data, item_id):
-        return crud.save(data, crud.get(item_id))
+        return crud.save(data, crud.get(item_id, *caller()), *caller())
 
     def deactivate_view(item_id):
-        return crud.save({"active": False}, crud.get(item_id))
+        return crud.save({"active": False}, crud.get(item_id, *caller()), *caller())
 
     views = [
         (path, "GET", list_view, None, 200, out(many=True), (401, 403), f"List {crud.label}s."),

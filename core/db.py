@@ -251,9 +251,18 @@ def on_rollback(callback) -> None:
     db.session().info.setdefault("on_rollback", []).append(callback)
 
 
+class RetryTransaction(Exception):
+    """Raised by work that learns, late in its transaction, that what it decided early no
+    longer holds (a guarded UPDATE found no room left): run_in_transaction rolls back and
+    runs the work again, which decides afresh (what it learnt kept outside the transaction)."""
+
+
 def is_retryable(exc: Exception) -> bool:
     """A deadlock or lock-wait timeout, also when it surfaces as the failed rollback of a
-    savepoint that the server had already discarded with the whole transaction (1305)."""
+    savepoint that the server had already discarded with the whole transaction (1305); or
+    work that asked to run again (RetryTransaction)."""
+    if isinstance(exc, RetryTransaction):
+        return True
     while isinstance(exc, OperationalError):
         if _mysql_code(exc) in RETRYABLE_MYSQL_ERRORS:
             return True
@@ -319,7 +328,7 @@ def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: T
 
 
 def _before_retry(exc, attempt):
-    log.warning("retrying transaction after %s (attempt %d)", exc.orig, attempt + 1)
+    log.warning("retrying transaction after %s (attempt %d)", getattr(exc, "orig", exc), attempt + 1)
     _time.sleep(0.01 * (attempt + 1))
 
 

@@ -17,7 +17,7 @@ from stores import service as stores_service
 
 PRODUCT_FIELDS = ("title", "kind", "points_price", "cash_price_fen", "stock_total", "stock_left",
                   "per_member_limit", "tier_required", "category", "pickup_days", "active",
-                  "coupon_deduct_fen", "coupon_min_spend_fen", "coupon_valid_days")
+                  "coupon_deduct_fen", "coupon_min_spend_fen", "coupon_valid_days", "store_id")
 COUPON_FIELDS = {"deduct_fen": "coupon_deduct_fen", "min_spend_fen": "coupon_min_spend_fen",
                  "valid_days": "coupon_valid_days"}
 
@@ -82,9 +82,11 @@ def get_product(product_id: int) -> Product:
     return product
 
 
-def list_products(limit, cursor, *, active=None, kind=None, category=None):
-    """For the console: every product, newest first."""
+def list_products(limit, cursor, *, active=None, kind=None, category=None, store_ids=None):
+    """For the console: every product, newest first (`store_ids`: those stores' own only)."""
     stmt = select(Product).options(selectinload(Product.stores))
+    if store_ids is not None:
+        stmt = stmt.where(Product.store_id.in_(list(store_ids)))
     if active is not None:
         stmt = stmt.where(Product.active.is_(active))
     stmt = stmt.filter_by(**{k: v for k, v in (("kind", kind), ("category", category)) if v})

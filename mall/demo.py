@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from core import clock
 from core.db import db
-from core.errors import Conflict
-from mall import catalog, service
+from core.errors import Conflict, ValidationFailed
+from mall import catalog, service, store_products
 from mall.models import Product, Redemption
 from members.demo import demo_member
+from stores.models import Staff
 from wx import templates
 
 
@@ -35,6 +36,25 @@ def _demo_products(now):
     ]
 
 
+STORE_GIFT = {"title": "SH001 门店手作曲奇", "kind": "gift", "points_price": 200, "stock": 30,
+              "category": "门店特供", "store_codes": ["SH001"],
+              "description": "上海人民广场店自制，仅限本店领取"}
+
+
+def _store_gift() -> list[str]:
+    """SH001's own gift, put on sale by its manager (when the store policy allows it)."""
+    manager = db.session.scalars(select(Staff).filter_by(username="manager.sh")).first()
+    if manager is None:
+        return []
+    if db.session.scalars(select(Product).filter_by(title=STORE_GIFT["title"])).first() is None:
+        try:
+            with db.session.begin_nested():
+                store_products.create_product(dict(STORE_GIFT), manager)
+        except ValidationFailed:
+            return ["  SH001's own gift: not allowed by the store policy"]
+    return [f"Store product: {STORE_GIFT['title']} (SH001's own gift, run by manager.sh)"]
+
+
 def seed_demo() -> list[str]:
     """Demo mall: a gift, a points+cash gift, a coupon, a virtual product and tonight's flash
     sale; a redemption in the demo member's history when there is one. Safe to rerun."""
@@ -42,7 +62,8 @@ def seed_demo() -> list[str]:
     for data in _demo_products(now):
         if db.session.scalars(select(Product).filter_by(title=data["title"])).first() is None:
             catalog.create_product(data)
-    lines = ["Demo mall: 品牌帆布袋 (gift), 保温杯 (points + cash), 10 元代金券 (coupon), "
+    lines = _store_gift()
+    lines += ["Demo mall: 品牌帆布袋 (gift), 保温杯 (points + cash), 10 元代金券 (coupon), "
              "公益捐赠 (virtual), 限时秒杀 (flash sale 20:00-22:00;",
              "  GET /api/v1/mall/products?upcoming=true lists it before it starts)."]
     member = demo_member()

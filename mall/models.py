@@ -76,6 +76,9 @@ class Product(Base):
     #: where it can be picked up / redeemed; empty = every store (loaded when used: a
     #: redemption without a store never needs it; lists load it with selectinload)
     stores: Mapped[list[Store]] = relationship(secondary=product_stores, order_by=Store.code)
+    #: a store's own product (a gift picked up at that store, which its manager runs, within
+    #: HQ's store policy); null = HQ's
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
 
     @property
     def store_codes(self) -> list[str]:

@@ -107,6 +107,8 @@ class ProductOut(Schema):
 
 
 class AdminProductOut(ProductOut):
+    funded_by = fields.Function(lambda p: p.store_codes[0] if p.store_id else None, metadata={
+        "description": "a store's own gift: the store that runs it and hands it over; null: HQ's"})
     stock_total = fields.Integer()
     active = fields.Boolean()
     created_at = fields.DateTime()

@@ -25,11 +25,22 @@ WHO = {
     # the lottery (#21)
     "lottery": MEMBER, "lottery_me": MEMBER, "lottery_admin": MARKETING,
     "analytics_admin": MARKETING, "analytics_tags": MARKETING,
+    "campaigns_admin": MARKETING, "campaigns_me": MEMBER, "campaigns_staff": STAFF,
 }
 #: endpoints whose callers differ from their blueprint's
 WHO_EXCEPTIONS = {
     "admin_stores.list_stores": MARKETING, "admin_stores.get_store": MARKETING,
     "earning_admin.settlement_report": HQ, "legal_admin.publish": HQ,
+    # a store manager runs their store's own campaigns (points.campaigns)
+    **{f"earning_admin.{view}_promotion": MARKETING | {"store_manager"}
+       for view in ("list", "create", "get", "update", "deactivate")},
+    "campaigns_admin.submit_promotion": MARKETING | {"store_manager"},
+    "campaigns_admin.store_budgets": MARKETING | {"store_manager"},
+    "campaigns_admin.get_store_policy": HQ, "campaigns_admin.put_store_policy": HQ,
+    # … and their stores' own products (mall.store_products)
+    **{f"mall_admin.{view}": MARKETING | {"store_manager"}
+       for view in ("list_products", "create_product", "get_product", "update_product",
+                    "deactivate_product", "adjust_stock")},
 }
 
 

@@ -17,7 +17,8 @@ from wx.client import WechatClient, WechatConfigError
 from wx.health import whitelist_fix
 
 #: other pages WeChat must open, by what opens them ("module:NAME"); app.py may add its own
-PAGES = {"invite code": "members.images:INVITE_PAGE"}
+PAGES = {"invite code": "members.images:INVITE_PAGE",
+         "store visit code": "points.campaigns.visits:VISIT_PAGE"}
 NOT_RELEASED = 41030
 
 

@@ -8,13 +8,14 @@ from flask import Response, g, request
 from core.api import blueprint, documents
 from core.crud import register_crud
 from core.auth import pos_required, require_pos_store, require_store_access, staff_required
+from points.campaigns import service as campaigns
 from points.earning import deductions, orders, promotions, settlement
 from points.earning.schemas import (DeductionIn, DeductionOut, EarnRuleIn, EarnRuleOut,
                                     EarnRulePatch, OrderIn, OrderOut, PosOrderIn, PromotionIn,
                                     PromotionOut, PromotionPatch, QuoteIn, QuoteOut, RefundIn,
                                     RefundOut, SettlementArgs, SettlementOut)
 from stores import service as stores_service
-from stores.models import MARKETING
+from stores.models import MARKETING, STORE_MANAGER
 
 pos_blp = blueprint("pos_points", __name__, prefix="/pos",
                     description="POS systems report orders, refunds and points used as cash.")
@@ -98,11 +99,14 @@ def deduct(data):
 register_crud(admin_blp, "/earn-rules", promotions.EARN_RULES, out=EarnRuleOut,
               create_in=EarnRuleIn, patch_in=EarnRulePatch, roles=MARKETING,
               create_doc="A category earns `multiplier` × the base rate (at some stores, or all).")
-register_crud(admin_blp, "/promotions", promotions.PROMOTIONS, out=PromotionOut,
-              create_in=PromotionIn, patch_in=PromotionPatch, roles=MARKETING,
+register_crud(admin_blp, "/promotions", campaigns.PROMOTIONS, out=PromotionOut,
+              create_in=PromotionIn, patch_in=PromotionPatch, roles=(*MARKETING, STORE_MANAGER),
               create_doc="E.g. double points every Wednesday at SH001: `multiplier` 2, "
                          "`store_codes` [SH001], `weekdays` [3]; spend 500, get 500 more: "
-                         "`bonus_points` 500, `min_amount_fen` 50000.")
+                         "`bonus_points` 500, `min_amount_fen` 50000. A store manager creates "
+                         "their store's own campaign (`store_codes`: one of their stores), a "
+                         "`draft` funded by the store, within HQ's store policy (over a limit: "
+                         "422 whose details name it); POST …/submit sends it for approval.")
 
 
 @admin_blp.get("/reports/settlement")

@@ -8,6 +8,10 @@ THE COMBINATION RULE (also in the API docs of POST /pos/orders):
    by items is a line without a category. The uplift over the base is listed per source.
 3. Bonuses add: every bonus-points promotion that applies, and the first-order bonus.
 Everything is integer arithmetic on fen and percent, each contribution rounded down.
+
+Who pays: HQ, except a store campaign's contribution (`funded_by`: the store's code in the
+breakdown part); what the store pays for an order is what its campaigns add over the same
+order without them (store_funded_points).
 """
 from dataclasses import dataclass, field
 
@@ -26,6 +30,7 @@ class Multiplier:
     label: str
     percent: int
     categories: frozenset = field(default_factory=frozenset)  # empty = every line
+    funder: str | None = None  # the code of the store paying (a store campaign); None = HQ
 
     def covers(self, line: Line) -> bool:
         return not self.categories or line.category in self.categories
@@ -38,6 +43,7 @@ class Bonus:
     points: int
     min_amount_fen: int = 0
     categories: frozenset = field(default_factory=frozenset)
+    funder: str | None = None
 
 
 def order_lines(amount_fen: int, items: list[dict]) -> list[Line]:
@@ -70,13 +76,31 @@ def calculate(amount_fen: int, lines: list[Line], points_per_yuan: int,
     for m, fen_percent in uplift_fen_percent.items():
         points = fen_percent // 100 // 100 * points_per_yuan
         if points:
-            breakdown.append({"kind": "multiplier", "source": m.source, "label": m.label,
-                              "percent": m.percent, "points": points})
+            breakdown.append(_funded({"kind": "multiplier", "source": m.source, "label": m.label,
+                                      "percent": m.percent, "points": points}, m.funder))
     for b in bonuses:
         if qualifying_fen(lines, b.categories) >= b.min_amount_fen and b.points > 0:
-            breakdown.append({"kind": "bonus", "source": b.source, "label": b.label,
-                              "points": b.points})
+            breakdown.append(_funded({"kind": "bonus", "source": b.source, "label": b.label,
+                                      "points": b.points}, b.funder))
     return breakdown
+
+
+def _funded(part, funder):
+    if funder is not None:
+        part["funded_by"] = funder
+    return part
+
+
+def store_funded_points(amount_fen, lines, points_per_yuan, multipliers, bonuses) -> tuple[list, list, int]:
+    """(the breakdown, the breakdown without store campaigns, the points store campaigns add:
+    the first's total less the second's). Computed twice only when a store campaign applies."""
+    breakdown = calculate(amount_fen, lines, points_per_yuan, multipliers, bonuses)
+    if all(r.funder is None for r in (*multipliers, *bonuses)):
+        return breakdown, breakdown, 0
+    hq_only = calculate(amount_fen, lines, points_per_yuan,
+                        [m for m in multipliers if m.funder is None],
+                        [b for b in bonuses if b.funder is None])
+    return breakdown, hq_only, max(total(breakdown) - total(hq_only), 0)
 
 
 def total(breakdown: list[dict]) -> int:

@@ -115,3 +115,13 @@ class Promotion(Base):
     min_amount_fen: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: a store's own campaign: the store that runs it, applies it only at itself and pays for
+    #: the extra points (its lots' funder), within HQ's guardrails; null = HQ's promotion
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    #: draft, pending (HQ's approval), approved, rejected; HQ's promotions are approved. Only
+    #: an approved (and active) promotion applies
+    status: Mapped[str] = mapped_column(String(16), default="approved", server_default="approved")
+    #: HQ's reason for a rejection
+    review_reason: Mapped[str | None] = mapped_column(String(255))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

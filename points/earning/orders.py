@@ -18,9 +18,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, events
-from core.db import adopt, db, insert_row, mark_written
+from core.db import RetryTransaction, adopt, db, insert_row, mark_written
 from core.errors import Conflict, Gone, NotFound
 from core.idempotency import IdempotencyMismatch
+from points.campaigns import budget
+from points.campaigns.policy import policy_for
 from points.earning import earn_rules, promotions, till
 from points import ledger
 from members.models import STATUS_DELETED, STATUS_MERGED, Member
@@ -71,7 +73,7 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
     mark_written(member, tier_code=held.tier_code, first_order_at=held.first_order_at)
     paid_at = data.get("paid_at") or now
     first = held.first_order_at is None and _claim_first_order(member, paid_at)
-    breakdown = _breakdown(store, held.tier_code, data, paid_at, first)
+    breakdown, store_funded = _breakdown(store, held.tier_code, data, paid_at, first, now)
     points = earn_rules.total(breakdown)
     bonus = get_settings()["registration_bonus"] if registered else 0
     order = Order(store_id=store.id, order_no=data["order_no"], member_id=member.id,
@@ -83,7 +85,10 @@ def record_order(store, data: dict, *, source: str) -> tuple[Order, bool]:
         insert_row(order)
     except IntegrityError:  # the same order_no, recorded a moment ago by a concurrent request
         return replayed_order(existing_order(store.id, data["order_no"], lock="share"), request_hash), False
-    _credit(order, held, store, bonus)
+    _credit(order, held, store, bonus, store_funded)
+    if store_funded and not budget.spend(store.id, store_funded, _store_budget(store), now):
+        raise RetryTransaction(f"store {store.code}'s budget has no room left")  # run again:
+        # budget.may_spend now says no, and the order earns without the store's campaigns
     events.emit("order.recorded", member=member, order=order, first=first)
     return order, True
 
@@ -121,15 +126,25 @@ def _claim_first_order(member, paid_at) -> bool:
     return bool(claimed)
 
 
-def _breakdown(store, tier_code, data, paid_at, first) -> list[dict]:
+def _breakdown(store, tier_code, data, paid_at, first, now) -> tuple[list[dict], int]:
+    """(the breakdown, the points of it the store's campaigns fund). Those are taken from the
+    store's monthly budget by the order's last statement (record_order); a budget known to
+    have no room: the order earns what it would without the store's campaigns."""
     settings = get_settings()
     lines = earn_rules.order_lines(data["amount_fen"], data.get("items") or [])
-    multipliers, bonuses = promotions.applicable(store.code, paid_at, lines, tier_code)
+    multipliers, bonuses = promotions.applicable(store.code, paid_at, lines, tier_code, store.id)
     if first and settings["first_order_bonus"]:
         bonuses.append(earn_rules.Bonus("first_order", "first order bonus",
                                         settings["first_order_bonus"]))
-    return earn_rules.calculate(data["amount_fen"], lines,
-                                settings["earn"]["points_per_yuan"], multipliers, bonuses)
+    breakdown, hq_only, store_funded = earn_rules.store_funded_points(
+        data["amount_fen"], lines, settings["earn"]["points_per_yuan"], multipliers, bonuses)
+    if store_funded and not budget.may_spend(store.id, store_funded, _store_budget(store), now):
+        return hq_only, 0
+    return (breakdown if store_funded else hq_only), store_funded
+
+
+def _store_budget(store) -> int:
+    return policy_for(store.code)["monthly_budget_points"]
 
 
 def credit_key(order) -> str:
@@ -137,7 +152,7 @@ def credit_key(order) -> str:
     return f"order:{order.id}"
 
 
-def _credit(order, held, store, bonus) -> None:
+def _credit(order, held, store, bonus, store_funded=0) -> None:
     """Expire what is due, then the order's points and a till registration's bonus. The order
     row already holds the balance they make, unless lots were due or the bonus was paid before:
     under the account lock nothing else moves it."""
@@ -145,7 +160,8 @@ def _credit(order, held, store, bonus) -> None:
     if order.points_earned > 0:  # the key names the order row just inserted: no replay to look up
         ledger.credit(held.member_id, order.points_earned, kind="earn",
                               key=credit_key(order), store_id=store.id, ref=("order", order.id),
-                              held=held, new_key=True, details={"order_no": order.order_no})
+                              held=held, new_key=True, details={"order_no": order.order_no},
+                              store_funded=(store.id, store_funded) if store_funded else None)
     if bonus:
         ledger.credit(held.member_id, bonus, kind="bonus", store_id=store.id,
                               key=f"registration:{held.member_id}", held=held,

@@ -15,6 +15,8 @@ from points.earning.models import EarnRule, Promotion
 RULE_FIELDS = ("category", "multiplier_percent", "store_codes", "active")
 PROMOTION_FIELDS = ("name", "multiplier_percent", "bonus_points", "store_codes", "starts_at",
                     "ends_at", "weekdays", "categories", "min_amount_fen", "active")
+#: what the audit log keeps of a promotion: its fields and, for a store's campaign, its state
+AUDITED_FIELDS = (*PROMOTION_FIELDS, "store_id", "status", "review_reason")
 
 
 def list_rules():
@@ -63,15 +65,29 @@ def get_promotion(promotion_id):
     return promotion
 
 
-def save_promotion(data: dict, promotion: Promotion | None = None) -> Promotion:
-    promotion, before = _save(promotion, data, PROMOTION_FIELDS, lambda: Promotion(
+def save_promotion(data: dict, promotion: Promotion | None = None, *, check=None) -> Promotion:
+    """Create or change a promotion (HQ's, or a store's campaign: `data` may set store_id and
+    status); `check(promotion)` runs on the changed row before it is saved (a store's
+    guardrails). Audited."""
+    promotion, before = _save(promotion, data, AUDITED_FIELDS, lambda: Promotion(
         store_codes=[], weekdays=[], categories=[], min_amount_fen=0, active=True,
-        created_at=clock.now()))
+        status="approved", created_at=clock.now()))
     if promotion.ends_at <= promotion.starts_at:
         raise ValidationFailed(details={"ends_at": ["Must be after starts_at."]})
     if (promotion.multiplier_percent is None) == (promotion.bonus_points is None):
         raise ValidationFailed(details={"multiplier": ["Give a multiplier or bonus_points, not both."]})
-    return _saved(promotion, before, PROMOTION_FIELDS, "promotion.save")
+    if check is not None:
+        check(promotion)
+    return _saved(promotion, before, AUDITED_FIELDS, "promotion.save")
+
+
+def review_promotion(promotion: Promotion, status: str, action: str, **changes) -> Promotion:
+    """Move a promotion to `status` (a store campaign's approval flow); audited as `action`."""
+    before = audit.snapshot(promotion, AUDITED_FIELDS)
+    promotion.status = status
+    for name, value in changes.items():
+        setattr(promotion, name, value)
+    return _saved(promotion, before, AUDITED_FIELDS, action)
 
 
 def _for_store(store_codes, store_code) -> bool:
@@ -85,18 +101,23 @@ def active_rules() -> list:
 
 
 def active_promotions() -> list:
-    """Active promotions, past ones included (the moment of each order picks); snapshots."""
+    """Active approved promotions, past ones included (the moment of each order picks);
+    snapshots."""
     return config_cache.cached_rows("promotions",
-                                    lambda: select(Promotion).filter_by(active=True),
-                                    ("id", *PROMOTION_FIELDS))
+                                    lambda: select(Promotion).filter_by(active=True,
+                                                                        status="approved"),
+                                    ("id", *PROMOTION_FIELDS, "store_id"))
 
 
-def applicable(store_code: str, paid_at: datetime, lines, tier_code):
-    """(multipliers, bonuses) for an order at this store, paid at this moment."""
-    return effects(store_code, paid_at, lines, tier_code, active_rules(), active_promotions())
+def applicable(store_code: str, paid_at: datetime, lines, tier_code, store_id=None):
+    """(multipliers, bonuses) for an order at this store, paid at this moment. A store's own
+    campaign applies only at that store (`store_id`), and is funded by it."""
+    return effects(store_code, paid_at, lines, tier_code, active_rules(), active_promotions(),
+                   store_id)
 
 
-def effects(store_code: str, paid_at: datetime, lines, tier_code, rules, promotions):
+def effects(store_code: str, paid_at: datetime, lines, tier_code, rules, promotions,
+            store_id=None):
     """(multipliers, bonuses) these earn rules and promotions (rows or snapshots with their
     fields) give an order: the till's choice, also replayed by a promotion's cost preview."""
     multipliers = [rule_multiplier(r) for r in rules if _for_store(r.store_codes, store_code)]
@@ -107,7 +128,7 @@ def effects(store_code: str, paid_at: datetime, lines, tier_code, rules, promoti
     bonuses = []
     weekday = paid_at.astimezone(clock.business_tz()).isoweekday()
     for p in promotions:
-        effect = promotion_effect(p, store_code, paid_at, weekday, lines)
+        effect = promotion_effect(p, store_code, paid_at, weekday, lines, store_id)
         if effect is not None:
             (multipliers if isinstance(effect, Multiplier) else bonuses).append(effect)
     return multipliers, bonuses
@@ -118,19 +139,25 @@ def rule_multiplier(r) -> Multiplier:
                       r.multiplier_percent, frozenset([r.category]))
 
 
-def promotion_effect(p, store_code, paid_at, weekday, lines) -> Multiplier | Bonus | None:
-    """What a promotion adds to an order paid at `paid_at` (ISO `weekday` in business time)."""
+def promotion_effect(p, store_code, paid_at, weekday, lines,
+                     store_id=None) -> Multiplier | Bonus | None:
+    """What a promotion adds to an order paid at `paid_at` (ISO `weekday` in business time); a
+    store's campaign (`p.store_id`) only at that store, funded by it."""
+    own_store = getattr(p, "store_id", None)
     if not p.starts_at <= paid_at < p.ends_at:
         return None
     if not _for_store(p.store_codes, store_code) or (p.weekdays and weekday not in p.weekdays):
         return None
+    if own_store is not None and own_store != store_id:
+        return None
     categories = frozenset(p.categories or [])
     if qualifying_fen(lines, categories) < p.min_amount_fen:
         return None
+    funder = store_code if own_store else None
     if p.multiplier_percent:
-        return Multiplier(f"promotion:{p.id}", p.name, p.multiplier_percent, categories)
-    return Bonus(f"promotion:{p.id}", p.name, p.bonus_points, p.min_amount_fen, categories)
+        return Multiplier(f"promotion:{p.id}", p.name, p.multiplier_percent, categories, funder)
+    return Bonus(f"promotion:{p.id}", p.name, p.bonus_points, p.min_amount_fen, categories,
+                 funder)
 
 
 EARN_RULES = Crud("earn_rule", "earn rule", list_rules, get_rule, save_rule)
-PROMOTIONS = Crud("promotion", "promotion", list_promotions, get_promotion, save_promotion)

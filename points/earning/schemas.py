@@ -44,6 +44,8 @@ class BreakdownPart(Schema):
     label = fields.String()
     percent = fields.Integer()
     points = fields.Integer()
+    funded_by = fields.String(metadata={
+        "description": "the code of the store whose campaign pays for these points; absent: HQ"})
 
 
 class OrderOut(Schema):
@@ -170,6 +172,13 @@ class PromotionOut(Schema):
     categories = fields.List(fields.String())
     min_amount_fen = fields.Integer()
     active = fields.Boolean()
+    status = fields.String(metadata={"description": "draft | pending | approved | rejected; "
+                                                    "HQ's promotions are approved"})
+    funded_by = fields.Function(lambda p: p.store_codes[0] if p.store_id else None,
+                                metadata={"description": "the store paying for a store's "
+                                                         "campaign; null: HQ"})
+    review_reason = fields.String(allow_none=True,
+                                  metadata={"description": "why HQ rejected it"})
 
 
 class SettlementArgs(Schema):
@@ -184,7 +193,17 @@ class SettlementArgs(Schema):
 
 class SettlementPair(Schema):
     issuing_store = fields.String(allow_none=True)
+    funded_by = fields.String(allow_none=True, metadata={
+        "description": "the store whose campaign funded the points; null: HQ"})
     spending_store = fields.String(allow_none=True)
+    points = fields.Integer()
+    value_fen = fields.Integer()
+
+
+class FunderOwes(Schema):
+    payer = fields.String(allow_none=True, metadata={"description": "the funder; null: HQ"})
+    payee = fields.String(allow_none=True, metadata={
+        "description": "the store that honoured the points; null: HQ (spent online)"})
     points = fields.Integer()
     value_fen = fields.Integer()
 
@@ -199,7 +218,10 @@ class SettlementOut(Schema):
     date_to = fields.Date(data_key="to")
     point_value_fen = fields.Integer()
     pairs = fields.List(fields.Nested(SettlementPair))
-    owed = fields.List(fields.Nested(StoreNet))
+    owed = fields.List(fields.Nested(StoreNet), metadata={
+        "description": "by issuer: the issuing store pays for its points"})
+    owed_by_funder = fields.List(fields.Nested(FunderOwes), metadata={
+        "description": "by funder: what the funder of points spent at another store owes it"})
 
 
 class MyOrderItem(Schema):

@@ -16,6 +16,7 @@ from points.ledger.credit import credit, touch_rolling
 from points.ledger.debit import clawback, debit
 from points.ledger.expiry import expire_due, expire_key, expire_member_due
 from points.ledger.forfeit import forfeit
+from points.ledger.funding import live_points_by_funder
 from points.ledger.reverse import reverse
 from points.ledger.schemas import AdjustmentIn
 
@@ -25,7 +26,7 @@ __all__ = [
     "hold_account_with_member", "lock_account", "member_read", "merge_accounts", "open_account",
     "reverse", "survivor_id", "touch_rolling",
     # reads: what a member (or staff at the till) is shown
-    "entry_reason", "list_entries", "my_points", "spendable_balance",
+    "entry_reason", "list_entries", "my_points", "spendable_balance", "live_points_by_funder",
     # what a staff adjustment takes (the API's and the console's input)
     "AdjustmentIn",
 ]

@@ -61,7 +61,8 @@ def merge_accounts(source_member_id: int, target_member_id: int, *, key: str) ->
         db.session.add(PointsLot(member_id=target_member_id, amount=points,
                                  remaining=points - absorbed, expires_at=lot.expires_at,
                                  birthday_extended=lot.birthday_extended, origin_lot_id=lot.id,
-                                 store_id=lot.store_id, entry_id=into.id, created_at=now))
+                                 store_id=lot.store_id, funder_store_id=lot.funder_store_id,
+                                 entry_id=into.id, created_at=now))
     db.session.flush()
     if debt:
         clawback(target_member_id, debt, key=f"{key}:debt", kind="merge_in",

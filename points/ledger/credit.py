@@ -16,8 +16,12 @@ from points.programme.settings import get_settings
 
 def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, ref=None,
            reason=None, operator_id=None, details=None, expires_at=UNSET, held=None,
-           new_key=False) -> PointsEntry:
+           new_key=False, store_funded: tuple[int, int] | None = None) -> PointsEntry:
     """Add `amount` points as a new lot expiring by the programme's policy (or `expires_at`).
+
+    Funding: HQ pays for the points, unless `store_funded` = (store id, points) says a store's
+    campaign pays for that many of them: those make a second lot of the same entry, funded by
+    that store (what repays debt comes out of HQ's lot first).
 
     Outstanding debt is repaid first. Earning kinds count towards lifetime_earned and tiers.
     `held`: the member's account when the caller already holds its lock (hold_account).
@@ -40,9 +44,11 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
     entry = append_entry(held, kind, amount, key, debt_change=-repaid, earned=amount if earning else 0,
                     store_id=store_id, ref=ref, reason=reason, operator_id=operator_id,
                     details=details, now=now)
-    insert_values(PointsLot.__table__, dict(
-        member_id=member_id, amount=amount, remaining=amount - repaid, expires_at=expires_at,
-        store_id=store_id, entry_id=entry.id, created_at=now, birthday_extended=extended))
+    lots = [dict(member_id=member_id, amount=points, remaining=points - absorbed,
+                 expires_at=expires_at, store_id=store_id, funder_store_id=funder,
+                 entry_id=entry.id, created_at=now, birthday_extended=extended)
+            for funder, points, absorbed in _funded_lots(amount, repaid, store_funded)]
+    insert_values(PointsLot.__table__, lots[0] if len(lots) == 1 else lots)  # one statement
     if earning:
         tiers.record_earned(member_id, now, amount)
         held.earned_in_window += amount
@@ -50,6 +56,21 @@ def credit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, r
     if expiry_policy.get("mode") == "rolling_days":
         touch_rolling(member_id, now, expiry_policy, held.birthday)
     return entry
+
+
+def _funded_lots(amount, repaid, store_funded):
+    """(funder store id or None for HQ, points, of which repaying debt) of each lot a credit makes."""
+    store_id, store_points = store_funded or (None, 0)
+    if store_points and not 0 < store_points <= amount:
+        raise ValueError(f"a store cannot fund {store_points} of {amount} points")
+    parts = [(None, amount - store_points), (store_id, store_points)]
+    lots = []
+    for funder, points in parts:
+        if points > 0:
+            absorbed = min(points, repaid)
+            repaid -= absorbed
+            lots.append((funder, points, absorbed))
+    return lots
 
 
 def check_amount(amount):

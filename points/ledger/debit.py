@@ -52,10 +52,12 @@ def debit(member_id: int, amount: int, *, kind: str, key: str, store_id=None, re
 
 
 def clawback(member_id: int, amount: int, *, key: str, store_id=None, ref=None, reason=None,
-             prefer_lot_id=None, kind="clawback", details=None, unearn_at=None) -> PointsEntry:
+             prefer_lot_id=None, kind="clawback", details=None, unearn_at=None,
+             prefer=()) -> PointsEntry:
     """Take back points even if already spent: what the lots cannot cover becomes debt.
 
-    `prefer_lot_id` is consumed first (e.g. the lot the refunded order created). The points also
+    `prefer_lot_id` is consumed first (e.g. the lot the refunded order created), or `prefer`'s
+    [(lot id, up to points)] (a credit's lots, each funder's share). The points also
     leave lifetime_earned and the tiers' earnings — of the month of `unearn_at` (the reversed
     credit's time), or of now for a plain clawback; other kinds leave earnings alone.
     """
@@ -64,7 +66,9 @@ def clawback(member_id: int, amount: int, *, key: str, store_id=None, ref=None, 
         return replayed
     if kind == "clawback":
         unearn_at = now
-    plan = plan_consumption(member_id, amount, now, prefer_lot_id=prefer_lot_id)
+    if prefer_lot_id is not None:
+        prefer = [(prefer_lot_id, amount), *prefer]
+    plan = plan_consumption(member_id, amount, now, prefer=prefer)
     shortfall = amount - sum(take for _lot, take in plan)
     entry = append_entry(account, kind, -amount, key, debt_change=shortfall, store_id=store_id,
                          ref=ref, reason=reason, details=details, now=now,

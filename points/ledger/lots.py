@@ -30,19 +30,26 @@ def live_lots(member_id, now, *, lock=True):
     return list(db.session.scalars(stmt))
 
 
-def plan_consumption(member_id, amount, now, *, prefer_lot_id=None):
-    """[(lot, points to take)]: `lot` a row with id and remaining, locked."""
+def plan_consumption(member_id, amount, now, *, prefer=()):
+    """[(lot, points to take)]: `lot` a row with id and remaining, locked. First up to each
+    (lot id, points) of `prefer` in its order, then the rest soonest-expiring first (leftovers
+    of preferred lots included)."""
     db.session.flush()  # lots added or changed through the ORM first: this reads with Core
     lots = db.session.execute(_live, {"member_id": member_id, "now": now}).all()
-    lots.sort(key=lambda lot: lot.id != prefer_lot_id)  # stable: keeps FIFO-by-expiry otherwise
-    plan, left = [], amount
+    by_id = {lot.id: lot for lot in lots}
+    taken, left = {}, amount
+    for lot_id, cap in prefer:
+        if (lot := by_id.get(lot_id)) is not None and left:
+            take = min(cap, lot.remaining - taken.get(lot_id, 0), left)
+            taken[lot_id] = taken.get(lot_id, 0) + take
+            left -= take
     for lot in lots:
         if left == 0:
             break
-        take = min(lot.remaining, left)
-        plan.append((lot, take))
+        take = min(lot.remaining - taken.get(lot.id, 0), left)
+        taken[lot.id] = taken.get(lot.id, 0) + take
         left -= take
-    return plan
+    return [(by_id[lot_id], take) for lot_id, take in taken.items() if take > 0]
 
 
 def apply_plan(plan, entry) -> None:

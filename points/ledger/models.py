@@ -38,6 +38,9 @@ class PointsLot(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: the store that issued these points (settlement); null = issued by HQ
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    #: who pays for these points: the store whose campaign gave them; null = HQ (every lot
+    #: before store campaigns). A lot a merge moved or a return made keeps its lot's funder
+    funder_store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     #: the credit entry that created the lot (for a lot a merge moved: the merge_in entry)
     entry_id: Mapped[int] = mapped_column(BigId, index=True)
     #: the lot these points came from when a merge moved them, or a refund returned them to the

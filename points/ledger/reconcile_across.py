@@ -11,7 +11,9 @@ the wrong member, points counted twice). Set-based, for one chunk of accounts at
    says was earned — earning credits, less reversals of them and clawbacks — by the member and
    by every member merged into it;
 7. a member's tier is at least the one their trailing 12 months' earnings reach (tiers rise at
-   once; a higher tier waits for the monthly review to come down: the documented grace).
+   once; a higher tier waits for the monthly review to come down: the documented grace);
+8. funding follows the points: a lot a merge moved or a return made has the funder of the lot
+   it came from.
 """
 from sqlalchemy import Integer, and_, case, cast, func, literal, select
 from sqlalchemy.orm import aliased
@@ -31,7 +33,19 @@ def check_across(ids: list[int], accounts: dict[int, PointsAccount]) -> list[dic
     merged |= set(db.session.scalars(select(Member.id).where(Member.id.in_(ids),
                                                              Member.status == STATUS_MERGED)))
     return (_merged_hold_nothing(merged, accounts) + _over_reversed(ids)
-            + _earnings(ids, merged, accounts) + _tiers_reached(ids, merged))
+            + _earnings(ids, merged, accounts) + _tiers_reached(ids, merged)
+            + _funder_changed(ids))
+
+
+def _funder_changed(ids) -> list[dict]:
+    origin = aliased(PointsLot)
+    rows = db.session.execute(
+        select(PointsLot.member_id, PointsLot.id, PointsLot.funder_store_id, origin.funder_store_id)
+        .join(origin, origin.id == PointsLot.origin_lot_id)
+        .where(PointsLot.member_id.in_(ids),
+               PointsLot.funder_store_id.is_distinct_from(origin.funder_store_id))).all()
+    return [_problem(m, "a lot keeps the funder of the lot it came from", funder, expected,
+                     lot_id=lot_id) for m, lot_id, funder, expected in rows]
 
 
 def _problem(member_id, invariant, found, expected, **more):

@@ -49,7 +49,7 @@ def reverse(entry_id: int, *, key: str, amount: int | None = None, reason=None,
         earned_at = original.created_at if original.kind in kinds.EARNING else None
         return clawback(member_id, amount, key=key, store_id=store, kind="reverse",
                         ref=("entry", original.id), reason=reason, unearn_at=earned_at,
-                        prefer_lot_id=_live_lot_of(original, member_id))
+                        prefer=_funders_shares(original, member_id, amount))
     if original.kind not in kinds.REVERSIBLE_DEBITS:
         raise Conflict(f"A {original.kind} entry cannot be reversed.", code="invalid_state")
     return _return_to_lots(account, original, amount, key, store, reason)
@@ -107,11 +107,36 @@ def expired_of(credit_entry) -> int:
         .where(PointsAllocation.lot_id.in_(family), PointsEntry.kind.in_(kinds.GONE))))
 
 
-def _live_lot_of(credit_entry, member_id) -> int | None:
+def _funders_shares(credit_entry, member_id, amount) -> list[tuple[int, int]]:
+    """[(lot id, points)] to take back first: the credit's live lots (its own and those
+    descending from them), each funder's in proportion to what it funded of the credit —
+    cumulatively, so reversals adding up to the whole credit take back exactly each funder's
+    points. HQ's share is what the stores' leave (none of it rounds away)."""
     family = family_lots(credit_entry)
-    return db.session.scalar(select(func.min(PointsLot.id)).where(
-        PointsLot.id.in_(family), PointsLot.member_id == member_id,
-        PointsLot.remaining > 0)) if family else None
+    if not family:
+        return []
+    lots = db.session.execute(select(PointsLot.id, PointsLot.funder_store_id, PointsLot.amount,
+                                     PointsLot.entry_id, PointsLot.origin_lot_id,
+                                     PointsLot.member_id, PointsLot.remaining)
+                              .where(PointsLot.id.in_(family)).order_by(PointsLot.id)).all()
+    funded: dict[int | None, int] = {}
+    for lot in lots:
+        if lot.entry_id == credit_entry.id and lot.origin_lot_id is None:
+            funded[lot.funder_store_id] = funded.get(lot.funder_store_id, 0) + lot.amount
+    total = sum(funded.values()) or 1
+    before = _already_reversed(credit_entry)
+    shares = {funder: (before + amount) * points // total - before * points // total
+              for funder, points in funded.items() if funder is not None}
+    shares[None] = max(amount - sum(shares.values()), 0)
+    prefer = []
+    for funder, share in shares.items():
+        for lot in lots:
+            if share > 0 and lot.funder_store_id == funder and lot.member_id == member_id \
+                    and lot.remaining > 0:
+                take = min(share, lot.remaining)
+                prefer.append((lot.id, take))
+                share -= take
+    return prefer
 
 
 def _return_to_lots(account, original, amount, key, store_id, reason) -> PointsEntry:
@@ -142,7 +167,8 @@ def _give_back(lot, points, entry, member_id, now) -> None:
     it was created with)."""
     if lot.member_id != member_id:
         lot = PointsLot(member_id=member_id, amount=points, remaining=0, expires_at=lot.expires_at,
-                        store_id=lot.store_id, entry_id=entry.id, origin_lot_id=lot.id,
+                        store_id=lot.store_id, funder_store_id=lot.funder_store_id,
+                        entry_id=entry.id, origin_lot_id=lot.id,
                         birthday_extended=lot.birthday_extended, created_at=now)
         db.session.add(lot)
         db.session.flush()

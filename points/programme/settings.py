@@ -22,6 +22,13 @@ DEFAULTS = {
     #: what one point costs the store that issued it, in fen (settlement)
     "point_value_fen": 1,
     "reminders": {"days_before": 7, "hour": 10},
+    #: HQ's guardrails for store campaigns (points.campaigns.policy); `overrides` by store code.
+    #: Out of the box a store may run campaigns up to double points or 100 bonus points an
+    #: order, with HQ's approval, and has no budget to pay for them until HQ grants one;
+    #: visit_points: what a visit (到店打卡) earns, from the store's budget (0 = no visits)
+    "store_policy": {"max_multiplier_percent": 200, "max_bonus_points": 100,
+                     "store_products_allowed": False, "approval_required": True,
+                     "monthly_budget_points": 0, "visit_points": 0, "overrides": {}},
 }
 
 

@@ -67,3 +67,18 @@ def test_a_deadlock_that_broke_a_savepoint_is_retried():
     except OperationalError as broken_savepoint:
         assert is_retryable(broken_savepoint)
     assert not is_retryable(error(1305)) and not is_retryable(error(1062))
+
+
+def test_work_that_asks_to_run_again_is_run_again(app):
+    """RetryTransaction: the work learnt late that its early decision no longer holds."""
+    from core.db import RetryTransaction
+
+    attempts = []
+
+    def work():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RetryTransaction("the budget filled up meanwhile")
+        return "second time"
+
+    assert run_in_transaction(work) == "second time" and len(attempts) == 2

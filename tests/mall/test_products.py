@@ -50,8 +50,12 @@ def test_bad_products_are_refused_with_the_field(staff_client, change, field):
     assert field in response.get_json()["error"]["details"]
 
 
-def test_only_hq_and_marketers_manage_products(staff_client):
-    assert_error(staff_client("store_manager").post("/admin/products", GIFT), 403, "forbidden")
+def test_only_hq_and_marketers_manage_the_chains_products(staff_client):
+    """A store manager runs only their stores' own gifts (tests/mall/test_store_products.py):
+    a product for every store is refused, naming store_codes; a cashier manages none."""
+    refused = staff_client("store_manager").post("/admin/products", GIFT)
+    assert_error(refused, 422, "validation_error")
+    assert "store_codes" in refused.get_json()["error"]["details"]
     assert_error(staff_client("cashier").get("/admin/products"), 403, "forbidden")
 
 

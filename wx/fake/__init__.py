@@ -50,7 +50,7 @@ Fake codes (rules.py)
 The account (a fresh or reset fake has the demo template and pages of `make run`)
   templates  demo-points-expiring: thing1 温馨提示, number2 即将过期积分, date3 过期日期,
              number4 积分余额
-  pages      pages/index/index, pages/points/index, pages/invite/index
+  pages      pages/index/index, pages/points/index, pages/invite/index, pages/visit/index
 
 Control endpoints, not WeChat (control.py)
   POST   /_fake/fail          {path, errcode|status|delay_ms, errmsg?, times=1}

@@ -28,7 +28,8 @@ DEFAULT_TEMPLATES = {
                  "thing4": "温馨提示"}},
 }
 #: the released version's pages (the app's invite page and the reminders' page among them)
-DEFAULT_PAGES = ("pages/index/index", "pages/points/index", "pages/invite/index")
+DEFAULT_PAGES = ("pages/index/index", "pages/points/index", "pages/invite/index",
+                 "pages/visit/index")
 
 KEY = re.compile(r"([a-z_]+?)([0-9]+)")
 ONE_TIME, LONG_TERM = 2, 3

@@ -117,15 +117,17 @@ def test_settlement_matrix_on_a_known_scenario(factory, pos_client, staff_client
     hq = staff_client("hq_admin")
     report = hq.get(f"/admin/reports/settlement?from={today}&to={today}").get_json()
     assert report["pairs"] == [
-        {"issuing_store": "BJ001", "spending_store": "BJ001", "points": 100, "value_fen": 200},
-        {"issuing_store": "SH001", "spending_store": "BJ001", "points": 300, "value_fen": 600}]
+        {"issuing_store": "BJ001", "funded_by": None, "spending_store": "BJ001", "points": 100,
+         "value_fen": 200},
+        {"issuing_store": "SH001", "funded_by": None, "spending_store": "BJ001", "points": 300,
+         "value_fen": 600}]
     assert report["owed"] == [{"store": "BJ001", "receives_fen": 600},
                               {"store": "SH001", "receives_fen": -600}]
     as_csv = hq.get(f"/admin/reports/settlement?from={today}&to={today}",
                     headers={"Accept": "text/csv"})
     assert as_csv.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(as_csv.get_data(as_text=True))))
-    assert rows[1] == {"issuing_store": "SH001", "spending_store": "BJ001", "points": "300",
-                       "value_fen": "600"}
+    assert rows[1] == {"issuing_store": "SH001", "funded_by": "", "spending_store": "BJ001",
+                       "points": "300", "value_fen": "600"}
     assert staff_client("marketer").get(
         f"/admin/reports/settlement?from={today}&to={today}").status_code == 403
