@@ -81,7 +81,13 @@ def due_members(automation: Automation, limit: int) -> list[int]:
 def fire_chunk(automation_id: int, limit: int = 500) -> int:
     """Act for up to `limit` due members (one transaction); the number acted for (0: done or
     paused)."""
-    automation = get_automation(automation_id)
+    # the automation's row first: concurrent workers take turns chunk by chunk (a worker that
+    # took a member key another holds, then the row, while that one waited for the row, was a
+    # deadlock); the unique key and the guarded UPDATE still decide on their own (Galera)
+    automation = db.session.get(Automation, automation_id, with_for_update=True,
+                                populate_existing=True)
+    if automation is None:
+        raise NotFound(f"No automation {automation_id}.")
     if automation.status != ACTIVE:
         return 0
     member_ids = due_members(automation, limit)
