@@ -8,12 +8,9 @@ reached, or refuses us, is 503 `unavailable`; a missing object is None (404)."""
 import logging
 
 from core.errors import Unavailable
+from media.service import CACHE_CONTROL, CONTENT_TYPES
 
 log = logging.getLogger(__name__)
-
-#: an upload's key is random and its content never changes (the same as media.api serves)
-CACHE = "public, max-age=31536000, immutable"
-CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
 #: what a store answers for an object that is not there
 MISSING = {"NoSuchKey", "404", "NotFound"}
 
@@ -23,7 +20,7 @@ class S3Storage:
         self.client, self.bucket, self.prefix = client, bucket, prefix
 
     def save(self, key: str, data: bytes) -> None:
-        extra = {"CacheControl": CACHE}
+        extra = {"CacheControl": CACHE_CONTROL}
         if (content_type := CONTENT_TYPES.get(key.rsplit(".", 1)[-1])) is not None:
             extra["ContentType"] = content_type
         self._call("put_object", Key=self.prefix + key, Body=data, **extra)
