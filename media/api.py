@@ -60,7 +60,9 @@ def upload(query, files):
 @documents(public_blp, 404, 503)
 @public
 def serve(key):
-    """From whichever store keeps the uploads (disk or an S3-compatible bucket); 503 when it
-    cannot be reached."""
+    """An uploaded image, cached for a year (its key's content never changes).
+
+    Read from whichever store keeps the uploads (MEDIA_STORAGE: disk or an S3-compatible
+    bucket); 503 `unavailable` when that store cannot be reached."""
     data, content_type = service.load(key)
     return Response(data, mimetype=content_type, headers={"Cache-Control": service.CACHE_CONTROL})
