@@ -6,9 +6,13 @@ card round trip, next to GET /healthz in the same run, under gunicorn on MariaDB
 Builds its own database (migrations, demo seed: store SH001, cashier.sh), gives the demo
 member `--entries` ledger entries (earnings and spendings, 50,000 spent lots and 20 live ones),
 signs in as cashier.sh and times, one request at a time over a kept-alive connection:
-GET /healthz, GET /console/members/<no> (the card), and POST /console/scan with a member code
-the member's GET /me/member-code issued, followed to the card. Prints p50/p95 of each and the
-card's p95 over /healthz's (goal ≤ 5), the median of the rounds' ratios; then every SQL
+GET /healthz and GET /console/members/<no> (the card), taking turns so that other load on the
+machine weighs on both alike, then POST /console/scan with a member code the member's
+GET /me/member-code issued, followed to the card. Prints p50/p95 of each and the
+card's p95 over /healthz's (goal ≤ 5), the median of the rounds' ratios, and the p50s'
+ratio; the gunicorn workers' CPU time per request of each (which other load on the machine
+inflates far less than wall-clock percentiles, though not at all only on an idle machine);
+then every SQL
 statement the card runs, with the rows MariaDB's EXPLAIN expects it to read (none may read the
 member's history: goal ≤ 1,000 rows each, against --entries).
 """
@@ -85,20 +89,42 @@ def signed_in(base):
     return session
 
 
-def timed(call, n):
-    times = []
+def timed(calls, n):
+    """Each of `calls` n times, taking turns (a, b, a, b, …), so that what else runs on the
+    machine weighs on each the same: their times, in ms, one list per call."""
+    times = [[] for _ in calls]
     for _ in range(n):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
+        for call, into in zip(calls, times):
+            started = time.perf_counter()
+            call()
+            into.append((time.perf_counter() - started) * 1000)
     return times
+
+
+def server_cpu_ms(proc) -> float:
+    """CPU time used so far by gunicorn's workers (the master's children), in ms: waiting for
+    a core while other programs run is not counted (wall-clock percentiles count it)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total * 1000 / tick
+
+
+def cpu_per_request(proc, call, n) -> float:
+    before = server_cpu_ms(proc)
+    for _ in range(n):
+        call()
+    return (server_cpu_ms(proc) - before) / n
 
 
 def p(times, q):
     return statistics.quantiles(times, n=100)[q - 1]
 
 
-def run(base, member_no, member_token, n, rounds):
+def run(base, member_no, member_token, n, rounds, proc):
     session = signed_in(base)
     card_url = f"{base}/console/members/{member_no}"
     scan_page = session.get(base + "/console/scan").text
@@ -124,7 +150,7 @@ def run(base, member_no, member_token, n, rounds):
     results = {"healthz": [], "card": [], "scan → card": []}
     ratios = []
     for _ in range(rounds):
-        h, c = timed(health, n), timed(card, n)
+        h, c = timed((health, card), n)
         s = [scan() for _ in range(n // 3)]
         results["healthz"] += h
         results["card"] += c
@@ -132,7 +158,8 @@ def run(base, member_no, member_token, n, rounds):
         ratios.append(p(c, 95) / p(h, 95))
         print(f"  round: healthz p95 {p(h, 95):.1f} ms, card p95 {p(c, 95):.1f} ms, "
               f"ratio {ratios[-1]:.2f}", flush=True)
-    return results, ratios
+    cpu = {"healthz": cpu_per_request(proc, health, n), "card": cpu_per_request(proc, card, n)}
+    return results, ratios, cpu
 
 
 def explain_card(app, member_no):
@@ -195,14 +222,19 @@ def main():
               f"{time.perf_counter() - started:.0f} s")
         with open(ROOT / "bench" / "console-gunicorn.log", "w") as log:
             proc = start_gunicorn(env, PORT, log, threads=4)
-        results, ratios = run(f"http://127.0.0.1:{PORT}", member_no, member_token,
-                              args.requests, args.rounds)
+        results, ratios, cpu = run(f"http://127.0.0.1:{PORT}", member_no, member_token,
+                                   args.requests, args.rounds, proc)
         for name, times in results.items():
             print(f"{name:<12} p50 {p(times, 50):6.1f} ms   p95 {p(times, 95):6.1f} ms   "
                   f"({len(times)} requests)")
         ratio = statistics.median(ratios)
         print(f"card p95 / healthz p95 = {ratio:.2f} (median of rounds "
               f"{', '.join(f'{r:.2f}' for r in ratios)}; goal ≤ 5)")
+        print(f"card p50 / healthz p50 = "
+              f"{p(results['card'], 50) / p(results['healthz'], 50):.2f}")
+        print(f"server CPU per request: healthz {cpu['healthz']:.2f} ms, card {cpu['card']:.2f} ms"
+              f" (ratio {cpu['card'] / cpu['healthz']:.2f}; {args.requests} of each, one after"
+              f" the other)")
         plans = explain_card(app, member_no)
         print(f"the card's {len(plans)} SELECTs, rows EXPLAIN expects each to read "
               f"(history: {args.entries:,} entries):")

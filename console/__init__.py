@@ -17,7 +17,7 @@ csrf = CSRFProtect()
 
 def init_console(app) -> None:
     """Register the console on `app`: its blueprint, translations, CSRF protection."""
-    from console.views import (adjust, handover, lotteries, sales, signin, till,  # noqa: F401
+    from console.views import (adjust, audit, handover, lotteries, sales, signin, till,  # noqa: F401
                                today)  # (their routes)
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # only console forms: checked in bp.before_request

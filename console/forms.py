@@ -5,8 +5,8 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateTimeLocalField, FieldList, FormField, HiddenField, IntegerField,
-                     PasswordField, SelectField, StringField, TextAreaField)
+from wtforms import (DateField, DateTimeLocalField, FieldList, FormField, HiddenField,
+                     IntegerField, PasswordField, SelectField, StringField, TextAreaField)
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
@@ -96,6 +96,14 @@ class AdjustForm(FlaskForm):
                          validators=[InputRequired(REQUIRED)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(REQUIRED)])
     key = HiddenField(default=new_key)
+
+
+class AuditFilterForm(Form):
+    """The audit log's filters (a GET form: it changes nothing, so no CSRF token)."""
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    staff = StringField(_l("Staff username"), validators=[Optional()])
+    action = SelectField(_l("Action"), validators=[Optional()])
 
 
 # --- lotteries (marketers, HQ) ----------------------------------------------------------------

@@ -111,12 +111,18 @@ def current_store(staff):
     if not code:
         raise PickStore()
     try:
-        store = stores_service.get_store(code, active_only=True)
+        store = _own_store(staff, code) or stores_service.get_store(code, active_only=True)
         require_store_access(staff, store)
     except (NotFound, Forbidden):
         session.pop("store", None)
         raise PickStore() from None
     return store
+
+
+def _own_store(staff, code: str):
+    """The store with this code among the staff member's own (loaded with the account, so no
+    second read at every click); None for HQ staff, or a code not theirs."""
+    return next((s for s in staff.stores if s.code == code and s.active), None)
 
 
 def staff_page(*roles, store: bool = True):

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask import g, has_request_context, request
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import JSON, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import clock
@@ -11,6 +11,8 @@ from core.db import Base, BigId, UTCDateTime, db
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_store_id_id", "store_id", "id"),  # a store's entries
+                      Index("ix_audit_log_actor_name_id", "actor_name", "id"))  # one person's
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -26,15 +28,19 @@ class AuditEntry(Base):
     after: Mapped[dict | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(String(64))
+    #: the store the change was made at or for, when there is one (a store manager sees the
+    #: entries of their stores); null for group-wide changes
+    store_id: Mapped[int | None] = mapped_column(BigId)
 
 
 def record(action: str, target_type: str, target_id, *, before=None, after=None, reason=None,
-           actor=None) -> AuditEntry:
-    """Add an audit row in the current transaction. `actor` defaults to the caller of the request."""
+           actor=None, store_id=None) -> AuditEntry:
+    """Add an audit row in the current transaction. `actor` defaults to the caller of the
+    request; `store_id`: the store the change was made at or for, if any."""
     actor_type, actor_id, actor_name = actor or _current_actor()
     entry = AuditEntry(
         created_at=clock.now(), actor_type=actor_type, actor_id=actor_id, actor_name=actor_name,
-        action=action, target_type=target_type, target_id=str(target_id),
+        action=action, target_type=target_type, target_id=str(target_id), store_id=store_id,
         before=before, after=after, reason=reason,
         ip=request.remote_addr if has_request_context() else None,
     )

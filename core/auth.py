@@ -96,7 +96,7 @@ def current_staff(token=None):
     password changed."""
     Staff = _accounts["staff"]
     data = _load_token(STAFF_SALT, current_app.config["STAFF_TOKEN_TTL"], token)
-    staff = db.session.get(Staff, data["s"])
+    staff = db.session.get(Staff, data["s"], options=Staff.load_options())
     if staff is None or not staff.active or staff.token_version != data.get("v"):
         raise Unauthenticated("The token is no longer valid; log in again.")
     return staff

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import Boolean, Column, Double, ForeignKey, LargeBinary, String, Table, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from core.config_cache import cached_model
 from core.db import Base, BigId, UTCDateTime
@@ -56,6 +56,12 @@ class Staff(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     stores: Mapped[list[Store]] = relationship(secondary=staff_stores, lazy="selectin",
                                                order_by=Store.code)
+
+    @classmethod
+    def load_options(cls) -> tuple:
+        """How core.auth reads the account at every staff request: with its stores, in one
+        query (they decide what the staff member may do)."""
+        return (joinedload(cls.stores),)
 
     @property
     def is_hq(self) -> bool:

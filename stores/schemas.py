@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.fields import Date
 from core.pagination import PageArgs
 from stores.models import ROLES
 
@@ -130,12 +131,16 @@ class AuditOut(Schema):
     after = fields.Dict(allow_none=True)
     reason = fields.String(allow_none=True)
     ip = fields.String(allow_none=True)
+    store_id = fields.Integer(allow_none=True)
 
 
 class AuditArgs(PageArgs):
     action = fields.String()
     target_type = fields.String()
     target_id = fields.String()
+    actor_name = fields.String()
+    date_from = Date(data_key="from")
+    date_to = Date(data_key="to")
 
 
 class PosPingIn(Schema):

@@ -30,9 +30,17 @@ def list_staff(limit, cursor):
     return paginate(db.session, select(Staff), Staff.id, limit=limit, cursor=cursor, descending=False)
 
 
-def audit_log(limit, cursor, **filters):
-    """The audit log, newest first, filtered by action / target_type / target_id."""
+def audit_log(limit, cursor, *, store_ids=None, date_from=None, date_to=None, **filters):
+    """The audit log, newest first, filtered by action / target_type / target_id / actor_name
+    (equal), business dates `date_from`..`date_to` (inclusive), and — for a store manager —
+    `store_ids`: only the entries made at or for those stores."""
     stmt = select(AuditEntry).filter_by(**filters)
+    if store_ids is not None:
+        stmt = stmt.where(AuditEntry.store_id.in_(store_ids))
+    if date_from:
+        stmt = stmt.where(AuditEntry.created_at >= clock.start_of_business_day(date_from))
+    if date_to:
+        stmt = stmt.where(AuditEntry.created_at <= clock.end_of_business_day(date_to))
     return paginate(db.session, stmt, AuditEntry.id, limit=limit, cursor=cursor)
 
 
@@ -66,6 +74,13 @@ def stores_by_codes(codes) -> list[Store]:
     return sorted(found, key=lambda s: s.code)
 
 
+def stores_by_ids(store_ids) -> dict[int, Store]:
+    """These stores by id, in one read (for lists that name the store of each row)."""
+    ids = sorted(set(store_ids))
+    found = db.session.scalars(select(Store).where(Store.id.in_(ids))).all() if ids else []
+    return {store.id: store for store in found}
+
+
 def create_store(code, name, brand=None, **details) -> Store:
     """A new store; `details`: address, latitude, longitude, hours, phone, pickup."""
     store = Store(code=code, name=name, brand=brand, active=True, created_at=clock.now(),
@@ -75,7 +90,8 @@ def create_store(code, name, brand=None, **details) -> Store:
             db.session.add(store)
     except IntegrityError:
         raise Conflict(f"Store code {code} is taken.", code="invalid_state") from None
-    audit.record("store.create", "store", code, after=_snapshot(store, STORE_FIELDS))
+    audit.record("store.create", "store", code, after=_snapshot(store, STORE_FIELDS),
+                 store_id=store.id)
     return store
 
 
@@ -85,7 +101,8 @@ def update_store(code, changes: dict) -> Store:
     for name, value in changes.items():
         setattr(store, name, value)
     db.session.flush()
-    audit.record("store.update", "store", code, before=before, after=_snapshot(store, STORE_FIELDS))
+    audit.record("store.update", "store", code, before=before, after=_snapshot(store, STORE_FIELDS),
+                 store_id=store.id)
     return store
 
 
@@ -191,7 +208,8 @@ def create_api_key(store_code: str) -> tuple[ApiKey, str]:
                  secret_encrypted=encrypt_secret(secret), created_at=clock.now())
     db.session.add(key)
     db.session.flush()
-    audit.record("api_key.create", "api_key", key.key_id, after={"store_code": store.code})
+    audit.record("api_key.create", "api_key", key.key_id, after={"store_code": store.code},
+                 store_id=store.id)
     return key, secret
 
 
@@ -208,5 +226,5 @@ def revoke_api_key(store_code: str, key_id: str) -> ApiKey:
     key.active = False
     db.session.flush()
     audit.record("api_key.revoke", "api_key", key_id, before={"active": True},
-                 after={"active": False})
+                 after={"active": False}, store_id=store.id)
     return key

@@ -2,10 +2,12 @@
 at the end (indico/cosmicpython style), or — marked `committing` — with real commits and the
 tables emptied afterwards (for tests with threads)."""
 import tempfile
+import threading
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete
+from werkzeug.serving import make_server
 
 from core import clock, config_cache
 from core.config import RATE_LIMITS
@@ -142,10 +144,23 @@ def member_client(app, factory):
     return make
 
 
+@pytest.fixture
+def live_server(app):
+    """The app served on a free local port (threaded), for a browser or `requests`: its base
+    URL. Combine with `committing`: the server's threads see only what the test committed."""
+    from tests.test_nginx import free_port
+
+    port = free_port()
+    server = make_server("localhost", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://localhost:{port}"
+    server.shutdown()
+
+
 @pytest.fixture(scope="session")
-def chromium():
-    """One headless Chromium (Debian's) for every browser test: Playwright's sync API runs one
-    instance per thread, so the console's and the API docs' tests share it."""
+def playwright():
+    """Playwright's sync API, started once: it runs one instance per thread, so every browser
+    a test launches (the shared `chromium`, or one with its own flags) comes from this one."""
     from tests.console.conftest import CHROMIUM, IN_CI
 
     if CHROMIUM is None:
@@ -155,8 +170,17 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright):
+    """One headless Chromium (Debian's) for every browser test that needs no launch flags of
+    its own: the console's and the API docs' tests share it."""
+    from tests.console.conftest import CHROMIUM
+
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    yield browser
+    browser.close()
 
 

@@ -47,13 +47,15 @@ def card(member, cursor=None) -> dict:
         "points": ledger.my_points(member),
         "entries": ledger.list_entries(member.id, limit=ENTRIES_PER_PAGE, cursor=cursor),
         "coupons": fulfilment.my_coupons(member.id, HELD_PER_LIST, None, status="unused"),
-        "pickups": fulfilment.my_redemptions(member.id, HELD_PER_LIST, None, status="pending"),
+        "pickups": fulfilment.my_redemptions(member.id, HELD_PER_LIST, None, status="pending",
+                                             with_coupons=False),
     }
 
 
-def render_card(member_no, status=200, **panels):
-    """The member card page, with forms (fresh unless given) and result/refusal panels."""
-    member = member_by_no(member_no)
+def render_card(member_no, status=200, member=None, **panels):
+    """The member card page, with forms (fresh unless given) and result/refusal panels;
+    `member` when the view has already looked it up."""
+    member = member if member is not None else member_by_no(member_no)
     panels.setdefault("purchase_form", PurchaseForm(formdata=None))
     panels.setdefault("quote_form", QuoteForm(formdata=None))
     panels.setdefault("adjust_form", AdjustForm(formdata=None))
@@ -67,4 +69,4 @@ def member(member_no):
     if found.member_no != member_no:  # a merged member's number: show the one it joined
         return go("console.member", member_no=found.member_no)
     g.member_no = member_no
-    return render_card(member_no)
+    return render_card(member_no, member=found)

@@ -6,7 +6,7 @@ already gone.
 """
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, bindparam, case, func, select
 
 from core import clock
 from core.db import db
@@ -24,16 +24,21 @@ def _due_unswept(member_id, now) -> int:
                PointsLot.expires_at <= now)))
 
 
+_WHEN = case((PointsLot.expires_at <= bindparam("now", type_=PointsLot.expires_at.type), None),
+             else_=PointsLot.expires_at).label("expiring_at")
+_LIVE_BY_EXPIRY = (  # built once: every member card and GET /me/points runs it
+    select(_WHEN, func.sum(PointsLot.remaining))
+    .where(PointsLot.member_id == bindparam("member_id"), PointsLot.remaining > 0,
+           PointsLot.expires_at.is_not(None))
+    .group_by(_WHEN).order_by(_WHEN)
+    .limit(bindparam("rows", type_=Integer(), literal_execute=True)))
+
+
 def _due_and_expiring(member_id: int, limit: int) -> tuple[int, list[dict]]:
     """(points whose time has come that the sweep has not reached yet, the points expiring on
     each coming business date, soonest first): one grouped read of the member's live lots."""
-    when = case((PointsLot.expires_at <= clock.now(), None),
-                else_=PointsLot.expires_at).label("expiring_at")
-    rows = db.session.execute(
-        select(when, func.sum(PointsLot.remaining))
-        .where(PointsLot.member_id == member_id, PointsLot.remaining > 0,
-               PointsLot.expires_at.is_not(None))
-        .group_by(when).order_by(when).limit(limit * 4 + 1)).all()  # the due group sorts first
+    rows = db.session.execute(_LIVE_BY_EXPIRY, {  # the due group sorts first
+        "now": clock.now(), "member_id": member_id, "rows": limit * 4 + 1}).all()
     due = sum(int(points) for expires_at, points in rows if expires_at is None)
     return due, _by_business_date([row for row in rows if row[0] is not None], limit)
 

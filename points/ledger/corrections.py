@@ -13,18 +13,23 @@ from points.programme import tiers
 
 def adjust(member_id: int, delta: int, *, reason: str, operator, store_id=None,
            key: str) -> PointsEntry:
-    """A manual correction by staff (reason required; audited). A negative delta never
-    creates debt: it needs the points to be there (409 insufficient_points)."""
+    """A manual correction by staff (reason required; audited once, in the name of
+    `operator`, at `store_id`). A negative delta never creates debt: it needs the points to be
+    there (409 insufficient_points). Repeated with the same key: the first entry, no new
+    audit row."""
     if not reason or not reason.strip():
         raise Conflict("An adjustment needs a reason.", code="invalid_state")
     before = lock_account(member_id).balance
+    if (first := entry_by_key(key)) is not None and first.member_id == member_id:
+        return first
     kwargs = dict(kind="adjust", key=key, store_id=store_id, reason=reason.strip(),
                   operator_id=operator.id, ref=("staff", operator.id))
     entry = (credit(member_id, delta, **kwargs) if delta > 0
              else debit(member_id, -delta, **kwargs))
     audit.record("points.adjust", "member", member_id, reason=reason.strip(),
                  before={"balance": before}, after={"balance": entry.balance_after,
-                                                    "delta": delta, "entry_id": entry.id})
+                                                    "delta": delta, "entry_id": entry.id},
+                 actor=("staff", operator.id, operator.username), store_id=store_id)
     return entry
 
 

@@ -3,7 +3,7 @@ up at once on the credit that crosses a threshold, and down only at the periodic
 import functools
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock, config_cache, jobs, worker
@@ -92,12 +92,15 @@ def _tier_code(member_id: int) -> str | None:
     return db.session.scalar(select(Member.tier_code).where(Member.id == member_id))
 
 
+_EARNED_SINCE = (select(func.coalesce(func.sum(EarnedMonth.points), 0))  # built once
+                 .where(EarnedMonth.member_id == bindparam("member_id"),
+                        EarnedMonth.month >= bindparam("first_month")))
+
+
 def earned_in_window(member_id: int, now: datetime) -> int:
     """Points earned in the trailing 12 months, less what refunds clawed back."""
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(EarnedMonth.points), 0))
-        .where(EarnedMonth.member_id == member_id,
-               EarnedMonth.month >= first_month_of_window(now)))
+    total = db.session.scalar(_EARNED_SINCE, {"member_id": member_id,
+                                              "first_month": first_month_of_window(now)})
     return max(int(total), 0)
 
 

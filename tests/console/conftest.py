@@ -1,18 +1,16 @@
-"""Console fixtures: a signed-in test client, and for browser tests a live server on the test
-database (committing: the server's threads see what the test wrote) with headless Chromium
-(Debian's, driven by Playwright), screenshots saved to artefacts/ (git-ignored)."""
+"""Console fixtures: a signed-in test client, and for browser tests (with tests/conftest.py's
+live_server on the test database — committing: the server's threads see what the test
+wrote — and headless Chromium, Debian's, driven by Playwright) fresh pages, screenshots saved
+to artefacts/ (git-ignored)."""
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from flask import g
 from flask_babel import refresh
-from werkzeug.serving import make_server
 
-from tests.test_nginx import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("JIFEN_ARTEFACTS", ROOT / "artefacts"))
@@ -73,15 +71,6 @@ def console(app):
         return made
 
     return make
-
-
-@pytest.fixture
-def live_server(app):
-    port = free_port()
-    server = make_server("localhost", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{port}"
-    server.shutdown()
 
 
 @pytest.fixture

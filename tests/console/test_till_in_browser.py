@@ -220,6 +220,20 @@ def test_a_manager_adjusts_points_with_a_reason_and_the_audit_log_shows_it(
     expect(page.locator("article.result")).to_contain_text("积分已调整 -50")
     expect(page.locator("[data-balance]")).to_have_text("950")
 
+    with page.expect_navigation():
+        page.click("header >> text=审计日志")
+    expect(page.locator("h1")).to_contain_text("审计日志")
+    row = page.locator("table.audit tbody tr").first
+    expect(row).to_contain_text("manager.t")
+    expect(row).to_contain_text("调整积分")
+    expect(row).to_contain_text("补录重复积分")
+    expect(row).to_contain_text("-50")
+    expect(row).to_contain_text("上海测试店")
+    screenshot(page, "12-audit-log")
+    with page.expect_navigation():  # the member it names opens their card
+        row.locator(f"a:has-text('{shop['member'].member_no}')").click()
+    expect(page.locator("[data-balance]")).to_have_text("950")
+
     log = requests.get(live_server + "/api/v1/admin/audit-log?action=points.adjust", timeout=10,
                        headers={"Authorization": f"Bearer {factory.staff_token(shop['hq'])}"})
     entry = log.json()["items"][0]

@@ -1,3 +1,6 @@
+from datetime import datetime, timedelta, timezone
+
+from core import clock
 from tests.core.test_errors import assert_error
 
 
@@ -15,6 +18,20 @@ def test_store_crud_and_audit(staff_client):
     rename = log[1]
     assert rename["before"]["name"] == "广州天河店" and rename["after"]["name"] == "广州天河二店"
     assert rename["actor_name"] == admin.staff.username
+
+
+def test_the_audit_log_is_filtered_by_person_and_business_day_and_names_the_store(
+        staff_client):
+    clock.set(datetime(2026, 12, 1, 23, 30, tzinfo=timezone(timedelta(hours=8))))
+    admin, other = staff_client("hq_admin"), staff_client("hq_admin")
+    admin.post("/admin/stores", {"code": "HZ001", "name": "杭州店"})
+    clock.set(datetime(2026, 12, 2, 0, 30, tzinfo=timezone(timedelta(hours=8))))
+    other.patch("/admin/stores/HZ001", {"name": "杭州西湖店"})
+    mine = admin.get(f"/admin/audit-log?actor_name={admin.staff.username}").get_json()["items"]
+    assert [e["action"] for e in mine] == ["store.create"] and mine[0]["store_id"]
+    day = admin.get("/admin/audit-log?from=2026-12-02&to=2026-12-02").get_json()["items"]
+    assert [(e["action"], e["actor_name"]) for e in day] == [("store.update", other.staff.username)]
+    assert_error(admin.get("/admin/audit-log?from=2026-13-01"), 422, "validation_error")
 
 
 def test_store_code_is_validated(staff_client):

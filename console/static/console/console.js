@@ -12,6 +12,11 @@
     document.head.appendChild(script);
   }
 
+  // wide enough for a barcode held at a comfortable distance, tall enough for a QR code
+  function viewfinder(width, height) {
+    return { width: Math.floor(width * 0.9), height: Math.floor(height * 0.7) };
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-camera]");
     if (!button) { return; }
@@ -19,8 +24,11 @@
     var input = document.querySelector(button.dataset.fill);
     box.hidden = false;
     load(library, function () {
-      var reader = new window.Html5Qrcode(box.id);
-      reader.start({ facingMode: "environment" }, { fps: 10, qrbox: 250 }, function (text) {
+      var formats = window.Html5QrcodeSupportedFormats;
+      // the member code is shown as a QR code or a Code 128 barcode (members/images.py)
+      var reader = new window.Html5Qrcode(box.id, {
+        formatsToSupport: [formats.QR_CODE, formats.CODE_128], verbose: false });
+      reader.start({ facingMode: "environment" }, { fps: 10, qrbox: viewfinder }, function (text) {
         reader.stop();
         box.hidden = true;
         input.value = text;
