@@ -124,10 +124,17 @@ class Config:
         self.MEMBER_DELETION_COOLING_OFF_DAYS = _int("MEMBER_DELETION_COOLING_OFF_DAYS", 7)
         #: a member may download a copy of their data once in this many seconds
         self.MEMBER_EXPORT_EVERY = _int("MEMBER_EXPORT_EVERY", 600)
-        #: uploaded images: the storage backend (local), its folder, and the public URL they
+        #: uploaded images: the storage backend (local | s3), its folder, and the public URL they
         #: are served under (empty: this app's /api/v1/media/ on the request's host)
         self.MEDIA_STORAGE = env("MEDIA_STORAGE", "local")
         self.MEDIA_DIR = env("MEDIA_DIR", str(INSTANCE_DIR / "media"))
+        #: MEDIA_STORAGE=s3: an S3-compatible store (media.s3); empty endpoint = AWS S3
+        for name in ("ENDPOINT", "BUCKET", "REGION", "ACCESS_KEY", "SECRET_KEY", "PREFIX"):
+            setattr(self, f"MEDIA_S3_{name}", env(f"MEDIA_S3_{name}", ""))
+        #: auto | path (MinIO, Ceph) | virtual (Aliyun OSS, Tencent COS)
+        self.MEDIA_S3_ADDRESSING_STYLE = env("MEDIA_S3_ADDRESSING_STYLE", "auto")
+        #: seconds to connect and to wait for each reply of the store; slower → 503
+        self.MEDIA_S3_TIMEOUT = float(env("MEDIA_S3_TIMEOUT", "5"))
         self.MEDIA_BASE_URL = env("MEDIA_BASE_URL", "")
         self.STAFF_TOKEN_TTL = _int("STAFF_TOKEN_TTL", 12 * 3600)
         #: how many reverse proxies (nginx) stand in front; 0 = none
@@ -152,6 +159,16 @@ class Config:
                 if rule and not re.fullmatch(r"\d+/[1-9]\d*", rule):
                     raise ConfigError(f"RATE_LIMIT_{name.upper()}_PER_{scope.upper()} is "
                                       f"{rule!r}: give count/seconds, e.g. 10/60, or nothing")
+        self._check_media()
+
+    def _check_media(self):
+        if self.MEDIA_STORAGE not in ("local", "s3"):
+            raise ConfigError(f"MEDIA_STORAGE is {self.MEDIA_STORAGE!r}: give local or s3")
+        if self.MEDIA_STORAGE == "s3" and not self.MEDIA_S3_BUCKET:
+            raise ConfigError("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET (and MEDIA_S3_ENDPOINT "
+                              "unless the store is AWS S3)")
+        if self.MEDIA_S3_ADDRESSING_STYLE not in ("auto", "path", "virtual"):
+            raise ConfigError("MEDIA_S3_ADDRESSING_STYLE must be auto, path or virtual")
 
 
 class ProductionConfig(Config):

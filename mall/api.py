@@ -33,8 +33,13 @@ IDEMPOTENCY_HEADER = {"in": "header", "name": HEADER, "schema": {"type": "string
 @documents(mall_blp, 401, 404, auth="member")
 @member_required
 def list_products(args):
-    """Active products in their redemption window, newest first, with the stock left and
-    the units I hold (`my_redeemed`)."""
+    """Active products in their redemption window, with the stock left and the units I hold
+    (`my_redeemed`), in the `sort` order.
+
+    `sort`: `newest` (the default), `points_asc`, `points_desc` or `popular` (most units
+    redeemed in the mall, net of cancellations); ties come newest first. Pages are keyset
+    pages over (sort key, id), so following `next_cursor` with the same `sort` neither
+    repeats nor skips a product; a cursor used with another sort is 422 on `cursor`."""
     page = catalog.visible_products(**args)
     catalog.add_my_redeemed(page["items"], g.member_id)
     return page

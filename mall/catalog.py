@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from core import audit, clock, config_cache
 from core.db import after_commit, db
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.pagination import paginate
+from core.pagination import paginate, paginate_sorted
 from mall import stock_gate
 from mall.models import (FULFILLED, PENDING, MemberProductCount, Product, Redemption,
                          product_stores)
@@ -179,9 +179,19 @@ def deactivate(product_id: int) -> Product:
 
 # --- what members see -----------------------------------------------------------------------
 
-def visible_products(limit, cursor, *, store_code=None, category=None, upcoming=False):
-    """Active products in their window (with `upcoming`, also those not started yet), newest
-    first; with a store, those redeemable there (unrestricted ones too)."""
+#: the member's mall orders (`newest` is the default): sort key, ascending? Ties newest first.
+#: `popular` is units redeemed in the mall, net of cancellations: only a redemption takes
+#: `stock_left` alone (a cancellation gives it back), adjust_stock moves both columns together.
+SORTS = {"points_asc": (Product.points_price, True),
+         "points_desc": (Product.points_price, False),
+         "popular": (Product.stock_total - Product.stock_left, False)}
+
+
+def visible_products(limit, cursor, *, store_code=None, category=None, upcoming=False,
+                     sort="newest"):
+    """Active products in their window (with `upcoming`, also those not started yet) in the
+    `sort` order (SORTS; newest first by default); with a store, those redeemable there
+    (unrestricted ones too)."""
     now = clock.now()
     stmt = select(Product).options(selectinload(Product.stores)).where(Product.active.is_(True),
                                  or_(Product.ends_at.is_(None), Product.ends_at > now))
@@ -195,8 +205,12 @@ def visible_products(limit, cursor, *, store_code=None, category=None, upcoming=
         stmt = stmt.where(or_(~exists().where(link.product_id == Product.id),
                               exists().where(link.product_id == Product.id,
                                              link.store_id == store.id)))
-    return paginate(db.session, stmt.execution_options(populate_existing=True), Product.id,
-                    limit=limit, cursor=cursor)
+    stmt = stmt.execution_options(populate_existing=True)
+    if sort == "newest":
+        return paginate(db.session, stmt, Product.id, limit=limit, cursor=cursor)
+    key, ascending = SORTS[sort]
+    return paginate_sorted(db.session, stmt, key, Product.id, limit=limit, cursor=cursor,
+                           ascending=ascending, tag=sort)
 
 
 def categories() -> list[dict]:

@@ -4,6 +4,7 @@ from core import clock
 from core.fields import AwareDateTime, Integer
 from core.ids import Id
 from core.pagination import PageArgs
+from mall.catalog import SORTS
 from mall.models import KINDS, STATUSES
 from media.fields import ImageUrl
 from points.programme import tiers
@@ -12,6 +13,7 @@ from stores.schemas import StoreRef
 
 NON_NEGATIVE = validate.Range(min=0)
 FEN = validate.Range(0, 100_000_000)
+PRODUCT_SORTS = ("newest", *SORTS)
 CODE = validate.Regexp(r"^\d{6,16}$", error="Digits only.")
 
 
@@ -126,6 +128,9 @@ class ProductArgs(PageArgs):
     category = fields.String()
     upcoming = fields.Boolean(load_default=False, metadata={
         "description": "also list products whose window has not started yet"})
+    sort = fields.String(load_default="newest", validate=validate.OneOf(PRODUCT_SORTS), metadata={
+        "description": "newest (default) | points_asc | points_desc | popular (units redeemed); "
+                       "ties newest first; keep the same sort when following next_cursor"})
 
 
 class Category(Schema):

@@ -15,8 +15,6 @@ public_blp = blueprint("media", __name__, prefix="/media",
                        description="Uploaded images, served with long cache headers.")
 #: multipart framing around the file
 OVERHEAD = 64 * 1024
-#: an upload's key is random and its content never changes
-CACHE = "public, max-age=31536000, immutable"
 
 
 def accepts_upload(max_bytes):
@@ -46,11 +44,12 @@ def too_large_documented(blp):
 @admin_blp.arguments(FileIn, location="files")
 @admin_blp.response(201, UploadOut)
 @too_large_documented(admin_blp)
-@documents(admin_blp, 401, 403, 422, auth="staff")
+@documents(admin_blp, 401, 403, 422, 503, auth="staff")
 def upload(query, files):
     """`?purpose=` product | banner | tier; multipart/form-data with the image as `file`. It is
     decoded (a renamed non-image is 422 on `file`), scaled down, re-encoded and stored; 413
-    over 5 MiB (tier icons 2 MiB). Use the answer's `url`."""
+    over 5 MiB (tier icons 2 MiB); 503 when the media store cannot be reached. Use the
+    answer's `url`."""
     data = files["file"].read()
     return service.store_image(data, query["purpose"], ("staff", g.staff.id))
 
@@ -58,8 +57,12 @@ def upload(query, files):
 @public_blp.get("/<key>")
 @public_blp.response(200, description="The image, as re-encoded (JPEG or PNG).",
                      content_type="image/jpeg")
-@documents(public_blp, 404)
+@documents(public_blp, 404, 503)
 @public
 def serve(key):
+    """An uploaded image, cached for a year (its key's content never changes).
+
+    Read from whichever store keeps the uploads (MEDIA_STORAGE: disk or an S3-compatible
+    bucket); 503 `unavailable` when that store cannot be reached."""
     data, content_type = service.load(key)
-    return Response(data, mimetype=content_type, headers={"Cache-Control": CACHE})
+    return Response(data, mimetype=content_type, headers={"Cache-Control": service.CACHE_CONTROL})

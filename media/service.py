@@ -19,6 +19,8 @@ from media.storage import storage
 MEDIA_PATH = "/api/v1/media/"
 KEY = re.compile(r"^[0-9a-f]{32}\.(jpg|png)$")
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+#: an upload's key is random and its content never changes
+CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 class TooLarge(AppError):

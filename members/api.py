@@ -85,7 +85,7 @@ def patch_me(data):
 @me_blp.arguments(AvatarIn, location="files")
 @me_blp.response(200, AvatarOut)
 @too_large_documented(me_blp)
-@documents(me_blp, 401, 403, 422, auth="member")
+@documents(me_blp, 401, 403, 422, 503, auth="member")
 def upload_avatar(files):
     """The picture wx.chooseAvatar gave (a temporary file: upload it with wx.uploadFile, name
     `file`). Decoded and re-encoded (a renamed non-image is 422 on `file`; 413 over 2 MiB);
