@@ -5,31 +5,41 @@ predicate on members. Each condition is {"field", "op", "value"} (and `days` whe
 | --- | --- | --- |
 | segment, churn, tier | in | [codes] (segment: the chain's) |
 | registration_store, home_store | in | [store codes]; home = most orders in the RFM window |
+| favourite_category | in | [categories]: the category of order items the member spent most on
+  in the RFM window (orders not wholly refunded; equal top categories all count) |
 | balance, spend_fen, orders, checkin_streak, referrals | gte, lte | integer (spend, orders: in
   the RFM window) |
 | expiring_points | gte, lte | integer, with `days`: points of lots expiring within them |
 | last_order, registered | before, after | YYYY-MM-DD |
+| coupon_unused_days | gte | integer N: holds an unused coupon, still valid after the as-of day,
+  issued N or more business days before it |
 """
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, false, func, or_, select, true
+from sqlalchemy import Integer, String, and_, exists, false, func, or_, select, text, true
 from sqlalchemy.orm import aliased
 
 from core import clock
+from core.db import UTCDateTime, db
 from core.errors import ValidationFailed
 from analytics import churn as churn_statuses, segments
 from analytics.models import CHAIN, MemberChurn, MemberRfmFacts, MemberSegment
+from analytics.settings import get_settings
+from analytics.sql import window_start
+from mall.models import UNUSED, Coupon
 from members.models import Member
 from points.ledger.models import PointsAccount, PointsLot
 from stores.models import Store
 from tasks.models import CheckIn
 
 CODES = {"segment": segments.CODES, "churn": churn_statuses.STATUSES}
-LIST_FIELDS = ("segment", "churn", "tier", "registration_store", "home_store")
-NUMBER_FIELDS = ("balance", "spend_fen", "orders", "checkin_streak", "referrals", "expiring_points")
+LIST_FIELDS = ("segment", "churn", "tier", "registration_store", "home_store",
+               "favourite_category")
+NUMBER_FIELDS = ("balance", "spend_fen", "orders", "checkin_streak", "referrals", "expiring_points",
+                 "coupon_unused_days")
 DATE_FIELDS = ("last_order", "registered")
 OPS = {**{f: ("in",) for f in LIST_FIELDS}, **{f: ("gte", "lte") for f in NUMBER_FIELDS},
-       **{f: ("before", "after") for f in DATE_FIELDS}}
+       **{f: ("before", "after") for f in DATE_FIELDS}, "coupon_unused_days": ("gte",)}
 MAX_DEPTH = 3
 
 
@@ -93,6 +103,10 @@ def condition(c: dict, as_of: date):
         return Member.registered_store_id.in_(select(Store.id).where(Store.code.in_(value)))
     if field == "home_store":
         return _home_store(value)
+    if field == "favourite_category":
+        return _favourite_category(value, as_of)
+    if field == "coupon_unused_days":
+        return _coupon_unused(value, as_of)
     if field in DATE_FIELDS:
         return _dated(field, op, date.fromisoformat(value))
     return _compare(_number(field, c, as_of), op, value)
@@ -146,3 +160,46 @@ def _home_store(codes):
     return exists().where(at_store.member_id == Member.id, at_store.store_id != CHAIN,
                           at_store.store_id.in_(select(Store.id).where(Store.code.in_(codes))),
                           at_store.frequency > 0, at_store.frequency == most)
+
+
+def _coupon_unused(days: int, as_of: date):
+    """An unused coupon still valid after the as-of day, issued on or before as_of - days."""
+    return _exists(Coupon, Coupon.status == UNUSED,
+                   Coupon.expires_at > clock.end_of_business_day(as_of),
+                   Coupon.created_at <= clock.end_of_business_day(as_of - timedelta(days=days)))
+
+
+#: (member, category, spend) of the order lines in a window, one row per order line; the
+#: items are JSON [{category, amount_fen, ...}] (points.earning.models.Order.items)
+_LINES = {
+    "mysql": "SELECT o.member_id, o.paid_at, o.amount_fen AS order_fen, o.refunded_fen, "
+             "j.category, j.amount_fen FROM orders o, JSON_TABLE(o.items, "
+             "'$[*]' COLUMNS (category VARCHAR(32) PATH '$.category', "
+             "amount_fen BIGINT PATH '$.amount_fen')) AS j",
+    "sqlite": "SELECT o.member_id, o.paid_at, o.amount_fen AS order_fen, o.refunded_fen, "
+              "json_extract(j.value, '$.category') AS category, "
+              "json_extract(j.value, '$.amount_fen') AS amount_fen FROM orders o, "
+              "json_each(o.items) AS j",
+}
+_LINES["mariadb"] = _LINES["mysql"]
+
+
+def _favourite_category(categories, as_of: date):
+    """Members whose top-spend category (in the RFM window) is one of `categories`: one
+    set-based query, not a subquery per member."""
+    dialect = db.session.get_bind().dialect.name
+    days = get_settings()["rfm"]["window_days"]
+    lines = text(_LINES[dialect]).columns(
+        member_id=Integer(), paid_at=UTCDateTime(), order_fen=Integer(), refunded_fen=Integer(),
+        category=String(), amount_fen=Integer()).subquery()
+    spend = (select(lines.c.member_id, lines.c.category,
+                    func.sum(lines.c.amount_fen).label("spend"))
+             .where(lines.c.category.is_not(None), lines.c.refunded_fen < lines.c.order_fen,
+                    lines.c.paid_at >= window_start(as_of, days),
+                    lines.c.paid_at <= clock.end_of_business_day(as_of))
+             .group_by(lines.c.member_id, lines.c.category).subquery())
+    top = (select(spend.c.member_id, func.max(spend.c.spend).label("spend"))
+           .group_by(spend.c.member_id).subquery())
+    return Member.id.in_(select(spend.c.member_id).join(
+        top, and_(top.c.member_id == spend.c.member_id, top.c.spend == spend.c.spend))
+        .where(spend.c.category.in_(categories)))

@@ -5,9 +5,10 @@ from core.fields import INT_MAX, Integer
 from analytics.tags.models import MANUAL, RULE
 
 RULE_DOC = ("{\"all\"|\"any\": [condition | group]}; a condition is {field, op, value} — see "
-            "the tag rules in the API docs: segment/churn/tier/registration_store/home_store in "
-            "[..]; balance/spend_fen/orders/checkin_streak/referrals/expiring_points (with days) "
-            "gte/lte N; last_order/registered before/after a date")
+            "the tag rules in the API docs: segment/churn/tier/registration_store/home_store/"
+            "favourite_category in [..]; balance/spend_fen/orders/checkin_streak/referrals/"
+            "expiring_points (with days) gte/lte N; coupon_unused_days gte N; "
+            "last_order/registered before/after a date")
 
 
 class TagIn(Schema):

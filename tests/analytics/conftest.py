@@ -49,3 +49,19 @@ def members(factory):
         return made
 
     return make
+
+
+@pytest.fixture
+def coupon_product(app):
+    """coupon_product(valid_days=7) → a committed mall coupon product (catalog service)."""
+    from mall import catalog
+
+    def make(valid_days=7, stock=10):
+        made = catalog.create_product({
+            "title": f"coupon {next(_order_no)}", "kind": "coupon", "points_price": 100,
+            "stock": stock, "coupon": {"deduct_fen": 1000, "min_spend_fen": 5000,
+                                       "valid_days": valid_days}})
+        db.session.commit()
+        return made
+
+    return make

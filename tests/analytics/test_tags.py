@@ -100,6 +100,8 @@ def _checkin_task():
     {"all": []}, {"both": [{"field": "tier", "op": "in", "value": ["x"]}]},
     one("tier", "gte", 3), one("segment", "in", ["nonsense"]), one("balance", "gte", -1),
     one("expiring_points", "gte", 3), one("last_order", "before", "yesterday"),
+    one("favourite_category", "in", []), one("favourite_category", "gte", 1),
+    one("coupon_unused_days", "lte", 3), one("coupon_unused_days", "gte", "3"),
 ])
 def test_bad_rules_are_refused(rule):
     with pytest.raises(ValidationFailed):
@@ -162,3 +164,57 @@ def test_tag_names_are_unique(staff_client):
     assert client.post("/admin/tags", {"name": "A", "kind": "manual"}).status_code == 409
     assert client.patch(f"/admin/tags/{b['id']}", {"name": "A"}).status_code == 409
     assert client.patch(f"/admin/tags/{b['id']}", {"name": "B"}).status_code == 200
+
+
+def line(category, amount_fen):
+    return {"sku": category or "x", "category": category, "amount_fen": amount_fen, "quantity": 1}
+
+
+def test_favourite_category_is_where_the_member_spent_most(members, buy, factory):
+    store = factory.store()
+    tea, coffee, tied, refunded, old = members(5)
+    # tea: many small coffee lines, but more money on tea
+    buy(tea, store, AS_OF - timedelta(days=3), 9000, items=[line("tea", 6000), line(None, 3000)])
+    for _ in range(3):
+        buy(tea, store, AS_OF - timedelta(days=5), 1500, items=[line("coffee", 1500)])
+    buy(coffee, store, AS_OF - timedelta(days=2), 5000,
+        items=[line("coffee", 3000), line("tea", 2000)])
+    buy(tied, store, AS_OF - timedelta(days=2), 4000,
+        items=[line("tea", 2000), line("cake", 2000)])
+    # a wholly refunded order does not count: its tea is not refunded's favourite
+    buy(refunded, store, AS_OF - timedelta(days=2), 9000, items=[line("tea", 9000)],
+        refunded_fen=9000)
+    buy(refunded, store, AS_OF - timedelta(days=2), 1000, items=[line("cake", 1000)])
+    # outside the 365-day RFM window, and after the as-of day: neither counts
+    buy(old, store, AS_OF - timedelta(days=400), 9000, items=[line("tea", 9000)])
+    buy(old, store, AS_OF + timedelta(days=1), 9000, items=[line("tea", 9000)])
+    buy(old, store, AS_OF - timedelta(days=9), 100, items=[line("cake", 100)])
+    assert matched(one("favourite_category", "in", ["tea"])) == {tea.id, tied.id}
+    assert matched(one("favourite_category", "in", ["coffee"])) == {coffee.id}
+    assert matched(one("favourite_category", "in", ["cake"])) == {tied.id, refunded.id, old.id}
+    assert matched(one("favourite_category", "in", ["coffee", "cake"])) == \
+        {coffee.id, tied.id, refunded.id, old.id}
+    assert old.id in matched(one("favourite_category", "in", ["tea"]), AS_OF + timedelta(days=1))
+    both = {"all": [{"field": "favourite_category", "op": "in", "value": ["tea"]},
+                    {"field": "favourite_category", "op": "in", "value": ["tea", "cake"]}]}
+    assert matched(both) == {tea.id, tied.id}
+
+
+def test_coupon_unused_for_n_days(factory, coupon_product):
+    from mall import issuing
+    from mall.models import Coupon
+
+    product, short = coupon_product(valid_days=30), coupon_product(valid_days=3)
+    holder, fresh, used, lapsed, none = (factory.member() for _ in range(5))
+    issued = datetime(2026, 6, 19, 4, tzinfo=timezone.utc)  # 11 business days before AS_OF
+    for member in (holder, used):
+        issuing.award(member.id, product, now=issued)
+    issuing.award(lapsed.id, short, now=issued)  # expired by the as-of day
+    issuing.award(fresh.id, product, now=datetime(2026, 6, 28, 4, tzinfo=timezone.utc))
+    db.session.scalars(select(Coupon).filter_by(member_id=used.id)).one().status = "used"
+    db.session.flush()
+    assert matched(one("coupon_unused_days", "gte", 11)) == {holder.id}
+    assert matched(one("coupon_unused_days", "gte", 12)) == set()
+    assert matched(one("coupon_unused_days", "gte", 2)) == {holder.id, fresh.id}
+    assert matched(one("coupon_unused_days", "gte", 0)) == {holder.id, fresh.id}
+    assert none.id not in matched(one("coupon_unused_days", "gte", 0))
