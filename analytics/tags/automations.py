@@ -1,5 +1,7 @@
-"""Automations: when a member enters a tag, credit points (through the ledger, within a budget),
-once per member per automation — the unique (automation, member) key decides, not a read.
+"""Automations: when a member enters a tag, credit points (through the ledger) or issue a mall
+coupon product (through the mall's issuing, as a prize is), within a budget (points, or
+coupons), once per member per automation — the unique (automation, member) key decides, not a
+read.
 
 HOLDOUT: a member is held out of an automation when sha256("<automation id>:<member id>")
 falls in its first `holdout_percent` % — fixed per member, so a rerun (or a second worker)
@@ -20,9 +22,11 @@ from core.errors import NotFound, ValidationFailed
 from analytics.models import CHAIN, MemberSegment
 from analytics.tags.models import Automation, AutomationAction, TagMember
 from analytics.tags.service import get_tag
+from mall import catalog, issuing
 from points import ledger
 
-FIELDS = ("name", "tag_id", "action", "points", "budget", "holdout_percent", "status")
+FIELDS = ("name", "tag_id", "action", "points", "product_id", "budget", "holdout_percent",
+          "status")
 ACTIVE, PAUSED = "active", "paused"
 HOLDOUT, TREATED = "holdout", "treated"
 _automations, _actions = Automation.__table__, AutomationAction.__table__
@@ -56,6 +60,9 @@ def save_automation(data: dict, row: Automation | None = None) -> Automation:
         setattr(row, name, value)
     if row.action == "points" and not row.points:
         raise ValidationFailed(details={"points": ["Points to credit are required."]})
+    if row.action == "coupon" and (not row.product_id
+                                   or catalog.get_product(row.product_id).kind != "coupon"):
+        raise ValidationFailed(details={"product_id": ["A mall coupon product is required."]})
     db.session.flush()
     audit.record("automation.save", "automation", row.id, before=before,
                  after=audit.snapshot(row, FIELDS))
@@ -96,14 +103,17 @@ def fire_chunk(automation_id: int, limit: int = 500) -> int:
     segment_of = dict(db.session.execute(select(MemberSegment.member_id, MemberSegment.segment)
                                          .where(MemberSegment.store_id == CHAIN,
                                                 MemberSegment.member_id.in_(member_ids))).all())
+    product = (catalog.get_product(automation.product_id) if automation.action == "coupon"
+               else None)
     acted = 0
     for member_id in member_ids:
-        acted += act(automation, member_id, entered[member_id], segment_of.get(member_id))
+        acted += act(automation, member_id, entered[member_id], segment_of.get(member_id),
+                     product)
     expire_loaded(Automation)  # spent moved by Core statements
     return acted
 
 
-def act(automation: Automation, member_id: int, entered_on: date, segment) -> bool:
+def act(automation: Automation, member_id: int, entered_on: date, segment, product=None) -> bool:
     """Claim the (automation, member) key, then act; False if it was claimed already."""
     holdout = held_out(automation.id, member_id, automation.holdout_percent)
     try:  # a failed INSERT undoes only itself (MariaDB, SQLite)
@@ -115,12 +125,14 @@ def act(automation: Automation, member_id: int, entered_on: date, segment) -> bo
         return False
     if holdout:
         return True
-    cost = automation.points
+    cost = 1 if product is not None else automation.points  # coupon budgets count coupons
     covered = db.session.execute(
         update(_automations).where(_automations.c.id == automation.id,
                                    _automations.c.spent + cost <= _automations.c.budget)
         .values(spent=_automations.c.spent + cost)).rowcount
-    if covered:
+    if covered and product is not None:
+        issuing.award(member_id, product)  # one coupon, no points, as the mall issues a prize
+    elif covered:
         ledger.credit(member_id, cost, kind="bonus", key=f"automation:{automation.id}:{member_id}",
                       reason=f"automation: {automation.name}", ref=("automation", automation.id))
     db.session.execute(update(_actions).where(_actions.c.id == action_id).values(

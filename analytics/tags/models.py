@@ -62,10 +62,13 @@ class Automation(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     tag_id: Mapped[int] = mapped_column(ForeignKey("analytics_tags.id"), index=True)
-    #: points (coupon and message: not yet)
+    #: points, coupon (message: not yet)
     action: Mapped[str] = mapped_column(String(8))
     points: Mapped[int | None]
-    #: in the action's unit (points); spent is raised by a guarded UPDATE, never past it
+    #: coupon: the mall coupon product issued (no foreign key, as mall_coupons.product_id)
+    product_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: in the action's unit (points, or coupons); spent is raised by a guarded UPDATE, never
+    #: past it
     budget: Mapped[int] = mapped_column(BigInteger)
     spent: Mapped[int] = mapped_column(BigInteger, default=0)
     holdout_percent: Mapped[int] = mapped_column(default=10)

@@ -63,8 +63,10 @@ class TagChanges(Schema):
 class AutomationPatch(Schema):
     name = fields.String(validate=validate.Length(1, 64))
     points = Integer(validate=validate.Range(1, 1_000_000))
+    product_id = Integer(metadata={"description": "coupon: the mall coupon product to issue"})
     budget = Integer(validate=validate.Range(0, INT_MAX),
-                     metadata={"description": "in points: the total it may credit"})
+                     metadata={"description": "points: the total it may credit; coupon: the "
+                                              "coupons it may issue"})
     holdout_percent = Integer(validate=validate.Range(0, 50))
     status = fields.String(validate=validate.OneOf(("active", "paused")))
 
@@ -72,14 +74,16 @@ class AutomationPatch(Schema):
 class AutomationIn(AutomationPatch):
     name = fields.String(required=True, validate=validate.Length(1, 64))
     tag_id = Integer(required=True)
-    action = fields.String(required=True, validate=validate.OneOf(("points",)),
-                           metadata={"description": "points (coupon and message: not yet)"})
+    action = fields.String(required=True, validate=validate.OneOf(("points", "coupon")),
+                           metadata={"description": "points, coupon (message: not yet)"})
     budget = Integer(required=True, validate=validate.Range(0, INT_MAX))
 
     @validates_schema
     def points_given(self, data, **_kw):
         if data.get("action") == "points" and not data.get("points"):
             raise ValidationError("Points to credit are required.", "points")
+        if data.get("action") == "coupon" and not data.get("product_id"):
+            raise ValidationError("The coupon product is required.", "product_id")
 
 
 class AutomationOut(Schema):
@@ -88,6 +92,7 @@ class AutomationOut(Schema):
     tag_id = fields.Integer()
     action = fields.String()
     points = fields.Integer(allow_none=True)
+    product_id = fields.Integer(allow_none=True)
     budget = fields.Integer()
     spent = fields.Integer()
     holdout_percent = fields.Integer()

@@ -10,6 +10,7 @@ from core.db import db, run_in_transaction
 from analytics import jobs
 from analytics.tags import automations, service
 from analytics.tags.models import Automation, AutomationAction
+from mall import catalog
 from points.ledger.models import PointsAccount, PointsEntry
 
 AS_OF = date(2026, 6, 30)
@@ -166,3 +167,55 @@ def test_two_workers_at_once_act_once_per_member(app, factory):
     credited = db.session.scalar(select(func.sum(PointsEntry.delta)).where(
         PointsEntry.idempotency_key.like(f"automation:{automation.id}:%")))
     assert credited == 140
+
+
+def test_a_coupon_once_per_member_within_a_budget_of_coupons(factory, staff_client,
+                                                             coupon_product):
+    from mall.models import Coupon
+
+    client = staff_client("marketer")
+    product = coupon_product(valid_days=14)
+    tag_id = vip_tag(client, [factory.member()])
+    body = {"name": "coupon", "tag_id": tag_id, "action": "coupon", "budget": 3,
+            "holdout_percent": 0}
+    assert client.post("/admin/automations", body).status_code == 422  # which product?
+    assert client.post("/admin/automations", {**body, "product_id": 999999}).status_code == 404
+    gift = catalog.create_product({"title": "mug", "kind": "gift", "points_price": 1, "stock": 1})
+    assert client.post("/admin/automations", {**body, "product_id": gift.id}).status_code == 422
+    auto = client.post("/admin/automations", {**body, "product_id": product.id}).get_json()
+    assert auto["action"] == "coupon" and auto["product_id"] == product.id
+    people = [factory.member() for _ in range(5)]
+    client.post(f"/admin/tags/{tag_id}/members",
+                {"member_nos": [m.member_no for m in people]})
+    assert jobs.tags_and_automations()["automation_actions"] == 5
+    assert jobs.tags_and_automations()["automation_actions"] == 0  # a rerun issues nothing
+    held = {m: db.session.scalars(select(Coupon).filter_by(member_id=m.id)).all()
+            for m in people}
+    assert sorted(len(c) for c in held.values()) == [0, 0, 1, 1, 1]  # the budget: 3 coupons
+    coupons = [c for cs in held.values() for c in cs]
+    assert {(c.product_id, c.status, c.deduct_fen) for c in coupons} == \
+        {(product.id, "unused", 1000)}
+    outcomes = sorted(a.outcome for a in actions(auto["id"]))
+    assert outcomes == ["done"] * 3 + ["over_budget"] * 2
+    assert client.get(f"/admin/automations/{auto['id']}").get_json()["spent"] == 3
+    db.session.expire_all()  # no points were spent on them
+    assert {db.session.get(PointsAccount, m.id).balance for m in people} == {0}
+
+
+def test_a_coupon_automation_respects_the_holdout(factory, staff_client, coupon_product):
+    from mall.models import Coupon
+
+    client = staff_client("marketer")
+    product = coupon_product()
+    tag_id = vip_tag(client, [factory.member()])
+    auto = client.post("/admin/automations", {"name": "c", "tag_id": tag_id, "action": "coupon",
+                                              "product_id": product.id, "budget": 1000,
+                                              "holdout_percent": 50}).get_json()
+    people = [factory.member() for _ in range(20)]
+    client.post(f"/admin/tags/{tag_id}/members", {"member_nos": [m.member_no for m in people]})
+    jobs.tags_and_automations()
+    held_out = {m.id for m in people if automations.held_out(auto["id"], m.id, 50)}
+    assert 0 < len(held_out) < 20
+    with_coupon = set(db.session.scalars(select(Coupon.member_id).filter_by(
+        product_id=product.id)))
+    assert with_coupon == {m.id for m in people} - held_out
