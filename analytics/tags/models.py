@@ -66,7 +66,7 @@ class Automation(Base):
     action: Mapped[str] = mapped_column(String(8))
     points: Mapped[int | None]
     #: coupon: the mall coupon product issued (no foreign key, as mall_coupons.product_id)
-    product_id: Mapped[int | None] = mapped_column(BigInteger)
+    product_id: Mapped[int | None] = mapped_column(BigId)
     #: in the action's unit (points, or coupons); spent is raised by a guarded UPDATE, never
     #: past it
     budget: Mapped[int] = mapped_column(BigInteger)
