@@ -1,6 +1,7 @@
 """Demo analytics: a rule tag (the chain's champions), a manual tag (VIPs, with the demo
-member), an automation crediting points to members entering the champions tag, and the
-scores, churn statuses and tags computed as of today (safe to run again)."""
+member), an automation crediting points to members entering the champions tag, a rule tag of
+tea lovers (favourite category tea) given the demo mall's coupon, and the scores, churn
+statuses and tags computed as of today (safe to run again)."""
 from sqlalchemy import select
 
 from core import clock
@@ -9,8 +10,11 @@ from analytics import churn, runs
 from analytics.jobs import CHURN_CHUNK, SCORE_CHUNK
 from analytics.tags import automations, service as tags
 from analytics.tags.models import Automation, Tag, TagMember
+from mall.models import Product
 
 CHAMPIONS = {"all": [{"field": "segment", "op": "in", "value": ["important_value", "new"]}]}
+TEA_LOVERS = {"all": [{"field": "favourite_category", "op": "in", "value": ["tea"]}]}
+DEMO_COUPON = "10 元代金券"  # mall.demo
 
 
 def seed_demo() -> list[str]:
@@ -19,6 +23,13 @@ def seed_demo() -> list[str]:
     if db.session.scalars(select(Automation).filter_by(name="欢迎高价值客户")).first() is None:
         automations.save_automation({"name": "欢迎高价值客户", "tag_id": champions.id,
                                      "action": "points", "points": 100, "budget": 100_000,
+                                     "holdout_percent": 10})
+    tea_lovers = _tag("爱喝茶", "rule", TEA_LOVERS)
+    coupon = db.session.scalars(select(Product).filter_by(title=DEMO_COUPON, kind="coupon")).first()
+    if coupon is not None and db.session.scalars(
+            select(Automation).filter_by(name="茶友代金券")).first() is None:
+        automations.save_automation({"name": "茶友代金券", "tag_id": tea_lovers.id,
+                                     "action": "coupon", "product_id": coupon.id, "budget": 500,
                                      "holdout_percent": 10})
     from members.demo import demo_member
 
@@ -29,7 +40,9 @@ def seed_demo() -> list[str]:
     _score_today()
     return ["Analytics: RFM segments, churn and tags as of today (/admin/segments, "
             "/admin/members?segment=&churn=&tag=, /console/analytics/segments); tags 高价值客户 "
-            "(rule) and VIP (manual); automation 欢迎高价值客户: 100 points once, 10% held out; "
+            "(rule), 爱喝茶 (rule: favourite category tea) and VIP (manual); automations "
+            "欢迎高价值客户: 100 points once, 茶友代金券: the 10 元代金券 coupon once (budget 500 "
+            "coupons; with the demo mall), each with 10% held out; "
             "`flask --app app analytics nightly` recomputes them."]
 
 
