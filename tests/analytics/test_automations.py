@@ -219,3 +219,40 @@ def test_a_coupon_automation_respects_the_holdout(factory, staff_client, coupon_
     with_coupon = set(db.session.scalars(select(Coupon.member_id).filter_by(
         product_id=product.id)))
     assert with_coupon == {m.id for m in people} - held_out
+
+
+@pytest.mark.mariadb
+@pytest.mark.committing
+def test_two_workers_at_once_issue_one_coupon_per_member_within_budget(app, factory,
+                                                                       coupon_product):
+    from mall.models import Coupon
+
+    product = coupon_product()
+    tag = run_in_transaction(lambda: service.save_tag({"name": "race c", "kind": "manual"}))
+    staff = factory.staff("hq_admin")
+    people = [factory.member() for _ in range(30)]
+    automation = run_in_transaction(lambda: automations.save_automation({
+        "name": "race c", "tag_id": tag.id, "action": "coupon", "product_id": product.id,
+        "budget": 12, "holdout_percent": 0}))
+    run_in_transaction(lambda: service.add_members(tag.id, [m.member_no for m in people], staff))
+    barrier, errors = threading.Barrier(3), []
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            try:
+                jobs.fire(automation.id, chunk=5)
+            except Exception as exc:  # collected for the assertion
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    db.session.remove()
+    holders = list(db.session.scalars(select(Coupon.member_id).filter_by(product_id=product.id)))
+    assert len(holders) == 12 and len(set(holders)) == 12
+    assert db.session.get(Automation, automation.id).spent == 12
+    assert len(actions(automation.id)) == 30
