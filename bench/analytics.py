@@ -8,7 +8,8 @@ Measures, in one run on one data set:
                 from the stores', then the chain and every store scored with window functions,
                 segments, the month's history; run once before, untimed, so it replaces a
                 night's data as it does in production) +
-                analytics.jobs.tags_and_automations with two rule tags, as the schedule runs it;
+                analytics.jobs.tags_and_automations with three rule tags (the third: favourite
+                category tea, or a coupon unused for 14 days), as the schedule runs it;
       baseline: one hand-written INSERT … SELECT computing the same chain R/F/M aggregates
                 (days since the last order, orders and spend in the 365-day window) per member
                 into a table: the least SQL that gives those numbers;
@@ -94,7 +95,10 @@ def nightly(app) -> tuple[float, dict]:
         champions = [{"field": "segment", "op": "in", "value": ["important_value"]}]
         big = [{"field": "spend_fen", "op": "gte", "value": 100000},
                {"field": "orders", "op": "gte", "value": 3}]
-        for name, rule in (("champions", {"all": champions}), ("big spenders", {"all": big})):
+        tea = [{"field": "favourite_category", "op": "in", "value": ["tea"]},
+               {"field": "coupon_unused_days", "op": "gte", "value": 14}]
+        for name, rule in (("champions", {"all": champions}), ("big spenders", {"all": big}),
+                           ("tea lovers", {"any": tea})):
             run_in_transaction(lambda n=name, r=rule: tags.save_tag(
                 {"name": n, "kind": "rule", "rule": r}))
         jobs.score(AS_OF.isoformat())  # the night before: facts and scores to replace

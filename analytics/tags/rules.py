@@ -198,8 +198,7 @@ def _favourite_category(categories, as_of: date):
                     lines.c.paid_at >= window_start(as_of, days),
                     lines.c.paid_at <= clock.end_of_business_day(as_of))
              .group_by(lines.c.member_id, lines.c.category).subquery())
-    top = (select(spend.c.member_id, func.max(spend.c.spend).label("spend"))
-           .group_by(spend.c.member_id).subquery())
-    return Member.id.in_(select(spend.c.member_id).join(
-        top, and_(top.c.member_id == spend.c.member_id, top.c.spend == spend.c.spend))
-        .where(spend.c.category.in_(categories)))
+    ranked = select(spend, func.max(spend.c.spend).over(partition_by=spend.c.member_id)
+                    .label("top")).subquery()  # one pass over the lines, not one per side
+    return Member.id.in_(select(ranked.c.member_id).where(ranked.c.spend == ranked.c.top,
+                                                          ranked.c.category.in_(categories)))
