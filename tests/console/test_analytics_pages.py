@@ -67,7 +67,11 @@ def test_a_marketer_reads_segments_churn_tags_and_liability(live_server, browser
     expect(page.locator("tbody")).to_contain_text(scored["small"].member_no)
     screenshot(page, "analytics-churn")
     page.click("nav.tabs >> text=标签与自动化")
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_have_text("标签与自动化")
+    # the tab swapped the page in (hx-boost): its form's live count listens once htmx has
+    # settled the new content, which a loaded machine may not have done when the field is
+    # typed into; a fresh load of the page has it ready
+    page.goto(page.url)
     page.fill("#rule", '{"all": [{"field": "spend_fen", "op": "gte", "value": 1000}]}')
     expect(page.locator("#rule-count")).to_contain_text("2")
     screenshot(page, "analytics-tags")
