@@ -11,7 +11,6 @@ from lottery import seeds
 from lottery.models import COUPON, GIFT, NONE, POINTS, Lottery, LotteryDraw, LotteryPrize
 from mall.models import Product
 from members.lookup import member_by_no
-from members.models import Member
 from points.programme import tiers
 from stores import service as stores_service
 
@@ -119,15 +118,6 @@ def draws_for_console(lottery_id: int, limit, cursor, *, member_no=None, prize_i
         if value is not None:
             stmt = stmt.where(column == value)
     return paginate(db.session, stmt, LotteryDraw.id, limit=limit, cursor=cursor)
-
-
-def member_numbers(draws) -> dict[int, str]:
-    """{member id: member number} for these draws' members, in one query (the draw log)."""
-    ids = {draw.member_id for draw in draws}
-    if not ids:
-        return {}
-    return dict(db.session.execute(
-        select(Member.id, Member.member_no).where(Member.id.in_(ids))).all())
 
 
 # --- applying and checking ----------------------------------------------------------------

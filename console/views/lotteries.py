@@ -18,6 +18,7 @@ from core import clock
 from core.errors import AppError
 from lottery import catalog
 from lottery.schemas import LotteryFields, LotteryIn, PrizeStockIn
+from members.lookup import member_nos
 from stores.models import MARKETING
 
 LOTTERY_IN, LOTTERY_CHANGES, STOCK_IN = LotteryIn(), LotteryFields(partial=True), PrizeStockIn()
@@ -106,7 +107,7 @@ def lottery_draws(lottery_id):
                       page={"items": [], "next_cursor": None}, numbers={}, status_name=handed,
                       refused=refusal(exc, "draws"))
     return render("lottery_draws.html", lottery=current, filters=filters, page=page,
-                  numbers=catalog.member_numbers(page["items"]), status_name=handed)
+                  numbers=member_nos(d.member_id for d in page["items"]), status_name=handed)
 
 
 @bp.get("/lotteries/<int:lottery_id>/draws.csv")
@@ -122,7 +123,7 @@ def lottery_draws_csv(lottery_id):
     cursor = None
     while True:
         page = catalog.draws_for_console(lottery_id, CSV_PAGE, cursor, **chosen)
-        numbers = catalog.member_numbers(page["items"])
+        numbers = member_nos(d.member_id for d in page["items"])
         writer.writerows(_csv_row(draw, numbers) for draw in page["items"])
         cursor = page["next_cursor"]
         if not cursor:
