@@ -382,4 +382,6 @@ ZH_CN = {
     "never": "永不过期",
     "paused": "已暂停",
     "rule": "规则",
+    "Configure": "配置",
+    "Reports": "报表",
 }

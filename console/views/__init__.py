@@ -4,7 +4,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
-from console import session as console_session
+from console import nav, session as console_session
 from console.blueprint import bp
 from console.messages import describe
 from core.errors import AppError, Forbidden
@@ -67,7 +67,7 @@ def console_context():
     return {"staff": g.get("staff"), "store": g.get("store"), "may": console_session.may,
             "locale": console_session.locale(), "adjusters": ADJUSTERS, "marketing": MARKETING,
             "at_a_till": g.get("staff") is not None and g.staff.role != MARKETER,
-            "entry_reason": ledger.entry_reason}
+            "entry_reason": ledger.entry_reason, "menu": nav.menu, "nav_link": nav.link}
 
 
 @bp.errorhandler(console_session.SignedOut)

@@ -1,0 +1,81 @@
+"""The console's menu, as data: each page is one line here. Pages group under a heading for
+marketers and HQ (a dropdown); the till's pages stay flat, one tap away. An entry whose
+endpoint is not registered (a page not built yet) or whose roles exclude the signed-in staff
+member is left out, so the menu never shows a dead link."""
+from dataclasses import dataclass
+
+from flask import current_app, g, request, url_for
+from flask_babel import lazy_gettext as _l
+
+TILL = ("cashier", "store_manager", "hq_admin")
+MANAGERS = ("store_manager", "hq_admin")
+ADJUSTERS = ("store_manager", "hq_admin")
+MARKETING = ("marketer", "hq_admin")
+HQ = ("hq_admin",)
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    endpoint: str
+    roles: tuple
+    group: str = ""            # "" = a top-level link
+    current: tuple = ()        # other endpoints, or endpoint prefixes ending in "*", of the page
+    accesskey: str = ""
+
+    def is_current(self) -> bool:
+        here = request.endpoint or ""
+        return here == self.endpoint or any(
+            here.startswith(c[:-1]) if c.endswith("*") else here == c for c in self.current)
+
+
+#: groups, in the order they appear
+GROUPS = {
+    "configure": _l("Configure"),
+    "members": _l("Members"),
+    "reports": _l("Reports"),
+    "hq": _l("HQ"),
+}
+
+#: the menu; helpers add their page with one line
+ENTRIES = [
+    # at the till (flat)
+    Entry(_l("Scan"), "console.scan", TILL, current=("console.member",), accesskey="1"),
+    Entry(_l("Pickup & coupons"), "console.handover", TILL, accesskey="2"),
+    Entry(_l("Refund"), "console.refund", TILL, accesskey="3"),
+    Entry(_l("Today"), "console.today", TILL, accesskey="4"),
+    Entry(_l("Audit log"), "console.audit", ADJUSTERS, accesskey="5"),
+    Entry(_l("Campaigns"), "console.campaigns", MANAGERS),
+    # marketers and HQ
+    Entry(_l("Analytics"), "console.segments", MARKETING, current=("console.members", "console.liability",
+                                                               "console.tag_list", "console.automation")),
+    Entry(_l("Lotteries"), "console.lotteries", MARKETING, current=("console.lotter*",)),
+    Entry(_l("HQ approvals"), "console.hq_campaigns", MARKETING, group="hq"),
+]
+
+
+def menu() -> list[dict]:
+    """The signed-in staff member's menu: each item a link {"entry"} or a group {"heading",
+    "entries"}; "current" marks the page shown (or the group holding it)."""
+    staff = g.get("staff")
+    if staff is None:
+        return []
+    endpoints = current_app.view_functions
+    items, groups = [], {}
+    for entry in ENTRIES:
+        if staff.role not in entry.roles or entry.endpoint not in endpoints:
+            continue
+        if not entry.group:
+            items.append({"entry": entry, "current": entry.is_current()})
+            continue
+        if entry.group not in groups:
+            groups[entry.group] = {"heading": GROUPS[entry.group], "entries": [],
+                                   "current": False}
+            items.append(groups[entry.group])
+        groups[entry.group]["entries"].append(entry)
+        groups[entry.group]["current"] |= entry.is_current()
+    return items
+
+
+def link(entry: Entry) -> str:
+    return url_for(entry.endpoint)
