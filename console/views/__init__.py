@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 from console import nav, session as console_session
 from console.blueprint import bp
 from console.messages import describe
+from core import db
 from core.errors import AppError, Forbidden
 from points import ledger
 from stores.models import ADJUSTERS, MARKETER, MARKETING
@@ -55,7 +56,11 @@ class InvalidInput(AppError):
 
 
 def refusal(error: AppError, doing: str) -> dict:
-    """What a template shows of a refused action: the message, and any field problems."""
+    """What a template shows of a refused action: the message, and any field problems.
+
+    The refused action's writes are rolled back first, so the page drawn next shows the state
+    as it stands (a campaign refused by a guardrail after its row was flushed is not listed)."""
+    db.rollback()
     lines = error.lines() if isinstance(error, InvalidInput) else []
     return {"message": describe(error, doing), "lines": lines, "status": error.status}
 
