@@ -208,8 +208,9 @@ def _refused(exc, form) -> dict:
 def _unnest(details) -> dict:
     """A preview's {"promotion": {field: …}} read as the promotion form's own fields."""
     details = dict(details or {})
-    return {**details.pop("promotion", {}), **details} if isinstance(details.get("promotion"), dict) \
-        else details
+    if isinstance(details.get("promotion"), dict):
+        return {**details.pop("promotion"), **details}
+    return details
 
 
 def _preview_period(form):

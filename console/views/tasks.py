@@ -3,7 +3,7 @@ check-in schedule editor with a live 30-day preview, make-up rules, the referral
 one-off tasks, budgets, activate / deactivate. The same services and input schemas as
 /admin/tasks; a refused save renders the form again with a 4xx (the request boundary then
 rolls back: nothing half-saved)."""
-from flask import flash, g, request
+from flask import flash, request
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from console import session as console_session
@@ -153,10 +153,14 @@ def _form_data(task) -> dict:
     zone, config = clock.business_tz(), task.config
     makeup = config.get("makeup") or {}
     return {"title": task.title, "description": task.description,
-            "starts_at": task.starts_at.astimezone(zone).replace(tzinfo=None) if task.starts_at else None,
-            "ends_at": task.ends_at.astimezone(zone).replace(tzinfo=None) if task.ends_at else None,
+            "starts_at": _wall_clock(task.starts_at, zone),
+            "ends_at": _wall_clock(task.ends_at, zone),
             "budget_points": task.budget_points, "member_limit_points": task.member_limit_points,
             "schedule": config.get("schedule") or [], "makeup_enabled": makeup.get("enabled"),
             "makeup_cost": makeup.get("cost_points"), "makeup_per_month": makeup.get("per_month"),
             **{k: config.get(k) for k in ("inviter_points", "invitee_points", "trigger",
                                           "monthly_cap", "reward_points", "action")}}
+
+
+def _wall_clock(moment, zone):
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None

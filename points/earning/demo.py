@@ -39,7 +39,8 @@ def seed_demo() -> list[str]:
                                     source="pos")
     recent = _recent_orders()
     return [f"Earning: {recent} till orders of {SHOPPERS} customers over the last 4 weeks "
-            "(for the promotion cost preview on /console/earning); tea earns double everywhere; double points on Wednesdays at SH001; "
+            "(for the promotion cost preview on /console/earning); tea earns double everywhere; "
+            "double points on Wednesdays at SH001; "
             "spend ¥500, get 500 more (/admin/earn-rules, /admin/promotions); the demo member "
             "has till orders at SH001 and BJ001 (POST /api/v1/pos/orders with the demo POS key)."]
 

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from analytics import preview as cost_preview
-from core import clock
 from core.db import db
 from points.earning.models import EarnRule, Promotion
 from points.programme.settings import get_settings
@@ -186,7 +185,8 @@ def test_a_one_off_task_is_created_edited_and_deactivated(console, people):
 
 
 def test_a_second_active_check_in_is_refused_with_the_reason(console, people, checkin_task):
-    other = tasks.save_task({"kind": "checkin", "title": "新签到", "active": False, "config": {"schedule": [1]}})
+    other = tasks.save_task({"kind": "checkin", "title": "新签到", "active": False,
+                             "config": {"schedule": [1]}})
     db.session.commit()
     marketer = console(people["marketer"])
     marketer.get("/console/tasks")
