@@ -197,6 +197,25 @@ def promotion_preview():
     return render("earning/preview.html", result=result, segment_names=_segment_names())
 
 
+@bp.post("/earning/rules/preview")
+@earning_page
+def earn_rule_preview():
+    """A draft category rule's cost over the last 28 days (htmx); writes nothing."""
+    form = EarnRuleForm()
+    if not form.validate():
+        return render("earning/preview.html", 422, result=None, form=form,
+                      refused={"message": _("Please check what you entered."), "lines": []})
+    try:
+        data = load(PREVIEW_IN, {"earn_rule": form.payload()})
+        result = cost_preview.preview(cost_preview.EARN_RULE, data["earn_rule"])
+    except AppError as exc:
+        lines = attach(form, _unnest(exc.details, "earn_rule")) \
+            if isinstance(exc, InvalidInput) else []
+        return render("earning/preview.html", exc.status, result=None, form=form,
+                      refused={**refusal(exc, "earning"), "lines": lines})
+    return render("earning/preview.html", result=result, segment_names=_segment_names())
+
+
 def _refused(exc, form) -> dict:
     renames = dict(PROMOTION_RENAMES)
     if form.kind.data == "bonus":
@@ -205,11 +224,11 @@ def _refused(exc, form) -> dict:
     return {**refusal(exc, "earning"), "lines": lines}
 
 
-def _unnest(details) -> dict:
-    """A preview's {"promotion": {field: …}} read as the promotion form's own fields."""
+def _unnest(details, draft="promotion") -> dict:
+    """A preview's {"promotion": {field: …}} read as the draft's form's own fields."""
     details = dict(details or {})
-    if isinstance(details.get("promotion"), dict):
-        return {**details.pop("promotion"), **details}
+    if isinstance(details.get(draft), dict):
+        return {**details.pop(draft), **details}
     return details
 
 

@@ -304,3 +304,18 @@ def test_a_preview_of_bad_input_names_the_field(console, people):
     assert response.status_code == 422
     assert "必须在 1 到 10 之间" in text(response)
     assert count(Promotion) == 0
+
+
+def test_a_category_rule_is_previewed_before_it_is_added(console, people, factory, buy):  # noqa: F811
+    _first, last = cost_preview.default_period()
+    buy(factory.member(), people["store"], last, amount_fen=8000,
+        items=[{"category": "茶饮", "amount_fen": 5000, "quantity": 1}])
+    marketer = console(people["marketer"])
+    marketer.get("/console/earning")
+    response = marketer.post("/console/earning/rules/preview", {
+        "category": "茶饮", "multiplier": "3"}, headers={"HX-Request": "true"})
+    expected = cost_preview.preview(cost_preview.EARN_RULE, {
+        "category": "茶饮", "multiplier_percent": 300, "store_codes": []})
+    assert expected["extra_points"] == 100
+    assert '<strong class="extra-points">100</strong>' in text(response)
+    assert count(EarnRule) == 0
