@@ -85,6 +85,8 @@ def _from_details(code, details) -> str | None:
                  amount=format_yuan(details["max_deduct_fen"]))
     if code != "invalid_state":
         return None
+    if "task_id" in details:
+        return _("Task %(id)s of this kind is active; deactivate it first.", id=details["task_id"])
     if "status" in details:
         status = STATUSES.get(details["status"], details["status"])
         if details.get("at"):

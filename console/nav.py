@@ -50,6 +50,10 @@ ENTRIES = [
     Entry(_l("Analytics"), "console.segments", MARKETING, current=("console.members", "console.liability",
                                                                "console.tag_list", "console.automation")),
     Entry(_l("Lotteries"), "console.lotteries", MARKETING, current=("console.lotter*",)),
+    Entry(_l("Task centre"), "console.tasks", MARKETING, group="configure",
+          current=("console.task", "console.new_task")),
+    Entry(_l("Earning"), "console.earning", MARKETING, group="configure",
+          current=("console.earn_rule", "console.new_promotion", "console.promotion")),
     Entry(_l("HQ approvals"), "console.hq_campaigns", MARKETING, group="hq"),
 ]
 

@@ -1,12 +1,13 @@
 """Task budgets and windows: whether a task pays now, and taking points from its budget."""
-from sqlalchemy import or_, select, update
+from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.db import db
 from core.errors import Conflict
 from points import ledger
-from tasks.models import Task, TaskMemberTotal
+from points.ledger.models import PointsEntry
+from tasks.models import CHECKIN, ONE_OFF, CheckIn, Referral, Task, TaskClaim, TaskMemberTotal
 
 
 class BudgetSpent(Conflict):
@@ -79,3 +80,21 @@ def take_member_share(task: Task, member_id: int, points: int) -> bool:
         return True
     except IntegrityError:  # the row is there: the guarded UPDATE found it full
         return False
+
+
+def paid(task: Task) -> int:
+    """Points the task has paid so far: its budget's counter when it has a budget, else what
+    its rewards credited (check-ins, claims, referral credits; rewards taken back later are
+    still counted, as the budget counts them)."""
+    if task.budget_points is not None:
+        return task.spent_points
+    if task.kind == CHECKIN:
+        query = select(func.sum(CheckIn.points)).where(CheckIn.task_id == task.id)
+    elif task.kind == ONE_OFF:
+        query = select(func.sum(TaskClaim.points)).where(TaskClaim.task_id == task.id)
+    else:
+        query = (select(func.sum(PointsEntry.delta))
+                 .join(Referral, PointsEntry.ref_id == cast(Referral.id, String))
+                 .where(PointsEntry.ref_type == "referral", PointsEntry.kind == "referral",
+                        Referral.task_id == task.id))
+    return int(db.session.scalar(query) or 0)

@@ -28,8 +28,21 @@ def _already(day: date) -> AlreadyCheckedIn:
 
 def reward_for(task: Task, streak: int) -> int:
     """Points for day `streak` of a streak: the schedule's value, its last one repeating."""
-    schedule = task.config["schedule"]
+    return points_for_day(task.config["schedule"], streak)
+
+
+def points_for_day(schedule: list[int], streak: int) -> int:
     return schedule[min(streak, len(schedule)) - 1]
+
+
+def streak_preview(schedule: list[int], days: int = 30) -> list[dict]:
+    """What a member earns on each day 1..`days` of an unbroken streak under `schedule`:
+    [{day, points, total}] (total: the streak's points so far)."""
+    preview, total = [], 0
+    for day in range(1, days + 1):
+        total += points_for_day(schedule, day)
+        preview.append({"day": day, "points": points_for_day(schedule, day), "total": total})
+    return preview
 
 
 def _task() -> Task:
