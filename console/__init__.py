@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from console import filters, session
 from console.blueprint import bp
+from console.views import uploads
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -18,7 +19,8 @@ csrf = CSRFProtect()
 def init_console(app) -> None:
     """Register the console on `app`: its blueprint, translations, CSRF protection."""
     from console.views import (adjust, analytics, audit, campaigns, handover,  # noqa: F401
-                               lotteries, sales, signin, till, today)  # (their routes)
+                               lotteries, mall, programme, sales, signin, till,
+                               today)  # (their routes)
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # only console forms: checked in bp.before_request
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as its session
@@ -33,4 +35,5 @@ def init_console(app) -> None:
 @bp.before_request
 def check_csrf():
     """Every form the console receives carries its CSRF token (or it is refused, 400)."""
+    uploads.allow_upload_size()  # an upload form's larger body, before CSRF reads it
     csrf.protect()

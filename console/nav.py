@@ -51,6 +51,11 @@ ENTRIES = [
                                                                "console.tag_list", "console.automation")),
     Entry(_l("Lotteries"), "console.lotteries", MARKETING, current=("console.lotter*",)),
     Entry(_l("HQ approvals"), "console.hq_campaigns", MARKETING, group="hq"),
+    Entry(_l("Points mall"), "console.mall_products", MARKETING, group="configure",
+          current=("console.mall_*", "console.new_product", "console.cancel_redemption")),
+    Entry(_l("Programme settings"), "console.programme", HQ, group="configure",
+          current=("console.programme_*", "console.subscribe_template*",
+                   "console.new_subscribe_template")),
 ]
 
 
