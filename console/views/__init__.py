@@ -56,7 +56,12 @@ class InvalidInput(AppError):
 
 def refusal(error: AppError, doing: str) -> dict:
     """What a template shows of a refused action: the message, and any field problems."""
-    lines = error.lines() if isinstance(error, InvalidInput) else []
+    if isinstance(error, InvalidInput):
+        lines = error.lines()
+    elif error.code == "validation_error" and isinstance(error.details, dict):
+        lines = InvalidInput(error.details).lines()  # a service's rule, by field
+    else:
+        lines = []
     return {"message": describe(error, doing), "lines": lines, "status": error.status}
 
 
