@@ -99,7 +99,7 @@ class TierForm(FlaskForm):
 class KeyRowForm(Form):
     key = StringField(_l("WeChat data key"))
     source = SelectField(_l("Filled with"), choices=[SelectChoice("", "—")] + [
-        SelectChoice(k, v) for k, v in SOURCES.items()])
+        SelectChoice(k, v) for k, v in SOURCES.items()], validate_choice=False)
 
 
 class TemplateForm(FlaskForm):

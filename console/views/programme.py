@@ -190,7 +190,7 @@ def subscribe_template_preview():
 
 
 def _template_page(form, template, status=200, **context):
-    return render("programme/template.html", status, form=form, template=template,
+    return render("programme/template.html", status, form=form, mapping=template,
                   preview=_preview_rows(form), sources=SOURCES, **context)
 
 
