@@ -105,7 +105,8 @@ class KeyRowForm(Form):
 class TemplateForm(FlaskForm):
     purpose = SelectField(_l("Purpose"), choices=PURPOSES)
     template_id = StringField(_l("WeChat template id"), validators=[DataRequired(REQUIRED)])
-    page = StringField(_l("Mini-program page it opens"))
+    #: the template's `page` (not named so: the layout's #page element has that id)
+    opens = StringField(_l("Mini-program page it opens"))
     tip = StringField(_l("Tip text"))
     rows = FieldList(FormField(KeyRowForm), min_entries=5, max_entries=10)
     active = BooleanField(_l("Active"), default=True)
@@ -116,7 +117,7 @@ class TemplateForm(FlaskForm):
 
     def payload(self, *, new: bool) -> dict:
         data = {"template_id": (self.template_id.data or "").strip(),
-                "page": (self.page.data or "").strip() or None,
+                "page": (self.opens.data or "").strip() or None,
                 "fields": self.fields_map(), "tip": (self.tip.data or "").strip() or None}
         if new:
             data["purpose"] = self.purpose.data

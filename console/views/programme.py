@@ -186,7 +186,7 @@ def subscribe_template(template_pk):
 def subscribe_template_preview():
     """The preview panel alone, as the form is typed in (htmx)."""
     form = TemplateForm()
-    return render("programme/template_preview.html", preview=_preview_rows(form))
+    return render("programme/template_preview.html", preview=_preview_rows(form), sources=SOURCES)
 
 
 def _template_page(form, template, status=200, **context):
@@ -201,7 +201,7 @@ def _preview_rows(form) -> list[dict]:
 
 def _template_data(template) -> dict:
     return {"purpose": template.purpose, "template_id": template.template_id,
-            "page": template.page, "tip": template.tip, "active": template.active,
+            "opens": template.page, "tip": template.tip, "active": template.active,
             "rows": [{"key": k, "source": v} for k, v in template.fields.items()]}
 
 

@@ -152,7 +152,7 @@ def account(app, _wechat, monkeypatch):
 
 def template_form(**more) -> dict:
     form = {"purpose": "points_expiring", "template_id": "tpl-expiring",
-            "page": "pages/points/index", "tip": "您的积分即将过期，请尽快到店使用哦",
+            "opens": "pages/points/index", "tip": "您的积分即将过期，请尽快到店使用哦",
             "rows-0-key": "thing1", "rows-0-source": "tip",
             "rows-1-key": "number2", "rows-1-source": "points",
             "rows-2-key": "date3", "rows-2-source": "expiry_date"}
