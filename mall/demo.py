@@ -89,14 +89,14 @@ def _console_history(member) -> list[str]:
     if member is None:
         return []
     lines = []
+    cancelled = db.session.scalars(select(Redemption.id).filter_by(
+        member_id=member.id, status=CANCELLED, cancelled_by="staff")).first()
+    if cancelled is None:  # first: its points come back
+        lines += _cancelled_gift(member)
     used = db.session.scalars(select(Coupon.id).filter_by(member_id=member.id, status=USED)).first()
     cashier = db.session.scalars(select(Staff).filter_by(username="cashier.sh")).first()
     if used is None and cashier is not None:
         lines += _written_off_coupon(member, cashier)
-    cancelled = db.session.scalars(select(Redemption.id).filter_by(
-        member_id=member.id, status=CANCELLED, cancelled_by="staff")).first()
-    if cancelled is None:
-        lines += _cancelled_gift(member)
     return lines
 
 

@@ -166,7 +166,8 @@ def new_subscribe_template():
 @console_session.staff_page(HQ_ADMIN, store=False)
 def subscribe_template(template_pk):
     template = templates.get_template(template_pk)
-    form = TemplateForm() if request.method == "POST" else TemplateForm(data=_template_data(template))
+    form = TemplateForm() if request.method == "POST" \
+        else TemplateForm(data=_template_data(template))
     form.purpose.data = template.purpose  # a template's purpose does not change
     if request.method == "GET" or not form.validate():
         return _template_page(form, template, 422 if form.errors else 200)
