@@ -19,7 +19,7 @@ PURPOSES = [SelectChoice("points_expiring", _l("Points about to expire")),
             SelectChoice("pickup_reminder", _l("Gift waiting for pickup")),
             SelectChoice("coupon_expiring", _l("Coupon about to expire"))]
 SOURCES = {"points": _l("Points"), "balance": _l("Balance"), "expiry_date": _l("Expiry date"),
-           "tip": _l("Tip (the text below)"), "product": _l("Product"),
+           "tip": _l("Tip text"), "product": _l("Product"),
            "pickup_code": _l("Pickup code"), "deadline": _l("Pickup deadline"),
            "store": _l("Store"), "coupon": _l("Coupon"), "deduct": _l("Coupon amount")}
 

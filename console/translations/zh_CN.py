@@ -500,7 +500,6 @@ ZH_CN = {
     "Tier %(name)s created.": "等级「%(name)s」已创建。",
     "Tier saved.": "等级已保存。",
     "Tiers": "会员等级",
-    "Tip (the text below)": "提示语（下方文字）",
     "Tip text": "提示语",
     "Title": "名称",
     "Units per member (0 = no limit)": "每位会员限兑件数（0 = 不限）",
