@@ -98,15 +98,8 @@ def mall_product_stock(product_id):
 @bp.get("/mall/redemptions")
 @console_session.staff_page(*MARKETING, store=False)
 def mall_redemptions():
-    filters = RedemptionFilterForm(request.args)
-    try:
-        page = fulfilment.redemptions_for_console(PAGE, request.args.get("cursor"),
-                                                  **filters.chosen())
-    except AppError as exc:  # an unknown member number or store
-        return render("mall/redemptions.html", exc.status, filters=filters, page=_empty(),
-                      cancel_form=CancelForm(formdata=None), refused=refusal(exc, "filter"))
-    return render("mall/redemptions.html", filters=filters, page=page,
-                  cancel_form=CancelForm(formdata=None))
+    return _listing("mall/redemptions.html", fulfilment.redemptions_for_console,
+                    RedemptionFilterForm(request.args), cancel_form=CancelForm(formdata=None))
 
 
 @bp.post("/mall/redemptions/<int:redemption_id>/cancel")
@@ -133,14 +126,18 @@ def cancel_redemption(redemption_id):
 @bp.get("/mall/coupons")
 @console_session.staff_page(*MARKETING, store=False)
 def mall_coupons():
-    filters = CouponFilterForm(request.args)
+    return _listing("mall/coupons.html", fulfilment.coupons_written_off,
+                    CouponFilterForm(request.args))
+
+
+def _listing(template, lister, filters, **context):
+    """A filtered page of `lister`'s rows; an unknown member number or store is said so."""
     try:
-        page = fulfilment.coupons_written_off(PAGE, request.args.get("cursor"),
-                                              **filters.chosen())
+        page = lister(PAGE, request.args.get("cursor"), **filters.chosen())
     except AppError as exc:
-        return render("mall/coupons.html", exc.status, filters=filters, page=_empty(),
-                      refused=refusal(exc, "filter"))
-    return render("mall/coupons.html", filters=filters, page=page)
+        return render(template, exc.status, filters=filters, page=_empty(),
+                      refused=refusal(exc, "filter"), **context)
+    return render(template, filters=filters, page=page, **context)
 
 
 def render(template, status=200, **context):
