@@ -194,8 +194,10 @@ def test_redemptions_filter_and_a_cancel_returns_points_and_stock(app, console, 
     assert db.session.get(Product, cup.id).stock_left == 5
     listed = page.get("/console/mall/redemptions").get_data(as_text=True)
     assert "顾客不要了" in listed
+    refused = page.post(f"/console/mall/redemptions/{mine['id']}/cancel", {"reason": "x"})
+    assert 'action="/console/mall/redemptions"' in refused.get_data(as_text=True)  # filters
     again = page.post(f"/console/mall/redemptions/{mine['id']}/cancel", {"reason": "再取消"})
-    assert again.status_code == 409
+    assert (refused.status_code, again.status_code) == (409, 409)
 
 
 def test_coupons_written_off_are_listed_by_store(app, console, factory, people):
