@@ -81,6 +81,17 @@ def test_a_marketer_creates_a_gift_with_an_image_and_sees_it_listed(console, peo
     assert "保温杯" in listed and "20 / 20" in listed
     assert "保温杯" not in page.get("/console/mall/products?kind=coupon").get_data(as_text=True)
 
+    first, second = product.image_urls
+    page.get(f"/console/mall/products/{product.id}")
+    edited = page.post(f"/console/mall/products/{product.id}", product_form(
+        tier_required="gold", keep_images=[second], active="y",
+        images=[(io.BytesIO(picture("PNG", size=(100, 100))), "lid.png")]),
+        content_type="multipart/form-data")
+    assert edited.status_code == 302
+    db.session.refresh(product)
+    assert product.image_urls[0] == second and first not in product.image_urls
+    assert len(product.image_urls) == 2
+
 
 def test_a_coupon_product_takes_its_terms_and_the_editor_keeps_them(console, people):
     page = console(people["marketer"])
