@@ -55,6 +55,14 @@ def test_a_marketer_puts_a_gift_on_sale_a_member_redeems_it_and_it_is_cancelled(
     image_url = page.locator("fieldset.images img").get_attribute("src")
     assert requests.get(image_url, timeout=10).headers["Content-Type"].startswith("image/")
 
+    page.fill("input[name=delta]", "5")
+    page.fill("input[name=reason]", "第二批到货")
+    page.click("button:has-text('调整库存')")
+    expect(page.locator(".notice")).to_contain_text("库存已调整：剩余 15 件")
+    expect(page.locator("table.stock-history")).to_contain_text("第二批到货")
+    page.locator("#stock").scroll_into_view_if_needed()
+    screenshot(page, "mall-product-stock")
+
     member = people["member"]
     redeemed = requests.post(f"{live_server}/api/v1/mall/redemptions", timeout=10,
                              json={"product_id": product_id, "store_code": "MB01"},
@@ -77,7 +85,7 @@ def test_a_marketer_puts_a_gift_on_sale_a_member_redeems_it_and_it_is_cancelled(
     screenshot(page, "mall-redemptions")
     assert _balance(live_server, factory, member) == 2000
     db.session.expire_all()
-    assert db.session.get(Product, product_id).stock_left == 10
+    assert db.session.get(Product, product_id).stock_left == 15
     assert ledger.spendable_balance(member.id) == 2000
 
     page.click("nav.subnav >> text=商品")
@@ -110,6 +118,17 @@ def test_hq_previews_an_expiry_change_then_saves_it(live_server, browser_page, p
     db.session.expire_all()
     assert settings.get_settings()["expiry"] == {**settings.DEFAULTS["expiry"],
                                                  "mode": "fixed_days", "days": 365}
+
+    page.click("nav.subnav >> text=会员等级")
+    page.fill("input[name=code]", "gold")
+    page.fill("input[name=name]", "金卡")
+    page.fill("input[name=threshold_points]", "5000")
+    page.fill("input[name=multiplier]", "1.5")
+    page.fill("textarea[name=benefits]", "生日当月双倍积分\n专属客服")
+    page.click("button:has-text('创建等级')")
+    expect(page.locator(".notice")).to_contain_text("等级「金卡」已创建")
+    expect(page.locator("table.tiers")).to_contain_text("×1.50")
+    screenshot(page, "programme-tiers")
 
     page.click("nav.subnav >> text=订阅消息")
     page.click("text=新建模板映射")
