@@ -65,14 +65,12 @@ class ProductForm(FlaskForm):
                 "coupon": self._coupon()}
         if self.pickup_days.data is not None:
             data["pickup_days"] = self.pickup_days.data
+        if data["coupon"] is None:
+            del data["coupon"]
         if new:
             data.update(kind=self.kind.data, stock=self.stock.data)
-            if data["coupon"] is None:
-                data.pop("coupon")
         else:
             data["active"] = self.active.data
-            if data["coupon"] is None:
-                data.pop("coupon")
         return data
 
     def _coupon(self) -> dict | None:
