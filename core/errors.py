@@ -67,7 +67,15 @@ class WechatError(AppError):
 
 
 class Unavailable(AppError):
+    """503; `Retry-After` tells a till or the mini-program when trying again can help (a
+    database or Redis restart, a failover, takes a few seconds)."""
+
     status, code, message = 503, "unavailable", "A service we depend on is unavailable."
+    retry_after = 2
+
+    def __init__(self, message=None, **kwargs):
+        kwargs.setdefault("headers", {"Retry-After": str(self.retry_after)})
+        super().__init__(message, **kwargs)
 
 
 #: HTTP status → contract code, for errors raised by Flask/werkzeug/webargs

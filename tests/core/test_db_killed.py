@@ -81,7 +81,9 @@ def test_killed_mid_transaction_the_order_runs_again_and_counts_once(till, killi
 def test_killed_at_commit_is_503_and_the_same_order_again_counts_once(till, killing):
     killer = killing("commit", lambda *_: True)
     order_no = f"C-{uuid.uuid4().hex[:8]}"
-    assert_error(till(order_no), 503, "unavailable")
+    response = till(order_no)
+    assert_error(response, 503, "unavailable")
+    assert response.headers["Retry-After"] == "2"  # the till knows when to send it again
     assert killer.killed == 1
     assert counts() == (0, 0)  # killed before the server committed: nothing, not half
     assert till(order_no).status_code == 201  # the till sends it again
