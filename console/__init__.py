@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from console import filters, session
 from console.blueprint import bp
+from console.views import uploads
 
 babel = Babel()
 csrf = CSRFProtect()
@@ -18,7 +19,7 @@ csrf = CSRFProtect()
 def init_console(app) -> None:
     """Register the console on `app`: its blueprint, translations, CSRF protection."""
     from console.views import (adjust, analytics, audit, campaigns, earning,  # noqa: F401
-                               handover, lotteries, sales, signin, tasks, till,
+                               handover, lotteries, mall, programme, sales, signin, tasks, till,
                                today)  # (their routes)
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # only console forms: checked in bp.before_request
@@ -34,4 +35,5 @@ def init_console(app) -> None:
 @bp.before_request
 def check_csrf():
     """Every form the console receives carries its CSRF token (or it is refused, 400)."""
+    uploads.allow_upload_size()  # an upload form's larger body, before CSRF reads it
     csrf.protect()

@@ -55,6 +55,11 @@ ENTRIES = [
     Entry(_l("Earning"), "console.earning", MARKETING, group="configure",
           current=("console.earn_rule", "console.new_promotion", "console.promotion")),
     Entry(_l("HQ approvals"), "console.hq_campaigns", MARKETING, group="hq"),
+    Entry(_l("Points mall"), "console.mall_products", MARKETING, group="configure",
+          current=("console.mall_*", "console.new_product", "console.cancel_redemption")),
+    Entry(_l("Programme settings"), "console.programme", HQ, group="configure",
+          current=("console.programme_*", "console.subscribe_template*",
+                   "console.new_subscribe_template")),
 ]
 
 

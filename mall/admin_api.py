@@ -4,9 +4,10 @@ from flask import g
 from core.api import blueprint, documents
 from core.auth import staff_required
 from core.pagination import page_schema
-from mall import cancellation, fulfilment, store_products
+from mall import cancellation, catalog, fulfilment, store_products
 from mall.schemas import (AdminProductArgs, AdminProductOut, AdminRedemptionArgs,
-                          AdminRedemptionOut, CancelIn, ProductFields, ProductIn, StockIn)
+                          AdminRedemptionOut, CancelIn, ProductFields, ProductIn, StockIn,
+                          StockChangeOut, WrittenOffCouponArgs, WrittenOffCouponOut)
 from stores.models import MARKETING, STORE_MANAGER
 
 #: a store manager runs their stores' own products (gifts picked up there: mall.store_products)
@@ -76,6 +77,15 @@ def adjust_stock(data, product_id):
     return store_products.adjust_stock(product_id, data["delta"], data["reason"], g.staff)
 
 
+@admin_blp.get("/products/<int:product_id>/stock")
+@admin_blp.response(200, StockChangeOut(many=True))
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*PRODUCT_ROLES)
+def stock_history(product_id):
+    """The product's stock adjustments, newest first: who, when, by how much, why."""
+    return catalog.stock_history(store_products.get_product(product_id, g.staff).id)
+
+
 @admin_blp.get("/redemptions")
 @admin_blp.arguments(AdminRedemptionArgs, location="query")
 @admin_blp.response(200, page_schema(AdminRedemptionOut, "AdminRedemptionPage"))
@@ -94,3 +104,13 @@ def cancel_redemption(data, redemption_id):
     """Cancel a gift not yet picked up, with a reason: points, stock and the member's limit
     return. Audited."""
     return cancellation.cancel_by_staff(redemption_id, data["reason"])
+
+
+@admin_blp.get("/coupons")
+@admin_blp.arguments(WrittenOffCouponArgs, location="query")
+@admin_blp.response(200, page_schema(WrittenOffCouponOut, "WrittenOffCouponPage"))
+@documents(admin_blp, 401, 403, 404, auth="staff")
+@staff_required(*MARKETING)
+def coupons_written_off(args):
+    """Coupons written off at the tills, newest first."""
+    return fulfilment.coupons_written_off(**args)

@@ -173,6 +173,16 @@ def adjust_stock(product_id: int, delta: int, reason: str) -> Product:
     return product
 
 
+def stock_history(product_id: int, limit: int = 100) -> list:
+    """The product's latest stock adjustments (audit entries: created_at, actor_name,
+    after{delta, stock_left}, reason), newest first."""
+    return list(db.session.scalars(
+        select(audit.AuditEntry).where(audit.AuditEntry.action == "product.stock",
+                                       audit.AuditEntry.target_type == "product",
+                                       audit.AuditEntry.target_id == str(product_id))
+        .order_by(audit.AuditEntry.id.desc()).limit(limit)))
+
+
 def deactivate(product_id: int) -> Product:
     return update_product(product_id, {"active": False})
 

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from core import clock
 from core.db import db
-from core.errors import Conflict, ValidationFailed
-from mall import catalog, service, store_products
-from mall.models import Product, Redemption
+from core.errors import Conflict, NotFound, ValidationFailed
+from mall import cancellation, catalog, fulfilment, service, store_products
+from mall.models import CANCELLED, USED, Coupon, Product, Redemption
 from members.demo import demo_member
 from stores.models import Staff
 from wx import templates
@@ -77,7 +77,50 @@ def seed_demo() -> list[str]:
                          f"pickup code {redemption.pickup_code}")
         except Conflict as exc:
             lines.append(f"  demo member {member.member_no}: no demo redemption ({exc.code})")
+    return lines + _console_history(member)
+
+
+def _console_history(member) -> list[str]:
+    """What the console's mall pages show on a fresh demo: a delivery of canvas bags with its
+    reason (stock history), a coupon written off at SH001, a gift cancelled at the counter."""
+    bag = db.session.scalars(select(Product).filter_by(title="品牌帆布袋")).first()
+    if bag is not None and not catalog.stock_history(bag.id, 1):
+        catalog.adjust_stock(bag.id, 50, "到货补充：第二批 50 个帆布袋")
+    if member is None:
+        return []
+    lines = []
+    cancelled = db.session.scalars(select(Redemption.id).filter_by(
+        member_id=member.id, status=CANCELLED, cancelled_by="staff")).first()
+    if cancelled is None:  # first: its points come back
+        lines += _cancelled_gift(member)
+    used = db.session.scalars(select(Coupon.id).filter_by(member_id=member.id, status=USED)).first()
+    cashier = db.session.scalars(select(Staff).filter_by(username="cashier.sh")).first()
+    if used is None and cashier is not None:
+        lines += _written_off_coupon(member, cashier)
     return lines
+
+
+def _written_off_coupon(member, cashier) -> list[str]:
+    product = db.session.scalars(select(Product).filter_by(title="10 元代金券")).first()
+    try:
+        with db.session.begin_nested():
+            code = service.redeem(member, product.id, 1).coupons[0].code
+            fulfilment.use_coupon(code, "SH001", cashier, order_amount_fen=6800)
+    except (Conflict, NotFound) as exc:
+        return [f"  demo member {member.member_no}: no coupon written off ({exc.code})"]
+    return [f"  demo member {member.member_no}: coupon {code} written off at SH001"]
+
+
+def _cancelled_gift(member) -> list[str]:
+    product = db.session.scalars(select(Product).filter_by(title="品牌帆布袋")).first()
+    try:
+        with db.session.begin_nested():
+            redemption = service.redeem(member, product.id, 1, "SH001")
+            cancellation.cancel_by_staff(redemption.id, "顾客改选其他礼品")
+    except Conflict as exc:
+        return [f"  demo member {member.member_no}: no cancelled gift ({exc.code})"]
+    return [f"  demo member {member.member_no}: gift {redemption.id} cancelled at the counter "
+            "(points and stock returned)"]
 
 
 #: the mall's subscribe messages (the fake WeChat's account has these templates)

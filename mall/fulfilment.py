@@ -1,5 +1,7 @@
 """Handing over: staff verify a gift's pickup code or write off a coupon, once; what a member
 holds (redemptions, coupons)."""
+from datetime import timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -159,13 +161,41 @@ def _add_usable_stores(coupons) -> None:
             else []
 
 
-def redemptions_for_console(limit, cursor, *, member_no=None, product_id=None, status=None):
+def redemptions_for_console(limit, cursor, *, member_no=None, product_id=None, status=None,
+                            store_code=None, date_from=None, date_to=None):
     """Every redemption, newest first, for support staff (a merged member's number finds the
-    member it joined)."""
+    member it joined); `store_code`: to be picked up or redeemed there; `date_from`,
+    `date_to`: business dates it was made on (both included)."""
     member_id = member_by_no(member_no).id if member_no else None
+    store_id = stores_service.get_store(store_code).id if store_code else None
     stmt = select(Redemption)
     for column, value in ((Redemption.member_id, member_id), (Redemption.product_id, product_id),
-                          (Redemption.status, status)):
+                          (Redemption.status, status), (Redemption.store_id, store_id)):
         if value is not None:
             stmt = stmt.where(column == value)
-    return paginate(db.session, stmt, Redemption.id, limit=limit, cursor=cursor)
+    stmt = _between(stmt, Redemption.created_at, date_from, date_to)
+    return paginate(db.session, stmt.execution_options(populate_existing=True), Redemption.id,
+                    limit=limit, cursor=cursor)
+
+
+def coupons_written_off(limit, cursor, *, store_code=None, member_no=None, product_id=None,
+                        date_from=None, date_to=None):
+    """Coupons used at a till, newest first: where (`store_code`), whose, of which product,
+    on which business dates (both included)."""
+    stmt = select(Coupon).where(Coupon.status == USED)
+    if store_code:
+        stmt = stmt.where(Coupon.used_store_id == stores_service.get_store(store_code).id)
+    if member_no:
+        stmt = stmt.where(Coupon.member_id == member_by_no(member_no).id)
+    if product_id is not None:
+        stmt = stmt.where(Coupon.product_id == product_id)
+    stmt = _between(stmt, Coupon.used_at, date_from, date_to)
+    return paginate(db.session, stmt, Coupon.id, limit=limit, cursor=cursor)
+
+
+def _between(stmt, column, date_from, date_to):
+    if date_from is not None:
+        stmt = stmt.where(column >= clock.start_of_business_day(date_from))
+    if date_to is not None:
+        stmt = stmt.where(column < clock.start_of_business_day(date_to + timedelta(days=1)))
+    return stmt

@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core import clock
-from core.fields import AwareDateTime, Integer
+from core.fields import AwareDateTime, Date, Integer
 from core.ids import Id
 from core.pagination import PageArgs
 from mall.catalog import SORTS
@@ -67,6 +67,14 @@ class StockIn(Schema):
         validate.Range(-10_000_000, 10_000_000),
         validate.NoneOf([0], error="A stock adjustment changes the stock: not 0.")])
     reason = fields.String(required=True, validate=validate.Length(2, 200))
+
+
+class StockChangeOut(Schema):
+    at = fields.DateTime(attribute="created_at")
+    by = fields.String(attribute="actor_name", allow_none=True)
+    delta = fields.Function(lambda e: (e.after or {}).get("delta"))
+    stock_left = fields.Function(lambda e: (e.after or {}).get("stock_left"))
+    reason = fields.String(allow_none=True)
 
 
 class CouponTermsOut(Schema):
@@ -214,6 +222,17 @@ class RedemptionArgs(PageArgs):
 class AdminRedemptionArgs(RedemptionArgs):
     member_no = fields.String()
     product_id = Id(text=True)
+    store_code = fields.String(metadata={"description": "to be picked up or redeemed there"})
+    date_from = Date(data_key="from", metadata={"description": "made on or after (business date)"})
+    date_to = Date(data_key="to", metadata={"description": "made on or before (business date)"})
+
+
+class WrittenOffCouponArgs(PageArgs):
+    store_code = fields.String(metadata={"description": "written off there"})
+    member_no = fields.String()
+    product_id = Id(text=True)
+    date_from = Date(data_key="from", metadata={"description": "used on or after (business date)"})
+    date_to = Date(data_key="to", metadata={"description": "used on or before (business date)"})
 
 
 class CancelIn(Schema):
@@ -239,3 +258,8 @@ class CouponArgs(PageArgs):
 class StaffCouponOut(CouponOut):
     member_no = fields.String(attribute="member.member_no")
     order_amount_fen = fields.Integer(allow_none=True)
+
+
+class WrittenOffCouponOut(StaffCouponOut):
+    product_id = fields.Integer()
+    redemption_id = fields.Integer()

@@ -69,8 +69,13 @@ def backfill_expiry_command(dry_run):
     new rule (by default they keep their dates). Lots whose new date has passed expire at the
     next sweep: run `points expire` afterwards.
     """
-    changed = ledger_jobs.backfill_expiry(dry_run)["lots"]
-    click.echo(f"{'would re-date' if dry_run else 're-dated'} {changed} lots")
+    result = ledger_jobs.backfill_expiry(dry_run)
+    if dry_run:
+        click.echo(f"would re-date {result['lots']} lots ({result['points']} points of "
+                   f"{result['members']} members; {result['due_points']} points would expire "
+                   "at the next sweep)")
+    else:
+        click.echo(f"re-dated {result['lots']} lots")
 
 
 def register(app):

@@ -40,7 +40,7 @@ WHO_EXCEPTIONS = {
     # … and their stores' own products (mall.store_products)
     **{f"mall_admin.{view}": MARKETING | {"store_manager"}
        for view in ("list_products", "create_product", "get_product", "update_product",
-                    "deactivate_product", "adjust_stock")},
+                    "deactivate_product", "adjust_stock", "stock_history")},
 }
 
 

@@ -33,7 +33,7 @@ TYPES_FOR = {
     "points": ("number", "thing", "character_string"),
     "balance": ("number", "thing", "character_string"),
     "expiry_date": ("date", "thing"),
-    "tip": ("thing", "short_thing"),
+    "tip": ("thing", "short_thing", "phrase"),
     "product": ("thing",),
     "coupon": ("thing",),
     "store": ("thing",),
@@ -43,7 +43,14 @@ TYPES_FOR = {
 }
 KEY = re.compile(r"^([a-z_]+?)([0-9]+)$")
 #: the most characters WeChat accepts per type
-MAX_CHARS = {"thing": 20, "short_thing": 5, "character_string": 32, "number": 32}
+MAX_CHARS = {"thing": 20, "short_thing": 5, "phrase": 5, "character_string": 32, "number": 32,
+             "letter": 32, "symbol": 5, "name": 10, "phone_number": 17, "car_number": 8}
+#: what WeChat accepts of a type beyond its length (a value that does not match is refused)
+SHAPES = {"number": re.compile(r"^\d+(\.\d+)?$"),
+          "amount": re.compile(r"^[¥$€]?\d{1,10}(\.\d{1,2})?元?$"),
+          "phrase": re.compile(r"^[\u4e00-\u9fff]+$"),
+          "date": re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$|^\d{4}-\d{2}-\d{2}$"),
+          "character_string": re.compile(r"^[0-9A-Za-z_\-.:/#@]+$")}
 
 
 TEMPLATE_FIELDS = ("purpose", "template_id", "page", "fields", "tip", "active")
@@ -199,3 +206,47 @@ def render(template: SubscribeTemplate, values: dict) -> dict:
     (`tip` comes from the template)."""
     values = {**values, "tip": template.tip}
     return {key: {"value": fit(key, values[source])} for key, source in template.fields.items()}
+
+
+# --- previewing a mapping -------------------------------------------------------------------
+
+#: what the console's preview fills each source with: realistic values, some longer than a
+#: thing key holds, so the cut shows
+SAMPLES = {"points": 1280, "balance": 3560, "pickup_code": "48392017",
+           "product": "不锈钢真空保温杯（500毫升·限量版·礼盒装）", "store": "上海南京东路步行街旗舰店",
+           "coupon": "满100减20元全场通用优惠券", "deduct": "20.00元"}
+
+
+def sample_values(today: date) -> dict:
+    return {**SAMPLES, "expiry_date": today, "deadline": today}
+
+
+def preview(purpose: str, fields: dict, tip: str | None, today: date) -> list[dict]:
+    """Each mapped key as WeChat would show it with sample values: {key, kind, source, raw,
+    value (what is sent, cut to fit), limit (characters, or None), problems}. `problems`
+    names what WeChat would refuse or what the member would not see whole."""
+    values = {**sample_values(today), "tip": tip or ""}
+    rows = []
+    for key, source in fields.items():
+        m = KEY.match(key)
+        kind = m.group(1) if m else None
+        row = {"key": key, "kind": kind, "source": source, "raw": None, "value": None,
+               "limit": MAX_CHARS.get(kind), "problems": []}
+        rows.append(row)
+        if source not in PURPOSES.get(purpose, ()):
+            row["problems"].append(("source", ", ".join(PURPOSES.get(purpose, ()))))
+            continue
+        if kind is None or kind not in TYPES_FOR[source]:
+            row["problems"].append(("type", " / ".join(TYPES_FOR[source])))
+            continue
+        raw = values[source]
+        row["raw"] = chinese_date(raw) if isinstance(raw, date) else str(raw)
+        row["value"] = fit(key, raw)
+        if row["limit"] and len(row["raw"]) > row["limit"]:
+            row["problems"].append(("cut", len(row["raw"])))
+        shape = SHAPES.get(kind)
+        if shape and not shape.match(row["value"]):
+            row["problems"].append(("shape", kind))
+        if source == "tip" and not row["raw"].strip():
+            row["problems"].append(("empty", None))
+    return rows

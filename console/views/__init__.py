@@ -61,7 +61,12 @@ def refusal(error: AppError, doing: str) -> dict:
     The refused action's writes are rolled back first, so the page drawn next shows the state
     as it stands (a campaign refused by a guardrail after its row was flushed is not listed)."""
     db.rollback()
-    lines = error.lines() if isinstance(error, InvalidInput) else []
+    if isinstance(error, InvalidInput):
+        lines = error.lines()
+    elif error.code == "validation_error" and isinstance(error.details, dict):
+        lines = InvalidInput(error.details).lines()  # a service's rule, by field
+    else:
+        lines = []
     return {"message": describe(error, doing), "lines": lines, "status": error.status}
 
 

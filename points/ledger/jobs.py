@@ -92,7 +92,11 @@ def birthday_extension(month: str | None = None) -> dict:
 
 
 def backfill_expiry(dry_run: bool = False, chunk: int = 1000) -> dict:
-    """Re-date every live lot by the current expiry policy; `dry_run` counts and changes nothing."""
+    """Re-date every live lot by the current expiry policy; `dry_run` counts (lots, points,
+    members: backfill.dry_run, which the console's preview calls too) and changes nothing."""
+    if dry_run:
+        return {**run_in_transaction(lambda: backfill.dry_run(chunk=chunk),
+                                     should_commit=lambda _result: False), "dry_run": True}
     changed, cursor = 0, 0
     while cursor is not None:
         n, cursor = run_in_transaction(

@@ -74,6 +74,6 @@ def deactivate_tier(code):
 
 
 def _percent(multiplier) -> int:
-    return int(multiplier * 100)
+    return tiers.multiplier_percent(multiplier)
 
 

@@ -219,6 +219,11 @@ def points_to_next(member_tier_code, earned: int, tiers=None):
 
 # --- admin ----------------------------------------------------------------------------------
 
+def multiplier_percent(multiplier) -> int:
+    """An earning multiplier as stored: 1.5 → 150 (two decimals at most, as the schemas take)."""
+    return int(multiplier * 100)
+
+
 def create_tier(code, name, threshold_points, multiplier_percent, *, benefits=None,
                 icon_url=None) -> Tier:
     tier = Tier(code=code, name=name, threshold_points=threshold_points,

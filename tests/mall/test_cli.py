@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from core import clock
 from core.cli import seed_demo_data
 from core.db import db
-from mall import jobs, stock_gate
-from mall.models import Product, Redemption
+from mall import catalog, jobs, stock_gate
+from mall.models import Coupon, Product, Redemption
 from tests.mall.conftest import redeem
 from tests.mall.test_stock_gate import gate
 
@@ -26,7 +26,13 @@ def test_seed_demo_makes_every_kind_and_can_run_again(app, factory, monkeypatch)
     assert dict(kinds) == {"gift": 4, "coupon": 1, "virtual": 1}  # SH001's own gift too
     flash = db.session.scalars(select(Product).where(Product.starts_at.is_not(None))).one()
     assert flash.ends_at - flash.starts_at == timedelta(hours=2)
-    assert db.session.scalar(select(func.count()).select_from(Redemption)) == 1
+    # the console's history: a coupon written off, a gift cancelled at the counter — once
+    statuses = db.session.execute(select(Redemption.status, func.count())
+                                  .group_by(Redemption.status)).all()
+    assert dict(statuses) == {"pending": 1, "fulfilled": 1, "cancelled": 1}
+    assert db.session.scalars(select(Coupon.status)).all() == ["used"]
+    bag = db.session.scalars(select(Product).filter_by(title="品牌帆布袋")).one()
+    assert [e.reason for e in catalog.stock_history(bag.id)] == ["到货补充：第二批 50 个帆布袋"]
 
 
 def test_the_jobs_rebuild_the_gate_and_expire_unpicked_gifts(member_client, product):
