@@ -29,7 +29,7 @@ redis_store = RedisStore()
 MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.campaigns.models",
-    "points.reminders.models", "mall.models",
+    "points.reminders.models", "points.imports.models", "mall.models",
     "tasks.models", "wx.models", "members.privacy.models", "media.models", "banners.models",
     "lottery.models", "analytics.models", "analytics.tags.models",
 )

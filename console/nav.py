@@ -51,6 +51,10 @@ ENTRIES = [
                                                                "console.tag_list", "console.automation")),
     Entry(_l("Lotteries"), "console.lotteries", MARKETING, current=("console.lotter*",)),
     Entry(_l("HQ approvals"), "console.hq_campaigns", MARKETING, group="hq"),
+    Entry(_l("Member directory"), "console.directory", MARKETING, group="members", current=("console.member_record",)),
+    Entry(_l("Stores and POS keys"), "console.hq_stores", HQ, group="hq", current=("console.hq_store",)),
+    Entry(_l("Staff"), "console.hq_staff", HQ, group="hq", current=("console.hq_staff_member",)),
+    Entry(_l("Bulk points"), "console.bulk_points", HQ, group="hq", current=("console.points_import",)),
 ]
 
 
