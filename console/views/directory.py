@@ -19,7 +19,7 @@ from core.errors import AppError, ValidationFailed
 from core.pagination import decode_cursor
 from mall.fulfilment import my_redemptions
 from members.lookup import member_by_no
-from points import directory, ledger
+from points import directory as member_directory, ledger
 from points.earning.member_orders import my_orders
 from points.ledger import kinds
 from points.programme import tiers
@@ -61,7 +61,7 @@ def directory():
 
 
 def directory_page(form, store_id) -> dict:
-    return directory.find_members(
+    return member_directory.find_members(
         q=form.q.data, tier=form.tier.data or None, store_id=store_id,
         bought_after=form.bought_after.data, bought_before=form.bought_before.data,
         balance_min=form.balance_min.data, balance_max=form.balance_max.data,
@@ -92,13 +92,13 @@ def _record(member, status=200, **panels):
                                          if member.registered_store_id else [])
     return render(
         "member_record.html", status, member=member, points=ledger.my_points(member),
-        lots=directory.live_lots(member.id), earned=directory.earned_by_month(member.id),
+        lots=member_directory.live_lots(member.id), earned=member_directory.earned_by_month(member.id),
         entries=entries, entry_filters=filters,
         entry_args={k: v for k, v in request.args.items() if k != "cursor" and v},
         orders=my_orders(member, limit=SECTION_ROWS)["items"],
         redemptions=my_redemptions(member.id, SECTION_ROWS, None, with_coupons=False)["items"],
         checkins=task_records.checkins(member)[-SECTION_ROWS:][::-1],
-        invites=task_records.invites(member), merged=directory.merged_members(member.id),
+        invites=task_records.invites(member), merged=member_directory.merged_members(member.id),
         registered_at=store.get(member.registered_store_id), full_phones=full_phones(),
         **panels)
 
