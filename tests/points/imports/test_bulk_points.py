@@ -135,3 +135,13 @@ def test_five_thousand_rows_import_on_mariadb(factory, hq):
     assert total == sum(n % 7 + 1 for n in range(rows))
     assert time.perf_counter() - started < 600
 
+
+
+def test_the_demo_file_runs_once(factory):
+    from points.imports import demo
+
+    factory.staff("hq_admin", username="admin")
+    member = factory.member()
+    assert "run for 1 members" in demo.seed_demo()[0]  # one member here; one unknown row
+    assert ledger.spendable_balance(member.id) == 20
+    assert demo.seed_demo() == [] and ledger.spendable_balance(member.id) == 20
