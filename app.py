@@ -184,6 +184,7 @@ def register_blueprints(app):
     from points.earning.api import staff_blp as staff_orders_blp
     from points.campaigns.api import admin_blp as campaigns_admin_blp, me_blp as campaigns_me_blp
     from points.campaigns.api import staff_blp as campaigns_staff_blp
+    from points.imports.api import admin_blp as points_imports_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp, staff_me_blp
     from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
     from lottery.api import admin_blp as lottery_admin_blp, lottery_blp, me_blp as lottery_me_blp
@@ -203,7 +204,7 @@ def register_blueprints(app):
                 media_admin_blp, media_blp, banners_blp, banners_admin_blp,
                 offered_templates_blp, lottery_blp, lottery_me_blp, lottery_admin_blp,
                 analytics_admin_blp, analytics_tags_blp, campaigns_admin_blp, campaigns_me_blp,
-                campaigns_staff_blp):
+                campaigns_staff_blp, points_imports_blp):
         api.register_blueprint(blp)
 
 

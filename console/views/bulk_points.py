@@ -11,13 +11,11 @@ from console.blueprint import bp
 from console.hq_forms import UploadForm
 from console.views import go, refusal, render
 from core.errors import AppError
-from core.worker import enqueue_after_commit
 from points.imports import checking, running
 from points.imports.models import DONE, QUEUED, RUNNING
 
 HQ = ("hq_admin",)
 PER_PAGE = 100
-JOB = "points.imports.jobs:run_import"
 #: what each row's verdict or result is called on the page and in the report
 OUTCOMES = {
     checking.OK: _l("fit to run"), checking.UNKNOWN_MEMBER: _l("unknown member"),
@@ -91,7 +89,6 @@ def run_points_import(import_id):
     except AppError as exc:
         flash(refusal(exc, "bulk_points")["message"], "error")
         return go("console.points_import", import_id=import_id)
-    enqueue_after_commit(JOB, import_id)
     flash(_("The run has started; this page follows it."), "success")
     return go("console.points_import", import_id=import_id)
 
@@ -100,8 +97,7 @@ def run_points_import(import_id):
 @console_session.staff_page(*HQ, store=False)
 def resume_points_import(import_id):
     """Queue the run again (a worker died): it goes on from the last chunk committed."""
-    if running.get_import(import_id).status in (QUEUED, RUNNING):
-        enqueue_after_commit(JOB, import_id)
+    running.resume(import_id)
     return go("console.points_import", import_id=import_id)
 
 

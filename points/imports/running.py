@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from core import audit, clock
 from core.db import db
 from core.pagination import paginate
+from core.worker import enqueue_after_commit
 from core.errors import Conflict, NotFound
 from members.models import Member
 from points import ledger
@@ -13,6 +14,7 @@ from points.imports.models import CHECKED, DONE, QUEUED, RUNNING, PointsImport, 
 
 APPLIED, ALREADY_APPLIED, INSUFFICIENT = "applied", "already_applied", "insufficient_points"
 CHUNK = 500
+JOB = "points.imports.jobs:run_import"
 #: the kind of the entries a bulk file makes: a correction by HQ, with the row's reason
 KIND = "adjust"
 
@@ -31,8 +33,8 @@ def row_key(sheet: PointsImport, row_no: int) -> str:
 
 
 def queue_run(import_id: int) -> PointsImport:
-    """Mark a checked import to run (409 once it has been queued); the caller enqueues
-    jobs:run_import after the commit. Audited as `points.import_run`."""
+    """Run a checked import as a job (jobs:run_import, queued once the transaction commits);
+    409 once it has been queued. Audited as `points.import_run`."""
     sheet = db.session.get(PointsImport, import_id, with_for_update=True)
     if sheet is None:
         raise NotFound(f"No bulk points file {import_id}.")
@@ -43,7 +45,14 @@ def queue_run(import_id: int) -> PointsImport:
     audit.record("points.import_run", "points_import", sheet.id,
                  after={"filename": sheet.filename, "sha256": sheet.sha256,
                         "rows_ok": sheet.rows_ok})
+    enqueue_after_commit(JOB, sheet.id)
     return sheet
+
+
+def resume(import_id: int) -> None:
+    """Queue a started run again (its worker died): it goes on from its last chunk."""
+    if get_import(import_id).status in (QUEUED, RUNNING):
+        enqueue_after_commit(JOB, import_id)
 
 
 def run_chunk(import_id: int, chunk: int = CHUNK) -> bool:
