@@ -74,7 +74,7 @@ class EntryFilterForm(FlaskForm):
         csrf = False
 
     kind = SelectField(_l("Kind"), choices=[], validate_choice=False)
-    direction = SelectField(_l("Direction"), choices=[
+    direction = SelectField(_l("Direction"), default="", choices=[
         SelectChoice("", _l("In and out")), SelectChoice("in", _l("In")),
         SelectChoice("out", _l("Out"))])
     date_from = DateField(_l("From"), validators=[Optional()])

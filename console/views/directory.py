@@ -79,7 +79,7 @@ def member_record(member_no):
 
 def _record(member, status=200, **panels):
     filters = EntryFilterForm(request.args)
-    filters.kind.choices = [("", _l("Every kind"))] + [(k, k) for k in kinds.ALL]
+    filters.kind.choices = [("", _l("Every kind"))] + [(k, kinds.LABELS[k]) for k in kinds.ALL]
     ok = filters.validate()
     entries = ledger.list_entries(
         member.id, limit=ENTRIES_PER_PAGE, cursor=_cursor(),

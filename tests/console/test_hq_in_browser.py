@@ -88,6 +88,7 @@ def test_a_marketer_cannot_reach_hq_pages(live_server, browser_page, chain):
     for label in ("门店和 POS 密钥", "员工", "批量积分"):
         expect(hq_menu.locator("a", has_text=label)).to_have_count(0)
     screenshot(page, "34-marketer-menu")
+    page.locator("summary", has_text="总部").click()  # closed again
     page.click(f"a:has-text('{chain['b'].member_no}')")
     expect(page.locator(".profile .phone")).to_have_text("138****8777")
     screenshot(page, "36-member-record")

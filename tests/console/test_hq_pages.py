@@ -115,6 +115,7 @@ def test_the_directory_filters_by_balance_and_hq_adjusts_from_the_record(console
     assert rich.member_no in listed and poor.member_no not in listed
     record = text(page.get(f"/console/directory/{rich.member_no}"))
     assert "500" in record and "消费得积分" in record
+    assert 'class="error"' not in record  # no filter given is no filter wrong
     page.post(f"/console/directory/{rich.member_no}/adjustments",
               {"delta": "-100", "reason": "重复积分", "key": "k1"})
     assert ledger.spendable_balance(rich.id) == 400
