@@ -98,8 +98,8 @@ def main():
     baseline, (check_s, run_s, counts) = fresh_run(work)
     base_rate, run_rate = args.baseline_rows / baseline, args.rows / run_s
     print(f"\nbulk points on MariaDB ({args.chunk} rows a transaction)")
-    print(f"file of {args.rows:,} rows: dry run {check_s:.1f} s ({args.rows / check_s:,.0f} rows/s); "
-          f"run {run_s:.1f} s = {run_rate:,.0f} rows/s; results {counts}")
+    print(f"file of {args.rows:,} rows: dry run {check_s:.1f} s "
+          f"({args.rows / check_s:,.0f} rows/s); run {run_s:.1f} s = {run_rate:,.0f} rows/s; results {counts}")
     print(f"ledger credit per row ({args.baseline_rows:,} credits): {baseline:.1f} s = "
           f"{base_rate:,.0f} rows/s")
     print(f"bulk run / ledger credit = {run_rate / base_rate:.2f}; whole import (dry run + run) "

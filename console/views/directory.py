@@ -92,7 +92,8 @@ def _record(member, status=200, **panels):
                                          if member.registered_store_id else [])
     return render(
         "member_record.html", status, member=member, points=ledger.my_points(member),
-        lots=member_directory.live_lots(member.id), earned=member_directory.earned_by_month(member.id),
+        lots=member_directory.live_lots(member.id),
+        earned=member_directory.earned_by_month(member.id),
         entries=entries, entry_filters=filters,
         entry_args={k: v for k, v in request.args.items() if k != "cursor" and v},
         orders=my_orders(member, limit=SECTION_ROWS)["items"],

@@ -74,9 +74,10 @@ def read_lines(text: str) -> list[Line]:
             continue
         if len(lines) == MAX_ROWS:
             raise ValidationFailed(details={"file": [f"At most {MAX_ROWS} rows."]})
-        cell = lambda name: cells[where[name]].strip() if name in where and where[name] < len(cells) else ""  # noqa: E731
-        column = "phone" if "phone" in where and cell("phone") else ident
-        lines.append(Line(row_no, cell(column)[:64], column, cell("delta"), cell("reason")))
+        value = {name: cells[i].strip() if i < len(cells) else "" for name, i in where.items()}
+        column = "phone" if value.get("phone") else ident
+        lines.append(Line(row_no, value.get(column, "")[:64], column, value["delta"],
+                          value.get("reason", "")))
     return lines
 
 
@@ -98,7 +99,8 @@ def check_file(filename: str, data: bytes, staff) -> PointsImport:
     db.session.flush()
     for start in range(0, len(rows), LOOKUP_CHUNK):
         db.session.execute(insert(PointsImportRow.__table__),
-                           [{**row, "import_id": sheet.id} for row in rows[start:start + LOOKUP_CHUNK]])
+                           [{**row, "import_id": sheet.id}
+                            for row in rows[start:start + LOOKUP_CHUNK]])
     audit.record("points.import_check", "points_import", sheet.id,
                  after={"filename": sheet.filename, "sha256": sheet.sha256,
                         "rows": sheet.rows_total, "rows_ok": sheet.rows_ok})
@@ -137,7 +139,8 @@ def _resolve(lines) -> dict:
     found: dict = {}
     numbers, phones = sorted(by_no), sorted({p for p in by_phone.values() if p})
     for start in range(0, max(len(numbers), len(phones)), LOOKUP_CHUNK):
-        some_nos, some_phones = numbers[start:start + LOOKUP_CHUNK], phones[start:start + LOOKUP_CHUNK]
+        end = start + LOOKUP_CHUNK
+        some_nos, some_phones = numbers[start:end], phones[start:end]
         for member in db.session.execute(
                 select(Member.id, Member.member_no, Member.phone, Member.status,
                        Member.merged_into_id)

@@ -127,7 +127,8 @@ def report_rows(import_id: int, chunk: int = 5000):
     while True:
         rows = db.session.execute(
             select(PointsImportRow.id, PointsImportRow.row_no, PointsImportRow.identifier,
-                   Member.member_no, PointsImportRow.delta, PointsImportRow.reason, PointsImportRow.outcome,
+                   Member.member_no, PointsImportRow.delta, PointsImportRow.reason,
+                   PointsImportRow.outcome,
                    PointsImportRow.result, PointsImportRow.balance_after)
             .outerjoin(Member, Member.id == PointsImportRow.member_id)
             .where(PointsImportRow.import_id == import_id, PointsImportRow.id > after)
