@@ -19,7 +19,7 @@ def _text(value) -> str | None:
     return value or None
 
 
-class StoreForm(FlaskForm):
+class StoreDetailsForm(FlaskForm):
     code = StringField(_l("Store code"))
     name = StringField(_l("Store name"), validators=[DataRequired(REQUIRED)])
     brand = StringField(_l("Brand"))

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from console import session as console_session
 from console.blueprint import bp
-from console.hq_forms import StoreForm
+from console.hq_forms import StoreDetailsForm
 from console.views import go, load, refusal, render
 from core.errors import AppError
 from stores import service
@@ -20,7 +20,7 @@ PER_PAGE = 100
 @bp.get("/hq/stores")
 @console_session.staff_page(*HQ, store=False)
 def hq_stores():
-    return _list(StoreForm(formdata=None))
+    return _list(StoreDetailsForm(formdata=None))
 
 
 def _list(form, status=200, refused=None):
@@ -31,7 +31,7 @@ def _list(form, status=200, refused=None):
 @bp.post("/hq/stores")
 @console_session.staff_page(*HQ, store=False)
 def create_store():
-    form = StoreForm()
+    form = StoreDetailsForm()
     if not form.validate():
         return _list(form, 422)
     try:
@@ -46,7 +46,7 @@ def create_store():
 @console_session.staff_page(*HQ, store=False)
 def hq_store(code):
     store = service.get_store(code)
-    form = StoreForm(obj=store) if request.method == "GET" else StoreForm()
+    form = StoreDetailsForm(obj=store) if request.method == "GET" else StoreDetailsForm()
     if request.method == "GET" or not form.validate():
         return _page(store, form, 422 if form.errors else 200)
     try:
@@ -79,9 +79,9 @@ def issue_pos_key(code):
     try:
         key, secret = service.create_api_key(code)
     except AppError as exc:
-        return _page(store, StoreForm(obj=store), exc.status, refused=refusal(exc, "store"))
+        return _page(store, StoreDetailsForm(obj=store), exc.status, refused=refusal(exc, "store"))
     # the secret is in this answer only: not flashed, not kept; a reload shows it no more
-    return _page(store, StoreForm(obj=store), 201, new_key=key, secret=secret)
+    return _page(store, StoreDetailsForm(obj=store), 201, new_key=key, secret=secret)
 
 
 @bp.post("/hq/stores/<code>/pos-keys/<key_id>/revoke")
