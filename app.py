@@ -29,7 +29,7 @@ redis_store = RedisStore()
 MODEL_MODULES = (
     "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.campaigns.models",
-    "points.reminders.models", "mall.models",
+    "points.reminders.models", "points.imports.models", "mall.models",
     "tasks.models", "wx.models", "members.privacy.models", "media.models", "banners.models",
     "lottery.models", "analytics.models", "analytics.tags.models",
 )
@@ -44,6 +44,7 @@ DEMO_SEEDERS = (
     "points.campaigns.demo:seed_demo", "mall.demo:seed_demo",
     "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "banners.demo:seed_demo",
     "mall.demo:seed_reminder_templates", "lottery.demo:seed_demo", "analytics.demo:seed_demo",
+    "points.imports.demo:seed_demo",
 )
 #: a member's copy of their data (GET /me/export): section → "module:function"(member)
 EXPORT_SECTIONS = {
@@ -183,6 +184,7 @@ def register_blueprints(app):
     from points.earning.api import staff_blp as staff_orders_blp
     from points.campaigns.api import admin_blp as campaigns_admin_blp, me_blp as campaigns_me_blp
     from points.campaigns.api import staff_blp as campaigns_staff_blp
+    from points.imports.api import admin_blp as points_imports_blp
     from stores.api import blp as stores_blp, pos_blp, staff_auth_blp, staff_me_blp
     from tasks.api import admin_blp as tasks_admin_blp, me_blp as tasks_me_blp
     from lottery.api import admin_blp as lottery_admin_blp, lottery_blp, me_blp as lottery_me_blp
@@ -202,7 +204,7 @@ def register_blueprints(app):
                 media_admin_blp, media_blp, banners_blp, banners_admin_blp,
                 offered_templates_blp, lottery_blp, lottery_me_blp, lottery_admin_blp,
                 analytics_admin_blp, analytics_tags_blp, campaigns_admin_blp, campaigns_me_blp,
-                campaigns_staff_blp):
+                campaigns_staff_blp, points_imports_blp):
         api.register_blueprint(blp)
 
 

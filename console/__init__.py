@@ -21,6 +21,7 @@ def init_console(app) -> None:
     from console.views import (adjust, analytics, audit, campaigns, earning,  # noqa: F401
                                handover, lotteries, mall, programme, sales, signin, tasks, till,
                                today)  # (their routes)
+    from console.views import bulk_points, directory, hq_staff, hq_stores  # noqa: F401
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # only console forms: checked in bp.before_request
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as its session

@@ -60,6 +60,14 @@ ENTRIES = [
     Entry(_l("Programme settings"), "console.programme", HQ, group="configure",
           current=("console.programme_*", "console.subscribe_template*",
                    "console.new_subscribe_template")),
+    Entry(_l("Member directory"), "console.directory", MARKETING, group="members",
+          current=("console.member_record",)),
+    Entry(_l("Stores and POS keys"), "console.hq_stores", HQ, group="hq",
+          current=("console.hq_store",)),
+    Entry(_l("Staff"), "console.hq_staff", HQ, group="hq",
+          current=("console.hq_staff_member",)),
+    Entry(_l("Bulk points"), "console.bulk_points", HQ, group="hq",
+          current=("console.points_import",)),
 ]
 
 

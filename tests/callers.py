@@ -26,6 +26,7 @@ WHO = {
     "lottery": MEMBER, "lottery_me": MEMBER, "lottery_admin": MARKETING,
     "analytics_admin": MARKETING, "analytics_tags": MARKETING,
     "campaigns_admin": MARKETING, "campaigns_me": MEMBER, "campaigns_staff": STAFF,
+    "points_imports_admin": HQ,  # bulk points (#19)
 }
 #: endpoints whose callers differ from their blueprint's
 WHO_EXCEPTIONS = {

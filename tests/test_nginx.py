@@ -181,6 +181,13 @@ def test_an_image_upload_may_be_larger_than_other_bodies(proxied):
 
 
 @pytest.mark.committing
+def test_a_bulk_points_file_may_be_larger_than_other_bodies(proxied):
+    nginx, _ = proxied
+    response = nginx.request("POST", "/console/hq/points-imports", data=b"x" * (3 * 1024 * 1024))
+    assert response.status_code != 413  # the app answers (no CSRF token), not nginx
+
+
+@pytest.mark.committing
 def test_a_missing_app_server_is_a_json_502(tmp_path):
     nginx = Nginx(tmp_path, free_port())  # nothing listens there
     try:
