@@ -32,6 +32,7 @@ MODEL_MODULES = (
     "points.reminders.models", "mall.models",
     "tasks.models", "wx.models", "members.privacy.models", "media.models", "banners.models",
     "lottery.models", "analytics.models", "analytics.tags.models",
+    "analytics.dashboard.models",
 )
 #: modules whose handlers subscribe to core.events when imported
 SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions", "mall.closing",
@@ -43,7 +44,7 @@ DEMO_SEEDERS = (
     "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo",
     "points.campaigns.demo:seed_demo", "mall.demo:seed_demo",
     "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "banners.demo:seed_demo",
-    "mall.demo:seed_reminder_templates", "lottery.demo:seed_demo", "analytics.demo:seed_demo",
+    "mall.demo:seed_reminder_templates", "lottery.demo:seed_demo", "analytics.dashboard.demo:seed_demo", "analytics.demo:seed_demo",
 )
 #: a member's copy of their data (GET /me/export): section → "module:function"(member)
 EXPORT_SECTIONS = {
@@ -98,6 +99,10 @@ SCHEDULE = (
     Schedule("lottery-seeds", "10 * * * *", "lottery.jobs:rotate_seeds",
              "commit today's and tomorrow's lottery seeds (published before their period), "
              "reveal the seeds of ended periods (lottery seeds)"),
+    Schedule("dashboard-rollup", "20 0 * * *", "analytics.dashboard.jobs:rollup_job",
+             "the dashboard's figures per business day and store, up to yesterday: days not "
+             "built yet and the last 3 again (late entries); a transaction per day, rerun "
+             "safely (dashboard rollup)"),
 )
 
 
@@ -208,6 +213,7 @@ def register_blueprints(app):
 
 def register_commands(app):
     from analytics import cli as analytics_cli
+    from analytics.dashboard import cli as dashboard_cli
     from lottery import cli as lottery_cli
     from mall import cli as mall_cli
     from points import cli as points_cli
@@ -222,6 +228,7 @@ def register_commands(app):
     lottery_cli.register(app)
     wx_cli.register(app)
     analytics_cli.register(app)
+    dashboard_cli.register(app)
 
 
 if __name__ == "__main__":

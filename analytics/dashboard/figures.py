@@ -1,0 +1,142 @@
+"""What the dashboard shows for a date range (and optionally one store): the rollup's days,
+today's figures computed live, redemptions by product, the liability and what expires soon.
+Reads the rollup (a few rows per day and store) and today's source rows, never the ledger's
+history."""
+import json
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from core import clock
+from core.redis import get_redis, rkey
+from analytics import liability as liabilities
+from analytics.dashboard import sources
+from analytics.dashboard.models import DashboardDay, DashboardProductDay, DashboardStoreDay
+
+#: figures that add up over stores and days
+SUMS = ("points_issued", "points_spent", "points_expired", "members_registered", "orders",
+        "orders_fen", "checkins", "referrals", "redemptions")
+#: figures that only exist chain-wide (no store): not shown for one store
+CHAIN_ONLY = ("checkins", "referrals")
+LIABILITY_SECONDS = 600
+EXPIRING_MONTHS = 3
+
+
+def dashboard(date_from: date, date_to: date, store_id: int | None = None) -> dict:
+    """{days[{date, …figures}], totals{…}, products[{title, quantity, points}],
+    missing_days (not rolled up yet), live_today}."""
+    today = clock.business_date()
+    rolled = _rolled_days(date_from, min(date_to, today - timedelta(days=1)), store_id)
+    live_today = date_from <= today <= date_to
+    if live_today:
+        rolled[today] = _live_day(today, store_id)
+    days = [{"date": day, **rolled.get(day, _empty())} for day in _range(date_from, date_to)
+            if day <= today]
+    missing = [d["date"] for d in days if d.pop("missing", False)]
+    return {"date_from": date_from, "date_to": date_to, "days": days, "totals": _totals(days),
+            "products": _products(date_from, date_to, store_id, live_today),
+            "missing_days": missing, "live_today": live_today, "store_id": store_id}
+
+
+def _range(date_from, date_to):
+    return [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
+
+
+def _empty() -> dict:
+    return {**{f: 0 for f in SUMS}, "members_active": 0, "pos_orders": None, "missing": True}
+
+
+def _rolled_days(date_from, date_to, store_id) -> dict:
+    session = sources.session()
+    active = dict(session.execute(select(DashboardDay.day, DashboardDay.members_active).where(
+        DashboardDay.day >= date_from, DashboardDay.day <= date_to)).all())
+    query = (select(DashboardStoreDay.day, *(func.sum(getattr(DashboardStoreDay, f)) for f in SUMS),
+                    func.sum(DashboardStoreDay.members_active),
+                    func.sum(DashboardStoreDay.pos_orders))
+             .where(DashboardStoreDay.day >= date_from, DashboardStoreDay.day <= date_to)
+             .group_by(DashboardStoreDay.day))
+    if store_id is not None:
+        query = query.where(DashboardStoreDay.store_key == store_id)
+    rows = {day: {**{f: 0 for f in SUMS}, "members_active": 0, "pos_orders": None}
+            for day in active}
+    for day, *values in session.execute(query):
+        *sums, store_active, pos_orders = values
+        rows[day] = {**dict(zip(SUMS, (int(v or 0) for v in sums))),
+                     "members_active": int(store_active or 0) if store_id else active.get(day, 0),
+                     "pos_orders": None if pos_orders is None else int(pos_orders)}
+    return rows
+
+
+def _live_day(day: date, store_id) -> dict:
+    stores = sources.store_day_figures(day)
+    picked = [row for key, row in stores.items() if store_id is None or key == store_id]
+    figures = {f: sum(row[f] for row in picked) for f in SUMS}
+    pos = [row["pos_orders"] for row in picked if row["pos_orders"] is not None]
+    figures["pos_orders"] = sum(pos) if pos else None
+    figures["members_active"] = (sum(row["members_active"] for row in picked) if store_id
+                                 else sources.members_active(day))
+    return figures
+
+
+def _totals(days: list[dict]) -> dict:
+    totals = {f: sum(d[f] for d in days) for f in SUMS}
+    counted = [d for d in days if d["pos_orders"] is not None]
+    pos_orders = sum(d["pos_orders"] for d in counted)
+    member_orders = sum(d["orders"] for d in counted)
+    totals["pos_orders"] = pos_orders if counted else None
+    #: share of the orders the POS counted that had a member, over the days a POS reported
+    totals["member_order_share"] = (member_orders / pos_orders) if pos_orders else None
+    totals["members_active_avg"] = (round(sum(d["members_active"] for d in days) / len(days))
+                                    if days else 0)
+    totals["members_active_peak"] = max((d["members_active"] for d in days), default=0)
+    return totals
+
+
+def _products(date_from, date_to, store_id, live_today) -> list[dict]:
+    query = (select(DashboardProductDay.product_id, func.max(DashboardProductDay.title),
+                    func.sum(DashboardProductDay.quantity), func.sum(DashboardProductDay.points))
+             .where(DashboardProductDay.day >= date_from, DashboardProductDay.day <= date_to)
+             .group_by(DashboardProductDay.product_id))
+    if store_id is not None:
+        query = query.where(DashboardProductDay.store_key == store_id)
+    merged = {pid: {"title": t, "quantity": int(q), "points": int(p)}
+              for pid, t, q, p in sources.session().execute(query)}
+    if live_today:
+        for row in sources.product_day_figures(clock.business_date()):
+            if store_id is None or row["store_key"] == store_id:
+                item = merged.setdefault(row["product_id"], {"title": row["title"], "quantity": 0,
+                                                             "points": 0})
+                item["quantity"] += row["quantity"]
+                item["points"] += row["points"]
+    return sorted(merged.values(), key=lambda p: (-p["quantity"], p["title"]))
+
+
+def liability(store_id: int | None = None, store_code: str | None = None) -> dict:
+    """The points outstanding and their value (chain, or issued by one store: analytics'
+    liability report, kept for LIABILITY_SECONDS), and what expires in the next months."""
+    report = _cached_liability()
+    if store_id is not None:
+        row = next((r for r in report["by_store"] if r["store_code"] == store_code),
+                   {"points": 0, "value_fen": 0})
+        outstanding, value = row["points"], row["value_fen"]
+    else:
+        outstanding, value = report["points_outstanding"], report["value_fen"]
+    return {"as_of": report["as_of"], "points_outstanding": outstanding, "value_fen": value,
+            "expiring": sources.expiring_by_month(EXPIRING_MONTHS, store_id)}
+
+
+def _cached_liability() -> dict:
+    as_of = clock.business_date()
+    key = rkey("dashboard", "liability", as_of.isoformat())
+    if raw := get_redis().get(key):
+        return json.loads(raw)
+    return remember_liability(as_of)
+
+
+def remember_liability(as_of: date) -> dict:
+    report = liabilities.liability(as_of)
+    kept = {"as_of": as_of.isoformat(), "points_outstanding": report["points_outstanding"],
+            "value_fen": report["value_fen"], "by_store": report["by_store"]}
+    get_redis().set(rkey("dashboard", "liability", as_of.isoformat()), json.dumps(kept),
+                    ex=LIABILITY_SECONDS)
+    return kept
