@@ -19,6 +19,7 @@ def init_console(app) -> None:
     """Register the console on `app`: its blueprint, translations, CSRF protection."""
     from console.views import (adjust, analytics, audit, campaigns, handover,  # noqa: F401
                                lotteries, sales, signin, till, today)  # (their routes)
+    from console.views import dashboard, reports  # noqa: F401
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # only console forms: checked in bp.before_request
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as its session

@@ -50,6 +50,8 @@ ENTRIES = [
     Entry(_l("Analytics"), "console.segments", MARKETING, current=("console.members", "console.liability",
                                                                "console.tag_list", "console.automation")),
     Entry(_l("Lotteries"), "console.lotteries", MARKETING, current=("console.lotter*",)),
+    Entry(_l("Dashboard"), "console.dashboard", MARKETING, group="reports"),
+    Entry(_l("Reports"), "console.reports", MARKETING, group="reports"),
     Entry(_l("HQ approvals"), "console.hq_campaigns", MARKETING, group="hq"),
 ]
 
