@@ -65,7 +65,8 @@ def points_by_store_month(date_from: date, date_to: date, names: dict) -> list[S
                                       "points_expired")],
                   [[month, codes.get(key) or names["hq"], *values]
                    for (month, key), values in sorted(
-                       months.items(), key=lambda i: (i[0][0], codes.get(i[0][1]) or ""))])]
+                       months.items(), key=lambda i: (i[0][0], codes.get(i[0][1]) or ""))
+                   if any(values)])]
 
 
 def liability(names: dict) -> list[Sheet]:

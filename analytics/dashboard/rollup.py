@@ -35,10 +35,11 @@ def days_due(today: date | None = None, late_days: int = LATE_DAYS) -> list[date
     """The days the job builds: from LATE_DAYS before the last built day (or the ledger's first
     day) up to yesterday; a killed run resumes after its last built day."""
     today = today or clock.business_date()
-    last = db.session.scalar(select(func.max(DashboardDay.day)))
-    start = last - timedelta(days=late_days - 1) if last else sources.first_day()
-    if start is None:
+    first = sources.first_day()
+    if first is None:
         return []
+    last = db.session.scalar(select(func.max(DashboardDay.day)))
+    start = max(first, last - timedelta(days=late_days - 1)) if last else first
     return [start + timedelta(days=i) for i in range((today - start).days)]
 
 
