@@ -44,7 +44,8 @@ DEMO_SEEDERS = (
     "points.ledger.demo:seed_demo", "points.earning.demo:seed_demo",
     "points.campaigns.demo:seed_demo", "mall.demo:seed_demo",
     "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "banners.demo:seed_demo",
-    "mall.demo:seed_reminder_templates", "lottery.demo:seed_demo", "analytics.dashboard.demo:seed_demo", "analytics.demo:seed_demo",
+    "mall.demo:seed_reminder_templates", "lottery.demo:seed_demo", "analytics.demo:seed_demo",
+    "analytics.dashboard.demo:seed_demo",
 )
 #: a member's copy of their data (GET /me/export): section → "module:function"(member)
 EXPORT_SECTIONS = {

@@ -32,10 +32,16 @@ def dashboard(date_from: date, date_to: date, store_id: int | None = None) -> di
         rolled[today] = _live_day(today, store_id)
     days = [{"date": day, **rolled.get(day, _empty())} for day in _range(date_from, date_to)
             if day <= today]
-    missing = [d["date"] for d in days if d.pop("missing", False)]
+    history_from = _first_built_day()  # days before the rollup's first are before the ledger's
+    missing = [d["date"] for d in days if d.pop("missing", False)
+               and (history_from is None or d["date"] > history_from)]
     return {"date_from": date_from, "date_to": date_to, "days": days, "totals": _totals(days),
             "products": _products(date_from, date_to, store_id, live_today),
             "missing_days": missing, "live_today": live_today, "store_id": store_id}
+
+
+def _first_built_day():
+    return sources.session().scalar(select(func.min(DashboardDay.day)))
 
 
 def _range(date_from, date_to):

@@ -32,8 +32,8 @@ def dashboard():
     report = figures.dashboard(form.date_from.data, form.date_to.data,
                                store.id if store else None)
     liability = figures.liability(store.id if store else None, store.code if store else None)
-    return render("dashboard.html", form=form, report=report, liability=liability, store=store,
-                  charts=charts(report, liability))
+    return render("dashboard.html", form=form, report=report, liability=liability,
+                  picked=store, charts=charts(report, liability))
 
 
 def range_form(default_days: int):

@@ -122,7 +122,10 @@ def test_the_job_is_idempotent_and_resumes_after_the_last_built_day(factory):
     history(factory)
     clock.set(at(DAY1 + timedelta(days=3), 9))
     assert rollup.days_due() == [DAY1 + timedelta(days=i) for i in range(3)]
+    assert len(figures.dashboard(DAY1, DAY1 + timedelta(days=2))["missing_days"]) == 3
     jobs.build([DAY1])  # a run killed after its first day
+    assert figures.dashboard(DAY1 - timedelta(days=5), DAY1 + timedelta(days=2))[
+        "missing_days"] == [DAY1 + timedelta(days=1), DAY1 + timedelta(days=2)]
     assert rollup.days_due() == [DAY1 + timedelta(days=i) for i in range(3)]  # DAY1 again: late
     jobs.rollup_job()
     once = rollup_rows()

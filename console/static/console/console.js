@@ -95,7 +95,7 @@
       yAxis: horizontal ? category : values,
       series: spec.series.map(function (s) {
         return { name: s.name, type: spec.kind === "line" ? "line" : "bar", data: s.data,
-                 showSymbol: false, smooth: spec.kind === "line" };
+                 showSymbol: false };
       })
     };
   }
