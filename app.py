@@ -172,6 +172,7 @@ def register_extensions(app):
 def register_blueprints(app):
     from analytics.api import admin_blp as analytics_admin_blp
     from analytics.tags.api import admin_blp as analytics_tags_blp
+    from analytics.dashboard.api import admin_blp as dashboard_blp, pos_blp as pos_day_blp
     from mall.admin_api import admin_blp as mall_admin_blp
     from members.api import auth_blp as member_auth_blp, me_blp, staff_blp as member_staff_blp
     from mall.api import mall_blp, me_blp as mall_me_blp, staff_blp as mall_staff_blp
@@ -208,7 +209,7 @@ def register_blueprints(app):
                 media_admin_blp, media_blp, banners_blp, banners_admin_blp,
                 offered_templates_blp, lottery_blp, lottery_me_blp, lottery_admin_blp,
                 analytics_admin_blp, analytics_tags_blp, campaigns_admin_blp, campaigns_me_blp,
-                campaigns_staff_blp):
+                campaigns_staff_blp, dashboard_blp, pos_day_blp):
         api.register_blueprint(blp)
 
 

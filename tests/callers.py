@@ -26,6 +26,8 @@ WHO = {
     "lottery": MEMBER, "lottery_me": MEMBER, "lottery_admin": MARKETING,
     "analytics_admin": MARKETING, "analytics_tags": MARKETING,
     "campaigns_admin": MARKETING, "campaigns_me": MEMBER, "campaigns_staff": STAFF,
+    # the dashboard (#19)
+    "dashboard_admin": MARKETING, "pos_day_totals": POS,
 }
 #: endpoints whose callers differ from their blueprint's
 WHO_EXCEPTIONS = {

@@ -4,6 +4,7 @@ Reads the rollup (a few rows per day and store) and today's source rows, never t
 history."""
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -53,35 +54,28 @@ def _empty() -> dict:
 
 
 def _rolled_days(date_from, date_to, store_id) -> dict:
-    session = sources.session()
-    active = dict(session.execute(select(DashboardDay.day, DashboardDay.members_active).where(
-        DashboardDay.day >= date_from, DashboardDay.day <= date_to)).all())
-    query = (select(DashboardStoreDay.day, *(func.sum(getattr(DashboardStoreDay, f)) for f in SUMS),
-                    func.sum(DashboardStoreDay.members_active),
-                    func.sum(DashboardStoreDay.pos_orders))
-             .where(DashboardStoreDay.day >= date_from, DashboardStoreDay.day <= date_to)
-             .group_by(DashboardStoreDay.day))
+    """{day: figures} of the built days: the chain's rows (one a day), or one store's."""
+    session, columns = sources.session(), (*SUMS, "members_active", "pos_orders")
+    model = DashboardDay if store_id is None else DashboardStoreDay
+    query = (select(model.day, *(getattr(model, c) for c in columns))
+             .where(model.day >= date_from, model.day <= date_to))
     if store_id is not None:
         query = query.where(DashboardStoreDay.store_key == store_id)
-    rows = {day: {**{f: 0 for f in SUMS}, "members_active": 0, "pos_orders": None}
-            for day in active}
-    for day, *values in session.execute(query):
-        *sums, store_active, pos_orders = values
-        rows[day] = {**dict(zip(SUMS, (int(v or 0) for v in sums))),
-                     "members_active": int(store_active or 0) if store_id else active.get(day, 0),
-                     "pos_orders": None if pos_orders is None else int(pos_orders)}
+    rows = {day: dict(zip(columns, values)) for day, *values in session.execute(query)}
+    if store_id is not None:  # a built day the store had nothing on
+        for day in session.scalars(select(DashboardDay.day).where(
+                DashboardDay.day >= date_from, DashboardDay.day <= date_to)):
+            rows.setdefault(day, {**{f: 0 for f in SUMS}, "members_active": 0,
+                                  "pos_orders": None})
     return rows
 
 
 def _live_day(day: date, store_id) -> dict:
-    stores = sources.store_day_figures(day)
-    picked = [row for key, row in stores.items() if store_id is None or key == store_id]
-    figures = {f: sum(row[f] for row in picked) for f in SUMS}
-    pos = [row["pos_orders"] for row in picked if row["pos_orders"] is not None]
-    figures["pos_orders"] = sum(pos) if pos else None
-    figures["members_active"] = (sum(row["members_active"] for row in picked) if store_id
-                                 else sources.members_active(day))
-    return figures
+    stores, chain_active = sources.day_figures(day)
+    if store_id is None:
+        return sources.chain_figures(stores, chain_active)
+    return stores.get(store_id) or {**{f: 0 for f in SUMS}, "members_active": 0,
+                                    "pos_orders": None}
 
 
 def _totals(days: list[dict]) -> dict:
@@ -91,7 +85,8 @@ def _totals(days: list[dict]) -> dict:
     member_orders = sum(d["orders"] for d in counted)
     totals["pos_orders"] = pos_orders if counted else None
     #: share of the orders the POS counted that had a member, over the days a POS reported
-    totals["member_order_share"] = (member_orders / pos_orders) if pos_orders else None
+    totals["member_order_share"] = (Decimal(member_orders) / pos_orders).quantize(
+        Decimal("0.0001")) if pos_orders else None
     totals["members_active_avg"] = (round(sum(d["members_active"] for d in days) / len(days))
                                     if days else 0)
     totals["members_active_peak"] = max((d["members_active"] for d in days), default=0)
@@ -119,7 +114,8 @@ def _products(date_from, date_to, store_id, live_today) -> list[dict]:
 
 def liability(store_id: int | None = None, store_code: str | None = None) -> dict:
     """The points outstanding and their value (chain, or issued by one store: analytics'
-    liability report, kept for LIABILITY_SECONDS), and what expires in the next months."""
+    liability report) and what expires in the next EXPIRING_MONTHS months, as of today; kept
+    for LIABILITY_SECONDS (both read every live lot or a quarter of them)."""
     report = _cached_liability()
     if store_id is not None:
         row = next((r for r in report["by_store"] if r["store_code"] == store_code),
@@ -127,8 +123,12 @@ def liability(store_id: int | None = None, store_code: str | None = None) -> dic
         outstanding, value = row["points"], row["value_fen"]
     else:
         outstanding, value = report["points_outstanding"], report["value_fen"]
+    months: dict[str, int] = {}
+    for row in report["expiring"]:
+        if store_id is None or row["store_id"] == store_id:
+            months[row["month"]] = months.get(row["month"], 0) + row["points"]
     return {"as_of": report["as_of"], "points_outstanding": outstanding, "value_fen": value,
-            "expiring": sources.expiring_by_month(EXPIRING_MONTHS, store_id)}
+            "expiring": [{"month": m, "points": p} for m, p in sorted(months.items())]}
 
 
 def _cached_liability() -> dict:
@@ -140,9 +140,11 @@ def _cached_liability() -> dict:
 
 
 def remember_liability(as_of: date) -> dict:
+    """Work out today's liability and expiring points, and keep them for LIABILITY_SECONDS."""
     report = liabilities.liability(as_of)
     kept = {"as_of": as_of.isoformat(), "points_outstanding": report["points_outstanding"],
-            "value_fen": report["value_fen"], "by_store": report["by_store"]}
+            "value_fen": report["value_fen"], "by_store": report["by_store"],
+            "expiring": sources.expiring_by_month(EXPIRING_MONTHS)}
     get_redis().set(rkey("dashboard", "liability", as_of.isoformat()), json.dumps(kept),
                     ex=LIABILITY_SECONDS)
     return kept

@@ -17,38 +17,42 @@ from tasks.models import CheckIn, Referral
 NO_STORE = 0
 
 
-class DashboardDay(Base):
-    """A business day the rollup has built (its rows below are complete), with the chain-wide
-    figures that do not add up across stores."""
+class Figures:
+    """A day's figures (per store, or the chain's)."""
 
-    __tablename__ = "dashboard_days"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    #: distinct members with a ledger entry of their own doing that day, in any store
-    members_active: Mapped[int] = mapped_column(default=0)
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class DashboardStoreDay(Base):
-    """One business day at one store (store_key 0: no store)."""
-
-    __tablename__ = "dashboard_store_days"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    #: the store's id, or 0 (NO_STORE) for online / HQ
-    store_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     points_issued: Mapped[int] = mapped_column(default=0)
     points_spent: Mapped[int] = mapped_column(default=0)
     points_expired: Mapped[int] = mapped_column(default=0)
     members_registered: Mapped[int] = mapped_column(default=0)
+    #: distinct members who earned or spent that day (there; the chain's: anywhere)
     members_active: Mapped[int] = mapped_column(default=0)
     orders: Mapped[int] = mapped_column(default=0)
     orders_fen: Mapped[int] = mapped_column(BigId, default=0)
-    #: all orders the store's POS reported for the day, with or without a member (PosDayTotal)
+    #: all orders the POS reported for the day, with or without a member (PosDayTotal)
     pos_orders: Mapped[int | None]
     checkins: Mapped[int] = mapped_column(default=0)
     referrals: Mapped[int] = mapped_column(default=0)
     redemptions: Mapped[int] = mapped_column(default=0)
+
+
+class DashboardDay(Figures, Base):
+    """A business day the rollup has built (its store rows are complete), with the chain's
+    figures (what the dashboard reads when no store is picked)."""
+
+    __tablename__ = "dashboard_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DashboardStoreDay(Figures, Base):
+    """One business day at one store (store_key 0: no store), read by store then day."""
+
+    __tablename__ = "dashboard_store_days"
+
+    #: the store's id, or 0 (NO_STORE) for online / HQ
+    store_key: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
 
 
 class DashboardProductDay(Base):
@@ -70,8 +74,8 @@ class PosDayTotal(Base):
 
     __tablename__ = "pos_day_totals"
 
-    store_id: Mapped[int] = mapped_column(BigId, ForeignKey("stores.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[int] = mapped_column(BigId, ForeignKey("stores.id"), primary_key=True)
     orders: Mapped[int]
     amount_fen: Mapped[int] = mapped_column(BigId)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -54,7 +54,7 @@ def points_by_store_month(date_from: date, date_to: date, names: dict) -> list[S
                DashboardStoreDay.day < today)).all()
     if date_from <= today <= date_to:
         rows += [(today, key, r["points_issued"], r["points_spent"], r["points_expired"])
-                 for key, r in sources.store_day_figures(today).items()]
+                 for key, r in sources.day_figures(today)[0].items()]
     for day, key, *figures in rows:
         totals = months.setdefault((day.strftime("%Y-%m"), key), [0, 0, 0])
         for i, value in enumerate(figures):

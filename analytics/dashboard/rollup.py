@@ -16,18 +16,17 @@ LATE_DAYS = 3
 
 def build_day(day: date) -> int:
     """Replace one day's rollup rows with the source tables' figures; the number of store rows."""
-    stores = sources.store_day_figures(day)
+    stores, chain_active = sources.day_figures(day)
     products = sources.product_day_figures(day)
-    for model in (DashboardStoreDay, DashboardProductDay):
+    for model in (DashboardStoreDay, DashboardProductDay, DashboardDay):
         db.session.execute(delete(model).where(model.day == day))
-    db.session.execute(delete(DashboardDay).where(DashboardDay.day == day))
     if stores:
         db.session.execute(insert(DashboardStoreDay),
                            [{"day": day, "store_key": key, **row} for key, row in stores.items()])
     if products:
         db.session.execute(insert(DashboardProductDay), [{"day": day, **p} for p in products])
     db.session.execute(insert(DashboardDay).values(
-        day=day, members_active=sources.members_active(day), computed_at=clock.now()))
+        day=day, computed_at=clock.now(), **sources.chain_figures(stores, chain_active)))
     return len(stores)
 
 

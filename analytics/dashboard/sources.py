@@ -4,7 +4,7 @@ the page computes today with them live. Every heavy read of the dashboard and th
 in this module, so it can be pointed at a reports replica (`session()`)."""
 from datetime import date, timedelta
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, distinct, func, select, text
 
 from core import clock
 from core.db import db
@@ -36,8 +36,9 @@ def day_bounds(day: date):
     return clock.start_of_business_day(day), clock.start_of_business_day(day + timedelta(days=1))
 
 
-def store_day_figures(day: date) -> dict[int, dict]:
-    """{store_key: {figure: value}} for one business day (store_key 0: no store)."""
+def day_figures(day: date) -> tuple[dict[int, dict], int]:
+    """({store_key: {figure: value}}, the chain's active members) for one business day
+    (store_key 0: no store)."""
     rows: dict[int, dict] = {}
 
     def add(key, **values):
@@ -45,9 +46,15 @@ def store_day_figures(day: date) -> dict[int, dict]:
                               {f: (None if f == "pos_orders" else 0) for f in FIGURES})
         row.update({k: int(v or 0) for k, v in values.items()})
 
+    chain_active = 0
     for store, issued, spent, expired, active in _ledger(day):
-        add(store, points_issued=issued, points_spent=spent, points_expired=expired,
-            members_active=active)
+        if store is None:  # the rollup's total row: the chain's distinct members
+            chain_active = int(active)
+        else:
+            add(store or None, points_issued=issued, points_spent=spent,
+                points_expired=expired, members_active=active)
+    if not _rolls_up():
+        chain_active = members_active(day)
     start, end = day_bounds(day)
     for store, n in session().execute(
             select(Member.registered_store_id, func.count())
@@ -61,29 +68,51 @@ def store_day_figures(day: date) -> dict[int, dict]:
     for store, n in session().execute(select(PosDayTotal.store_id, PosDayTotal.orders)
                                       .where(PosDayTotal.day == day)):
         add(store, pos_orders=n)
-    add(None, checkins=session().scalar(select(func.count()).where(CheckIn.day == day)),
-        referrals=session().scalar(select(func.count()).where(
-            Referral.created_at >= start, Referral.created_at < end)))
+    checkins, referrals = session().execute(select(
+        select(func.count()).where(CheckIn.day == day).scalar_subquery(),
+        select(func.count()).where(Referral.created_at >= start, Referral.created_at < end)
+        .scalar_subquery())).one()
+    add(None, checkins=checkins, referrals=referrals)
     for store, n in session().execute(
             select(Redemption.store_id, func.count())
             .where(Redemption.created_at >= start, Redemption.created_at < end)
             .group_by(Redemption.store_id)):
         add(store, redemptions=n)
-    return rows
+    return rows, chain_active
+
+
+def chain_figures(stores: dict[int, dict], chain_active: int) -> dict:
+    """The chain's figures for a day from its stores' (active members: `chain_active`)."""
+    figures = {f: sum(row[f] for row in stores.values())
+               for f in FIGURES if f not in ("pos_orders", "members_active")}
+    reported = [row["pos_orders"] for row in stores.values() if row["pos_orders"] is not None]
+    return {**figures, "pos_orders": sum(reported) if reported else None,
+            "members_active": chain_active}
+
+
+def _rolls_up() -> bool:
+    """MariaDB/MySQL: one pass gives the stores' figures and the chain's distinct members."""
+    return session().get_bind().dialect.name in ("mysql", "mariadb")
 
 
 def _ledger(day: date):
+    """(store id or 0, issued, spent, expired, distinct active members) per store; on MariaDB
+    also the total row (store None) WITH ROLLUP."""
     start, end = day_bounds(day)
     issued = case((PointsEntry.kind.in_(ISSUING) & (PointsEntry.delta > 0), PointsEntry.delta),
                   else_=0)
     spent = case((PointsEntry.kind.in_(kinds.SPENDING), -PointsEntry.delta), else_=0)
     expired = case((PointsEntry.kind == "expire", -PointsEntry.delta), else_=0)
     active = case((PointsEntry.kind.in_(ACTIVE), PointsEntry.member_id))
-    return session().execute(
-        select(PointsEntry.store_id, func.sum(issued), func.sum(spent), func.sum(expired),
-               func.count(distinct(active)))
-        .where(PointsEntry.created_at >= start, PointsEntry.created_at < end)
-        .group_by(PointsEntry.store_id)).all()
+    key = func.coalesce(PointsEntry.store_id, NO_STORE)
+    query = (select(key, func.sum(issued), func.sum(spent), func.sum(expired),
+                    func.count(distinct(active)))
+             .where(PointsEntry.created_at >= start, PointsEntry.created_at < end))
+    if _rolls_up():
+        query = query.group_by(text(f"coalesce(points_entries.store_id, {NO_STORE}) WITH ROLLUP"))
+    else:
+        query = query.group_by(key)
+    return session().execute(query).all()
 
 
 def members_active(day: date, store_id: int | None = None) -> int:
@@ -115,24 +144,22 @@ def first_day() -> date | None:
     return clock.business_date(first) if first else None
 
 
-def expiring_by_month(months: int, store_id: int | None = None) -> list[dict]:
-    """Points of live lots that expire from now to the end of the business month `months` − 1
-    after this one (this month and the next two, for 3), by month (of lots issued at `store_id`, if given): a range of the lots'
-    expiry index, not the whole table."""
+def expiring_by_month(months: int) -> list[dict]:
+    """[{store_id, month, points}]: points of live lots that expire from now to the end of the
+    business month `months` − 1 after this one (this month and the next two, for 3), by
+    issuing store and month: a range of the lots' expiry index, not the whole table."""
     today = clock.business_date()
-    first = today.replace(day=1)
-    last = first
+    last = today.replace(day=1)
     for _ in range(months - 1):
         last = _next_month(last)
     month = business_month(PointsLot.expires_at, today)
-    query = (select(month, func.sum(PointsLot.remaining))
+    query = (select(PointsLot.store_id, month, func.sum(PointsLot.remaining))
              .where(PointsLot.expires_at > clock.now(),
                     PointsLot.expires_at < clock.start_of_business_day(_next_month(last)),
                     PointsLot.remaining > 0)
-             .group_by(month).order_by(month))
-    if store_id is not None:
-        query = query.where(PointsLot.store_id == store_id)
-    return [{"month": m, "points": int(p)} for m, p in session().execute(query)]
+             .group_by(PointsLot.store_id, month))
+    return [{"store_id": store, "month": m, "points": int(p)}
+            for store, m, p in session().execute(query)]
 
 
 def _next_month(first: date) -> date:

@@ -11,7 +11,7 @@ from console import exports, session as console_session
 from console.blueprint import bp
 from console.forms import AuditFilterForm
 from console.views import render
-from console.views.audit import ACTIONS, _readable_stores
+from console.views.audit import ACTIONS, readable_stores
 from console.views.dashboard import range_form
 from analytics.dashboard import reports as tables
 from core import clock
@@ -122,7 +122,7 @@ def _audit_sheet(filters) -> tables.Sheet:
                                           _("Store"), _("Before"), _("After"), _("Reason")])
     stores, cursor = {}, None
     while len(sheet.rows) < MAX_AUDIT_ROWS:
-        page = stores_service.audit_log(1000, cursor, store_ids=_readable_stores(g.staff),
+        page = stores_service.audit_log(1000, cursor, store_ids=readable_stores(g.staff),
                                         **filters)
         stores.update(stores_service.stores_by_ids(
             e.store_id for e in page["items"] if e.store_id and e.store_id not in stores))

@@ -32,23 +32,28 @@ def _count(name):
     return sa.Column(name, sa.Integer(), nullable=False)
 
 
+def _figures():
+    return [*(_count(name) for name in ("points_issued", "points_spent", "points_expired",
+                                        "members_registered", "members_active", "orders")),
+            sa.Column("orders_fen", ID, nullable=False),
+            sa.Column("pos_orders", sa.Integer(), nullable=True),
+            *(_count(name) for name in ("checkins", "referrals", "redemptions"))]
+
+
 def upgrade():
     op.create_table(
         "dashboard_days",
         sa.Column("day", sa.Date(), nullable=False),
-        _count("members_active"),
+        *_figures(),
         sa.Column("computed_at", MOMENT, nullable=False),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_dashboard_days")))
     op.create_table(
         "dashboard_store_days",
-        sa.Column("day", sa.Date(), nullable=False),
+        *_figures(),
         sa.Column("store_key", ID, nullable=False, autoincrement=False),
-        *(_count(name) for name in ("points_issued", "points_spent", "points_expired",
-                                    "members_registered", "members_active", "orders")),
-        sa.Column("orders_fen", ID, nullable=False),
-        sa.Column("pos_orders", sa.Integer(), nullable=True),
-        *(_count(name) for name in ("checkins", "referrals", "redemptions")),
-        sa.PrimaryKeyConstraint("day", "store_key", name=op.f("pk_dashboard_store_days")))
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("store_key", "day", name=op.f("pk_dashboard_store_days")))
+    op.create_index("ix_dashboard_store_days_day", "dashboard_store_days", ["day"])
     op.create_table(
         "dashboard_product_days",
         sa.Column("day", sa.Date(), nullable=False),
@@ -60,14 +65,14 @@ def upgrade():
                                 name=op.f("pk_dashboard_product_days")))
     op.create_table(
         "pos_day_totals",
-        sa.Column("store_id", ID, nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("store_id", ID, nullable=False),
         sa.Column("orders", sa.Integer(), nullable=False),
         sa.Column("amount_fen", ID, nullable=False),
         sa.Column("reported_at", MOMENT, nullable=False),
         sa.ForeignKeyConstraint(["store_id"], ["stores.id"],
                                 name=op.f("fk_pos_day_totals_store_id_stores")),
-        sa.PrimaryKeyConstraint("store_id", "day", name=op.f("pk_pos_day_totals")))
+        sa.PrimaryKeyConstraint("day", "store_id", name=op.f("pk_pos_day_totals")))
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
 
@@ -75,6 +80,7 @@ def upgrade():
 def downgrade():
     for name, table, _columns in INDEXES:
         op.drop_index(name, table_name=table)
+    op.drop_index("ix_dashboard_store_days_day", table_name="dashboard_store_days")
     for table in ("pos_day_totals", "dashboard_product_days", "dashboard_store_days",
                   "dashboard_days"):
         op.drop_table(table)

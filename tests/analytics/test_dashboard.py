@@ -155,3 +155,51 @@ def test_orders_with_a_member_and_their_share_of_the_pos_orders(factory):
     assert report["totals"]["member_order_share"] == 0.25
     assert report["totals"]["members_registered"] == 0  # registered online, not at DO
     assert report["totals"]["members_active_peak"] == 1
+
+
+def test_the_api_gives_the_dashboards_figures_and_the_pos_reports_its_day(
+        factory, staff_client, pos_client):
+    store = factory.store("DP")
+    member = factory.member()
+    clock.set(at(DAY1, 12))
+    orders.record_order(store, {"order_no": "DP-1", "amount_fen": 5000, "items": [],
+                                "member_no": member.member_no}, source="pos")
+    db.session.commit()
+    pos = pos_client(store)
+    answer = pos.post("/pos/day-totals", {"store_code": "DP", "date": "2026-11-02",
+                                          "orders": 5, "amount_fen": 20000})
+    assert answer.status_code == 200 and answer.get_json()["orders"] == 5
+    pos.post("/pos/day-totals", {"store_code": "DP", "date": "2026-11-02",
+                                 "orders": 4, "amount_fen": 18000})  # recounted
+    tomorrow = pos.post("/pos/day-totals", {"store_code": "DP", "date": "2026-11-03",
+                                            "orders": 1, "amount_fen": 100})
+    assert tomorrow.status_code == 422
+    clock.set(at(DAY1 + timedelta(days=1), 9))
+    jobs.rollup_job()
+
+    marketer = staff_client("marketer")
+    body = marketer.get("/admin/reports/dashboard?from=2026-11-02&to=2026-11-03"
+                        "&store_code=DP").get_json()
+    assert body["days"][0]["date"] == "2026-11-02" and body["days"][0]["points_issued"] == 50
+    assert (body["totals"]["orders"], body["totals"]["pos_orders"]) == (1, 4)
+    assert body["totals"]["member_order_share"] == "0.2500" and body["live_today"] is True
+    wrong_way = marketer.get("/admin/reports/dashboard?from=2026-11-03&to=2026-11-02")
+    assert wrong_way.status_code == 422
+    assert staff_client("cashier", [store]).get(
+        "/admin/reports/dashboard?from=2026-11-02&to=2026-11-03").status_code == 403
+
+
+def test_the_liability_and_what_expires_in_the_next_three_months(factory):
+    a, b = factory.store("DL"), factory.store("DM")
+    member = factory.member()
+    clock.set(at(DAY1, 12))  # 2 November
+    factory.credit(member, 30, store=a, expires_at=at(date(2026, 11, 20), 23))
+    factory.credit(member, 40, store=b, expires_at=at(date(2027, 1, 31), 23))
+    factory.credit(member, 50, store=a, expires_at=at(date(2027, 2, 1), 12))  # 4th month: no
+    factory.credit(member, 60, store=a)  # never expires
+    chain, at_b = figures.liability(), figures.liability(b.id, "DM")
+    assert chain["points_outstanding"] == 180
+    assert chain["expiring"] == [{"month": "2026-11", "points": 30},
+                                 {"month": "2027-01", "points": 40}]
+    assert (at_b["points_outstanding"], at_b["expiring"]) == (40, [{"month": "2027-01",
+                                                                     "points": 40}])
