@@ -13,10 +13,11 @@ dashboard's index (created_at, kind, store_id, delta, member_id) only: the membe
 indexes serve other reads and would make the load hours on this machine's 128 MB buffer pool.
 The rollup is then built for the whole year (`analytics.dashboard.jobs.rebuild`, timed).
 
-(a) GET /console/dashboard for the last 90 days (all stores; the 89 rolled-up days and today's
-    figures live from ~22,000 of today's entries, the liability from its 10-minute cache after
-    the first request) in-process (Flask test client, a signed-in marketer), p50/p95 next to
-    GET /healthz in the same run. Goal: dashboard p95 ≤ 10 × /healthz p95.
+(a) GET /console/dashboard for the last 90 days (all stores; the 89 rolled-up days, today's
+    figures from ~22,000 of today's entries — read afresh every 30 s, shared by the views in
+    between — and the liability from its 10-minute cache) in-process (Flask test client, a
+    signed-in marketer), p50/p95 next to GET /healthz in the same run; and the median of views
+    that read today's rows afresh. Goal: dashboard p95 ≤ 10 × /healthz p95.
 (b) The rollup job for one business day (`analytics.dashboard.rollup.build_day`: the ledger's
     figures per store with distinct active members, registrations, orders, POS totals,
     check-ins, referrals, redemptions, the chain's active members, replaced in one
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.ledger import connect, fresh_run  # noqa: E402
+from analytics.dashboard.figures import LIVE_SECONDS  # noqa: E402
 
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=timezone.utc)
 NOW_SQL = "2026-06-30 12:00:00"
@@ -155,7 +157,21 @@ def dashboard_latency(app, n) -> tuple[list, list, dict]:
     shown = dict(re.findall(r'data-total="(\w+)">([^<]*)<', first))
     timed(client, path, 10)
     timed(client, "/healthz", 10)
-    return timed(client, path, n), timed(client, "/healthz", n), shown
+    return timed(client, path, n), timed(client, "/healthz", n), shown, _uncached(app, client,
+                                                                                   path)
+
+
+def _uncached(app, client, path, n=7) -> float:
+    """The median of views that work today out afresh (the shared figures just expired)."""
+    from core.redis import get_redis, rkey
+
+    times = []
+    for _ in range(n):
+        with app.app_context():
+            get_redis().delete(rkey("dashboard", "today", NOW.astimezone(
+                timezone(timedelta(hours=8))).date().isoformat()))
+        times += timed(client, path, 1)
+    return statistics.median(times)
 
 
 def rollup_against_group_by(app, database, days) -> tuple[float, float, int]:
@@ -207,7 +223,7 @@ def run(args, res, members, entries):
     load(res.database, args.stores, members, entries)
     load_s = time.perf_counter() - start
     build_s, built = build_rollup(app)
-    dash, health, shown = dashboard_latency(app, args.requests)
+    dash, health, shown, uncached = dashboard_latency(app, args.requests)
     rollup_s, plain_s, day_rows = rollup_against_group_by(app, res.database, args.days)
     print(f"\ndashboard benchmark on MariaDB: {members:,} members, {entries:,} ledger entries, "
           f"{args.stores} stores (loaded in {load_s:.0f} s); rollup of {built['days']} days "
@@ -218,7 +234,8 @@ def run(args, res, members, entries):
     print(f"(a) GET /console/dashboard (90 days, today live): p50 {p(dash, .5):.1f} ms, "
           f"p95 {p(dash, .95):.1f} ms; GET /healthz p50 {p(health, .5):.2f} ms, p95 "
           f"{p(health, .95):.2f} ms; ratio p95 dashboard / healthz = "
-          f"{p(dash, .95) / p(health, .95):.1f}× (goal ≤ 10×)")
+          f"{p(dash, .95) / p(health, .95):.1f}× (goal ≤ 10×); a view that reads today's rows "
+          f"afresh (every {LIVE_SECONDS} s): {uncached:.0f} ms")
     print(f"(b) one day's rollup ({day_rows:,} entries): {rollup_s * 1000:.0f} ms; plain GROUP BY "
           f"over the same rows {plain_s * 1000:.0f} ms; ratio GROUP BY / rollup = "
           f"{plain_s / rollup_s:.2f} (goal ≥ 0.5)")

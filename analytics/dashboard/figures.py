@@ -20,6 +20,8 @@ SUMS = ("points_issued", "points_spent", "points_expired", "members_registered",
 #: figures that only exist chain-wide (no store): not shown for one store
 CHAIN_ONLY = ("checkins", "referrals")
 LIABILITY_SECONDS = 600
+#: how long today's live figures are shared by every viewer (one read of today's rows each)
+LIVE_SECONDS = 30
 EXPIRING_MONTHS = 3
 
 
@@ -70,8 +72,24 @@ def _rolled_days(date_from, date_to, store_id) -> dict:
     return rows
 
 
-def _live_day(day: date, store_id) -> dict:
+def _today(day: date) -> dict:
+    """Today's figures from today's rows, shared by every viewer for LIVE_SECONDS: {stores:
+    {store_key: figures}, chain_active, products}."""
+    key = rkey("dashboard", "today", day.isoformat())
+    if raw := get_redis().get(key):
+        kept = json.loads(raw)
+        kept["stores"] = {int(k): v for k, v in kept["stores"].items()}
+        return kept
     stores, chain_active = sources.day_figures(day)
+    kept = {"stores": stores, "chain_active": chain_active,
+            "products": sources.product_day_figures(day)}
+    get_redis().set(key, json.dumps(kept), ex=LIVE_SECONDS)
+    return kept
+
+
+def _live_day(day: date, store_id) -> dict:
+    today = _today(day)
+    stores, chain_active = today["stores"], today["chain_active"]
     if store_id is None:
         return sources.chain_figures(stores, chain_active)
     return stores.get(store_id) or {**{f: 0 for f in SUMS}, "members_active": 0,
@@ -103,7 +121,7 @@ def _products(date_from, date_to, store_id, live_today) -> list[dict]:
     merged = {pid: {"title": t, "quantity": int(q), "points": int(p)}
               for pid, t, q, p in sources.session().execute(query)}
     if live_today:
-        for row in sources.product_day_figures(clock.business_date()):
+        for row in _today(clock.business_date())["products"]:
             if store_id is None or row["store_key"] == store_id:
                 item = merged.setdefault(row["product_id"], {"title": row["title"], "quantity": 0,
                                                              "points": 0})

@@ -84,8 +84,8 @@ class PosDayTotal(Base):
 #: one business day of each source table, read from an index (rollup and today's live figures)
 Index("ix_points_entries_created_kind", PointsEntry.created_at, PointsEntry.kind,
       PointsEntry.store_id, PointsEntry.delta, PointsEntry.member_id)
-Index("ix_members_created", Member.created_at)
-Index("ix_orders_created", Order.created_at)
+Index("ix_members_created", Member.created_at, Member.registered_store_id)
+Index("ix_orders_created", Order.created_at, Order.store_id, Order.amount_fen)
 Index("ix_task_checkins_day", CheckIn.day)
 Index("ix_referrals_created", Referral.created_at)
 Index("ix_mall_redemptions_created", Redemption.created_at)

@@ -18,38 +18,33 @@ class DashboardArgs(Schema):
             raise ValidationError(f"At most {MAX_DAYS} days at a time.", "to")
 
 
-class DayFigures(Schema):
-    date = fields.Date()
+class Counts(Schema):
+    """What adds up over days and stores."""
     points_issued = fields.Integer()
     points_spent = fields.Integer()
     points_expired = fields.Integer()
     members_registered = fields.Integer()
-    members_active = fields.Integer(metadata={"description": "distinct members who earned or "
-                                                             "spent that day"})
     orders = fields.Integer(metadata={"description": "orders with a member"})
     orders_fen = fields.Integer()
-    pos_orders = fields.Integer(allow_none=True, metadata={
-        "description": "all orders the POS counted (POST /pos/day-totals); null: not reported"})
     checkins = fields.Integer()
     referrals = fields.Integer()
     redemptions = fields.Integer()
 
 
-class Totals(Schema):
-    points_issued = fields.Integer()
-    points_spent = fields.Integer()
-    points_expired = fields.Integer()
-    members_registered = fields.Integer()
+class DayFigures(Counts):
+    date = fields.Date()
+    members_active = fields.Integer(metadata={"description": "distinct members who earned or "
+                                                             "spent that day"})
+    pos_orders = fields.Integer(allow_none=True, metadata={
+        "description": "all orders the POS counted (POST /pos/day-totals); null: not reported"})
+
+
+class Totals(Counts):
     members_active_avg = fields.Integer()
     members_active_peak = fields.Integer()
-    orders = fields.Integer()
-    orders_fen = fields.Integer()
     pos_orders = fields.Integer(allow_none=True)
     member_order_share = fields.Decimal(as_string=True, places=4, allow_none=True, metadata={
         "description": "orders with a member / all the POS counted, on the days it reported"})
-    checkins = fields.Integer()
-    referrals = fields.Integer()
-    redemptions = fields.Integer()
 
 
 class ProductFigures(Schema):

@@ -4,7 +4,7 @@ the page computes today with them live. Every heavy read of the dashboard and th
 in this module, so it can be pointed at a reports replica (`session()`)."""
 from datetime import date, timedelta
 
-from sqlalchemy import case, distinct, func, select, text
+from sqlalchemy import case, distinct, func, literal_column, select, text
 
 from core import clock
 from core.db import db
@@ -104,12 +104,12 @@ def _ledger(day: date):
     spent = case((PointsEntry.kind.in_(kinds.SPENDING), -PointsEntry.delta), else_=0)
     expired = case((PointsEntry.kind == "expire", -PointsEntry.delta), else_=0)
     active = case((PointsEntry.kind.in_(ACTIVE), PointsEntry.member_id))
-    key = func.coalesce(PointsEntry.store_id, NO_STORE)
-    query = (select(key, func.sum(issued), func.sum(spent), func.sum(expired),
+    key = literal_column(f"coalesce(points_entries.store_id, {NO_STORE})")  # the same text
+    query = (select(key, func.sum(issued), func.sum(spent), func.sum(expired),  # in both places
                     func.count(distinct(active)))
              .where(PointsEntry.created_at >= start, PointsEntry.created_at < end))
     if _rolls_up():
-        query = query.group_by(text(f"coalesce(points_entries.store_id, {NO_STORE}) WITH ROLLUP"))
+        query = query.group_by(text(f"{key} WITH ROLLUP"))
     else:
         query = query.group_by(key)
     return session().execute(query).all()

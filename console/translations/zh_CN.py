@@ -451,5 +451,5 @@ ZH_CN = {
     "revoked": "已撤销",
     "rewarded": "已奖励",
     "today": "今天",
-    "today's figures are live": "今日数据为实时",
+    "today's figures are at most %(seconds)d s old": "今日数据为实时（至多 %(seconds)d 秒前）",
 }

@@ -33,14 +33,16 @@ def dashboard():
                                store.id if store else None)
     liability = figures.liability(store.id if store else None, store.code if store else None)
     return render("dashboard.html", form=form, report=report, liability=liability,
-                  picked=store, charts=charts(report, liability))
+                  picked=store, charts=charts(report, liability),
+                  live_seconds=figures.LIVE_SECONDS)
 
 
 def range_form(default_days: int):
     """The range form from the query string (last `default_days` days by default) and the
     stores it offers {code: store}."""
     form = RangeForm(request.args)
-    stores = {s.code: s for s in db.session.scalars(select(Store).order_by(Store.code))}
+    stores = {s.code: s for s in db.session.execute(
+        select(Store.id, Store.code, Store.name).order_by(Store.code))}
     form.store.choices = [("", _("All stores"))] + [(c, f"{s.name} ({c})") for c, s in stores.items()]
     today = clock.business_date()
     form.date_to.data = form.date_to.data or today

@@ -20,8 +20,8 @@ MOMENT = core.db.UTCDateTime()
 INDEXES = (
     ("ix_points_entries_created_kind", "points_entries",
      ["created_at", "kind", "store_id", "delta", "member_id"]),
-    ("ix_members_created", "members", ["created_at"]),
-    ("ix_orders_created", "orders", ["created_at"]),
+    ("ix_members_created", "members", ["created_at", "registered_store_id"]),
+    ("ix_orders_created", "orders", ["created_at", "store_id", "amount_fen"]),
     ("ix_task_checkins_day", "task_checkins", ["day"]),
     ("ix_referrals_created", "referrals", ["created_at"]),
     ("ix_mall_redemptions_created", "mall_redemptions", ["created_at"]),

@@ -4,8 +4,9 @@
 (function () {
   var library = document.currentScript && document.currentScript.dataset.cameraLibrary;
 
-  function load(src, done) {
-    if (window.Html5Qrcode) { return done(); }
+  // a library's script, once: `name` is the global it defines
+  function load(src, name, done) {
+    if (window[name]) { return done(); }
     var script = document.createElement("script");
     script.src = src;
     script.onload = done;
@@ -23,7 +24,7 @@
     var box = document.querySelector(button.dataset.camera);
     var input = document.querySelector(button.dataset.fill);
     box.hidden = false;
-    load(library, function () {
+    load(library, "Html5Qrcode", function () {
       var formats = window.Html5QrcodeSupportedFormats;
       // the member code is shown as a QR code or a Code 128 barcode (members/images.py)
       var reader = new window.Html5Qrcode(box.id, {
@@ -74,14 +75,6 @@
   // event), once per element.
   var palette = ["#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#e53935"];
 
-  function loadCharts(src, done) {
-    if (window.echarts) { return done(); }
-    var script = document.createElement("script");
-    script.src = src;
-    script.onload = done;
-    document.head.appendChild(script);
-  }
-
   function chartOption(spec) {
     var horizontal = spec.kind === "barh";
     var category = { type: "category", data: spec.x };
@@ -103,7 +96,7 @@
   function drawCharts() {
     var boxes = document.querySelectorAll("[data-chart]:not([data-drawn])");
     if (!boxes.length) { return; }
-    loadCharts(boxes[0].dataset.chartLibrary, function () {
+    load(boxes[0].dataset.chartLibrary, "echarts", function () {
       Array.prototype.forEach.call(boxes, function (box) {
         box.setAttribute("data-drawn", "");
         window.echarts.init(box, null, { renderer: "canvas" })
