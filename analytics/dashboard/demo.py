@@ -3,6 +3,7 @@ and the rollup built up to yesterday, so `make run`'s dashboard has something to
 run again: the history is written once, the rollup rebuilt."""
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from core import clock
@@ -21,13 +22,15 @@ def seed_demo() -> list[str]:
             stores_service.create_store(code, name, brand, address=address)
     stores = list(db.session.scalars(select(Store.id).where(
         Store.code.in_(["SH001", "BJ001"] + [s[0] for s in MORE_STORES])).order_by(Store.id)))
-    written = demo_history.seed_history(stores)
+    written = demo_history.seed_history(
+        stores, current_app.config.get("DEMO_HISTORY_MEMBERS", demo_history.MEMBERS))
     db.session.flush()
     days = _build_rollup()
-    return [f"Dashboard: {demo_history.MEMBERS} members with {demo_history.DAYS} days of orders, "
-            "check-ins, referrals, redemptions and expiring bonuses across SH001, BJ001, GZ001, "
-            f"SZ001{' (already there)' if not written else ''}; the rollup built for {days} "
-            "days (/console/dashboard as marketer or admin; `flask --app app dashboard rollup`)."]
+    history = (f"{written:,} members with {demo_history.DAYS} days of orders, check-ins, "
+               "referrals, redemptions and expiring bonuses across SH001, BJ001, GZ001, SZ001"
+               if written else "the demo history was there already")
+    return [f"Dashboard: {history}; the rollup built for {days} days (/console/dashboard as "
+            "marketer or admin; `flask --app app dashboard rollup`)."]
 
 
 def _build_rollup() -> int:
