@@ -32,6 +32,7 @@ MODEL_MODULES = (
     "points.reminders.models", "points.imports.models", "mall.models",
     "tasks.models", "wx.models", "members.privacy.models", "media.models", "banners.models",
     "lottery.models", "analytics.models", "analytics.tags.models",
+    "analytics.dashboard.models",
 )
 #: modules whose handlers subscribe to core.events when imported
 SUBSCRIBERS = ("points.ledger.subscribers", "tasks.referrals", "tasks.actions", "mall.closing",
@@ -45,6 +46,7 @@ DEMO_SEEDERS = (
     "tasks.demo:seed_demo", "points.reminders.demo:seed_demo", "banners.demo:seed_demo",
     "mall.demo:seed_reminder_templates", "lottery.demo:seed_demo", "analytics.demo:seed_demo",
     "points.imports.demo:seed_demo",
+    "analytics.dashboard.demo:seed_demo",
 )
 #: a member's copy of their data (GET /me/export): section → "module:function"(member)
 EXPORT_SECTIONS = {
@@ -99,6 +101,10 @@ SCHEDULE = (
     Schedule("lottery-seeds", "10 * * * *", "lottery.jobs:rotate_seeds",
              "commit today's and tomorrow's lottery seeds (published before their period), "
              "reveal the seeds of ended periods (lottery seeds)"),
+    Schedule("dashboard-rollup", "20 0 * * *", "analytics.dashboard.jobs:rollup_job",
+             "the dashboard's figures per business day and store, up to yesterday: days not "
+             "built yet and the last 3 again (late entries); a transaction per day, rerun "
+             "safely (dashboard rollup)"),
 )
 
 
@@ -167,6 +173,7 @@ def register_extensions(app):
 def register_blueprints(app):
     from analytics.api import admin_blp as analytics_admin_blp
     from analytics.tags.api import admin_blp as analytics_tags_blp
+    from analytics.dashboard.api import admin_blp as dashboard_blp, pos_blp as pos_day_blp
     from mall.admin_api import admin_blp as mall_admin_blp
     from members.api import auth_blp as member_auth_blp, me_blp, staff_blp as member_staff_blp
     from mall.api import mall_blp, me_blp as mall_me_blp, staff_blp as mall_staff_blp
@@ -204,12 +211,13 @@ def register_blueprints(app):
                 media_admin_blp, media_blp, banners_blp, banners_admin_blp,
                 offered_templates_blp, lottery_blp, lottery_me_blp, lottery_admin_blp,
                 analytics_admin_blp, analytics_tags_blp, campaigns_admin_blp, campaigns_me_blp,
-                campaigns_staff_blp, points_imports_blp):
+                campaigns_staff_blp, points_imports_blp, dashboard_blp, pos_day_blp):
         api.register_blueprint(blp)
 
 
 def register_commands(app):
     from analytics import cli as analytics_cli
+    from analytics.dashboard import cli as dashboard_cli
     from lottery import cli as lottery_cli
     from mall import cli as mall_cli
     from points import cli as points_cli
@@ -224,6 +232,7 @@ def register_commands(app):
     lottery_cli.register(app)
     wx_cli.register(app)
     analytics_cli.register(app)
+    dashboard_cli.register(app)
 
 
 if __name__ == "__main__":

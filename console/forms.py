@@ -215,3 +215,12 @@ class StorePolicyForm(FlaskForm):
                                 validators=[InputRequired(REQUIRED)])
     approval_required = BooleanField(_l("HQ approves each campaign"))
     store_products_allowed = BooleanField(_l("Stores may offer their own gifts"))
+
+
+# --- dashboard and reports (marketers, HQ) ----------------------------------------------------
+
+class RangeForm(Form):
+    """A date range and optionally one store (GET forms: they change nothing, no CSRF token)."""
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    store = SelectField(_l("Store"), validators=[Optional()])

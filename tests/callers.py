@@ -27,6 +27,8 @@ WHO = {
     "analytics_admin": MARKETING, "analytics_tags": MARKETING,
     "campaigns_admin": MARKETING, "campaigns_me": MEMBER, "campaigns_staff": STAFF,
     "points_imports_admin": HQ,  # bulk points (#19)
+    # the dashboard (#19)
+    "dashboard_admin": MARKETING, "pos_day_totals": POS,
 }
 #: endpoints whose callers differ from their blueprint's
 WHO_EXCEPTIONS = {

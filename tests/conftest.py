@@ -54,6 +54,7 @@ def app(backend):
         # the tests of the limits (tests/core/test_limits.py sets its own)
         "RATE_LIMITS": {name: {"member": "", "address": ""} for name in RATE_LIMITS},
         "MEDIA_DIR": tempfile.mkdtemp(prefix="jifen-media-"),  # uploads, outside the checkout
+        "DEMO_HISTORY_MEMBERS": 0,  # seed-demo's months of history: its own test writes some
     })
     app.config["DB_BACKEND"] = name
     with app.app_context():

@@ -42,7 +42,7 @@ def audit():
     filters = {key: value for key, value in (
         ("date_from", form.date_from.data), ("date_to", form.date_to.data),
         ("actor_name", (form.staff.data or "").strip()), ("action", form.action.data)) if value}
-    page = stores_service.audit_log(PER_PAGE, cursor, store_ids=_readable_stores(g.staff),
+    page = stores_service.audit_log(PER_PAGE, cursor, store_ids=readable_stores(g.staff),
                                     **filters)
     return render("audit.html", form=form, page=page, actions=ACTIONS,
                   stores=stores_service.stores_by_ids(e.store_id for e in page["items"]
@@ -52,7 +52,7 @@ def audit():
                   filters={k: v for k, v in request.args.items() if k != "cursor"})
 
 
-def _readable_stores(staff):
+def readable_stores(staff):
     """None (every entry) for HQ; the ids of a store manager's stores otherwise."""
     return None if staff.is_hq else [store.id for store in staff.stores]
 

@@ -7,7 +7,7 @@ from console.blueprint import bp
 from console.forms import SignInForm, StoreForm
 from console.views import go, refusal, render
 from core.errors import AppError
-from stores.models import MARKETER
+from stores.models import MARKETING
 
 
 @bp.get("/")
@@ -24,7 +24,7 @@ def sign_in():
         staff = console_session.sign_in(form.username.data.strip(), form.password.data)
     except AppError as exc:
         return render("sign_in.html", exc.status, form=form, refused=refusal(exc, "sign_in"))
-    landing = "console.lotteries" if staff.role == MARKETER else "console.scan"  # no till
+    landing = "console.dashboard" if staff.role in MARKETING else "console.scan"
     return redirect(_safe_next(request.args.get("next")) or url_for(landing))
 
 

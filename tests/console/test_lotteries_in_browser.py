@@ -48,7 +48,9 @@ def test_a_marketer_runs_a_lottery_from_prize_table_to_handed_over_gift(
     db.session.commit()
     page = browser_page()
     sign_in(page, live_server, "marketer.t")
-    expect(page.locator("h1")).to_have_text("积分抽奖")  # a marketer lands on the lotteries
+    expect(page.locator("h1")).to_have_text("数据看板")  # a marketer lands on the dashboard
+    page.goto(live_server + "/console/lotteries")
+    expect(page.locator("h1")).to_have_text("积分抽奖")
 
     page.click("text=新建抽奖")
     page.fill("input[name=name]", "周末幸运抽奖")

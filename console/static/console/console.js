@@ -1,11 +1,12 @@
 // The console's few lines of script: the camera reader on the scan page (html5-qrcode, loaded
-// on first use) and a prize table's odds worked out as it is typed. Everything else is plain
-// forms, enhanced by htmx.
+// on first use), a prize table's odds worked out as it is typed, and the dashboard's charts
+// (ECharts, loaded on first use). Everything else is plain forms, enhanced by htmx.
 (function () {
   var library = document.currentScript && document.currentScript.dataset.cameraLibrary;
 
-  function load(src, done) {
-    if (window.Html5Qrcode) { return done(); }
+  // a library's script, once: `name` is the global it defines
+  function load(src, name, done) {
+    if (window[name]) { return done(); }
     var script = document.createElement("script");
     script.src = src;
     script.onload = done;
@@ -23,7 +24,7 @@
     var box = document.querySelector(button.dataset.camera);
     var input = document.querySelector(button.dataset.fill);
     box.hidden = false;
-    load(library, function () {
+    load(library, "Html5Qrcode", function () {
       var formats = window.Html5QrcodeSupportedFormats;
       // the member code is shown as a QR code or a Code 128 barcode (members/images.py)
       var reader = new window.Html5Qrcode(box.id, {
@@ -68,4 +69,48 @@
   });
   document.addEventListener("DOMContentLoaded", allOdds);
   document.addEventListener("htmx:afterSettle", allOdds);
+
+  // Charts: each [data-chart] element holds {kind: bar|barh|line, x, series[{name, data}]}.
+  // Drawn on load and after every htmx swap (a boosted link replaces the page without a load
+  // event), once per element.
+  var palette = ["#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#e53935"];
+
+  function chartOption(spec) {
+    var horizontal = spec.kind === "barh";
+    var category = { type: "category", data: spec.x };
+    var values = { type: "value", minInterval: 1 };
+    return {
+      color: palette, animation: false,
+      tooltip: { trigger: "axis" },
+      legend: { show: spec.series.length > 1, top: 0 },
+      grid: { left: horizontal ? 120 : 50, right: 16, top: spec.series.length > 1 ? 32 : 12, bottom: 28 },
+      xAxis: horizontal ? values : category,
+      yAxis: horizontal ? category : values,
+      series: spec.series.map(function (s) {
+        return { name: s.name, type: spec.kind === "line" ? "line" : "bar", data: s.data,
+                 showSymbol: false };
+      })
+    };
+  }
+
+  function drawCharts() {
+    var boxes = document.querySelectorAll("[data-chart]:not([data-drawn])");
+    if (!boxes.length) { return; }
+    load(boxes[0].dataset.chartLibrary, "echarts", function () {
+      Array.prototype.forEach.call(boxes, function (box) {
+        box.setAttribute("data-drawn", "");
+        window.echarts.init(box, null, { renderer: "canvas" })
+          .setOption(chartOption(JSON.parse(box.dataset.chart)));
+      });
+    });
+  }
+
+  window.addEventListener("resize", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-drawn]"), function (box) {
+      var chart = window.echarts && window.echarts.getInstanceByDom(box);
+      if (chart) { chart.resize(); }
+    });
+  });
+  document.addEventListener("DOMContentLoaded", drawCharts);
+  document.addEventListener("htmx:afterSettle", drawCharts);
 })();
