@@ -1,9 +1,11 @@
-"""The Redis connection: a real server from REDIS_URL, or in-process fakeredis (with Lua)."""
+"""The Redis connection: a real server from REDIS_URL, the current primary named by Redis
+Sentinel (REDIS_SENTINELS), or in-process fakeredis (with Lua)."""
 import fakeredis
 import redis as redis_lib
 from flask import current_app
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 #: one in-process server per process, so the app, RQ and the embedded worker share state
 _FAKE_SERVER = fakeredis.FakeServer()
@@ -15,9 +17,8 @@ class RedisStore:
         self.prefix = "jifen:"
 
     def init_app(self, app):
-        url = app.config.get("REDIS_URL")
-        if url:
-            self.client = connect(url, app.config.get("REDIS_TIMEOUT", 1.0))
+        if is_configured(app.config):
+            self.client = client_for(app.config)
         else:
             self.client = fakeredis.FakeRedis(server=_FAKE_SERVER)
         self.prefix = app.config.get("REDIS_KEY_PREFIX", "jifen:")
@@ -27,12 +28,56 @@ class RedisStore:
         return self.prefix + ":".join(str(p) for p in parts)
 
 
-def connect(url: str, timeout: float = 1.0) -> redis_lib.Redis:
+def is_configured(config) -> bool:
+    """A real Redis is configured (a URL or Sentinels); else the embedded fakeredis."""
+    return bool(config.get("REDIS_URL") or config.get("REDIS_SENTINELS"))
+
+
+def client_for(config, patient: bool = False) -> redis_lib.Redis:
+    """The app's Redis client for this configuration: through Sentinel when REDIS_SENTINELS is
+    set, else REDIS_URL. `patient` (the worker and its cron scheduler): retry for ~15 s, long
+    enough for Sentinel to promote a replica, instead of one quick retry (a request answers
+    503 rather than wait)."""
+    timeout = config.get("REDIS_TIMEOUT", 1.0)
+    if config.get("REDIS_SENTINELS"):
+        return sentinel_primary(config["REDIS_SENTINELS"], config["REDIS_SENTINEL_MASTER"],
+                                timeout, db=config.get("REDIS_SENTINEL_DB", 0),
+                                password=config.get("REDIS_PASSWORD") or None, patient=patient)
+    return connect(config["REDIS_URL"], timeout, patient=patient)
+
+
+def _retry(patient: bool) -> Retry:
+    if patient:
+        return Retry(ExponentialBackoff(cap=1.0, base=0.1), 20)
+    return Retry(ExponentialBackoff(cap=0.1, base=0.02), 1)
+
+
+def connect(url: str, timeout: float = 1.0, patient: bool = False) -> redis_lib.Redis:
     """A client that gives up soon when Redis is away, so a request that needs it answers 503
     within a couple of seconds: `timeout` per connect and per reply, one quick retry (redis-py's
     default, three retries with backoff, took 11 s to give up on a stopped server)."""
     return redis_lib.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                    retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), 1))
+                                    retry=_retry(patient))
+
+
+def parse_sentinels(value: str) -> list[tuple[str, int]]:
+    """"host:port,host:port" → [(host, port), …]."""
+    found = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        host, _, port = item.rpartition(":")
+        found.append((host.strip("[]") or "127.0.0.1", int(port)))
+    return found
+
+
+def sentinel_primary(sentinels: str, service: str, timeout: float = 1.0, db: int = 0,
+                     password=None, patient: bool = False) -> redis_lib.Redis:
+    """A client of the primary the Sentinels name for `service`. Each new connection asks them
+    where the primary is; after a failover a connection to the old primary fails (closed by
+    Sentinel, or ReadOnlyError, which redis-py turns into a ConnectionError), the retry opens a
+    new one, and so reaches the new primary: no restart needed."""
+    socket = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    manager = Sentinel(parse_sentinels(sentinels), sentinel_kwargs=socket, **socket)
+    return manager.master_for(service, db=db, password=password, retry=_retry(patient))
 
 
 def get_store() -> RedisStore:
