@@ -5,7 +5,7 @@ import redis as redis_lib
 from flask import current_app
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
-from redis.sentinel import Sentinel
+from redis.sentinel import Sentinel, SentinelManagedConnection
 
 #: one in-process server per process, so the app, RQ and the embedded worker share state
 _FAKE_SERVER = fakeredis.FakeServer()
@@ -69,6 +69,18 @@ def parse_sentinels(value: str) -> list[tuple[str, int]]:
     return found
 
 
+class PrimaryConnection(SentinelManagedConnection):
+    """A connection to the Sentinels' primary that asks them again whenever it reconnects.
+    redis-py 7.4's retry reconnects a dropped connection to the address it had
+    (send_packed_command → connect_check_health), so after a failover every retry knocked at
+    the old primary until the command gave up."""
+
+    def connect_check_health(self, *args, **kwargs):
+        if not self._sock and self.connection_pool.is_master:
+            self.host, self.port = self.connection_pool.get_master_address()
+        return super().connect_check_health(*args, **kwargs)
+
+
 def sentinel_primary(sentinels: str, service: str, timeout: float = 1.0, db: int = 0,
                      password=None, patient: bool = False) -> redis_lib.Redis:
     """A client of the primary the Sentinels name for `service`. Each new connection asks them
@@ -77,7 +89,8 @@ def sentinel_primary(sentinels: str, service: str, timeout: float = 1.0, db: int
     new one, and so reaches the new primary: no restart needed."""
     socket = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     manager = Sentinel(parse_sentinels(sentinels), sentinel_kwargs=socket, **socket)
-    return manager.master_for(service, db=db, password=password, retry=_retry(patient))
+    return manager.master_for(service, db=db, password=password, retry=_retry(patient),
+                              connection_class=PrimaryConnection)
 
 
 def get_store() -> RedisStore:

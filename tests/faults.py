@@ -224,7 +224,7 @@ def served_app(env, log_path, workers=2, threads=4):
     port, log = free_port(), open(log_path, "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class",
-         "gthread", "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--timeout", "30",
+         "gthread", "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "3",
          "--no-control-socket", "app:create_app()"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
