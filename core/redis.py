@@ -1,11 +1,13 @@
 """The Redis connection: a real server from REDIS_URL, the current primary named by Redis
 Sentinel (REDIS_SENTINELS), or in-process fakeredis (with Lua)."""
+import time
+
 import fakeredis
 import redis as redis_lib
 from flask import current_app
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
-from redis.sentinel import Sentinel, SentinelManagedConnection
+from redis.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
 
 #: one in-process server per process, so the app, RQ and the embedded worker share state
 _FAKE_SERVER = fakeredis.FakeServer()
@@ -81,6 +83,30 @@ class PrimaryConnection(SentinelManagedConnection):
         return super().connect_check_health(*args, **kwargs)
 
 
+class PrimaryPool(SentinelConnectionPool):
+    """Asks the Sentinels where the primary is at most once a CHECK_SECONDS when a connection
+    is taken. A planned failover (SENTINEL FAILOVER) leaves the old primary taking writes until
+    Sentinel demotes it ~10 s later, and connections already open are not told: without this
+    they would write there, and the writes would be lost when it resyncs. When the primary has
+    moved, redis-py closes the idle connections to the old one, and one in use when it is
+    given back."""
+
+    CHECK_SECONDS = 1.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._checked_at = 0.0
+
+    def get_connection(self, *args, **kwargs):
+        if time.monotonic() - self._checked_at >= self.CHECK_SECONDS:
+            self._checked_at = time.monotonic()
+            try:
+                self.get_master_address()
+            except redis_lib.ConnectionError:
+                pass  # no Sentinel answers now: the connection itself will tell
+        return super().get_connection(*args, **kwargs)
+
+
 def sentinel_primary(sentinels: str, service: str, timeout: float = 1.0, db: int = 0,
                      password=None, patient: bool = False) -> redis_lib.Redis:
     """A client of the primary the Sentinels name for `service`. Each new connection asks them
@@ -90,6 +116,7 @@ def sentinel_primary(sentinels: str, service: str, timeout: float = 1.0, db: int
     socket = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     manager = Sentinel(parse_sentinels(sentinels), sentinel_kwargs=socket, **socket)
     return manager.master_for(service, db=db, password=password, retry=_retry(patient),
+                              connection_pool_class=PrimaryPool,
                               connection_class=PrimaryConnection)
 
 

@@ -188,6 +188,26 @@ class SentinelGroup(ScriptedRedis):
         """SIGKILL the primary: the Sentinels notice after down-after-milliseconds."""
         os.kill(self.pid(self.primary()[1]), signal.SIGKILL)
 
+    def wait_until_replicated(self, timeout=60.0):
+        """Wait until the primary has a replica in sync (after a failover the demoted primary
+        becomes one ~10 s later, and resyncs in full ~5 s after that)."""
+        def in_sync():
+            replicas = self.sentinel().sentinel_slaves(self.env["REDIS_SENTINEL_MASTER"])
+            for replica in replicas:
+                if replica["is_sdown"] or replica.get("master-link-status") != "ok":
+                    continue
+                info = redis_lib.Redis(replica["ip"], replica["port"], socket_timeout=1).info(
+                    "replication")
+                if info["master_link_status"] == "up" and not info["master_sync_in_progress"]:
+                    return True
+            return False
+
+        deadline = time.monotonic() + timeout
+        while not in_sync():
+            if time.monotonic() > deadline:
+                raise RuntimeError("no replica in sync")
+            time.sleep(0.1)
+
     def wait_for_new_primary(self, old, timeout=30.0) -> float:
         """Wait until the Sentinels name a primary other than `old` and it takes writes;
         returns when (time.monotonic())."""
