@@ -6,8 +6,9 @@ says when the cron scheduler enqueues the scheduled ones. Every job runs through
 an app context, one JSON log line (duration, outcome), the job metrics, and nothing left
 uncommitted — the function commits its own chunks with core.db.run_in_transaction.
 
-Without REDIS_URL or REDIS_SENTINELS (the embedded default, fakeredis) the queue is RQ's synchronous queue: a job
-runs at once, in the process that enqueued it; core.embedded runs the schedule in a thread.
+Without REDIS_URL or REDIS_SENTINELS (the embedded default, fakeredis) the queue is RQ's
+synchronous queue: a job runs at once, in the process that enqueued it; core.embedded runs the
+schedule in a thread.
 """
 import logging
 import time

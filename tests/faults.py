@@ -198,7 +198,7 @@ class SentinelGroup(ScriptedRedis):
                     continue
                 info = redis_lib.Redis(replica["ip"], replica["port"], socket_timeout=1).info(
                     "replication")
-                if info["master_link_status"] == "up" and not info["master_sync_in_progress"]:
+                if info.get("master_link_status") == "up" and not info["master_sync_in_progress"]:
                     return True
             return False
 
@@ -244,7 +244,8 @@ def served_app(env, log_path, workers=2, threads=4):
     port, log = free_port(), open(log_path, "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class",
-         "gthread", "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "3",
+         "gthread", "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--timeout", "30",
+         "--graceful-timeout", "3",
          "--no-control-socket", "app:create_app()"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
