@@ -218,11 +218,8 @@ def check_login_throttle(username: str) -> None:
 def record_login_failure(username: str) -> None:
     r = get_redis()
     window = current_app.config["LOGIN_FAIL_WINDOW"]
-    pipe = r.pipeline()
-    for key, _limit in _throttle_keys(username):
-        pipe.incr(key)
-        pipe.expire(key, window, nx=True)
-    pipe.execute()
+    for key, _limit in _throttle_keys(username):  # one key per MULTI: one Redis Cluster slot
+        r.pipeline().incr(key).expire(key, window, nx=True).execute()
 
 
 def clear_login_failures(username: str) -> None:

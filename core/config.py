@@ -102,8 +102,15 @@ class Config:
         self.SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
         self.DATABASE_URL = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'jifen.sqlite3'}")
         self.REPORTS_DATABASE_URL = env("REPORTS_DATABASE_URL")
-        #: empty → in-process fakeredis (the embedded default)
+        #: empty (and no REDIS_SENTINELS) → in-process fakeredis (the embedded default)
         self.REDIS_URL = env("REDIS_URL", "")
+        #: Redis Sentinel instead of REDIS_URL: "host:port,host:port,…"; the app, RQ and the
+        #: worker use the primary they name for REDIS_SENTINEL_MASTER, and follow a failover
+        self.REDIS_SENTINELS = env("REDIS_SENTINELS", "")
+        self.REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", "jifen")
+        self.REDIS_SENTINEL_DB = _int("REDIS_SENTINEL_DB", 0)
+        #: the password of the Redis servers behind the Sentinels (REDIS_URL carries its own)
+        self.REDIS_PASSWORD = env("REDIS_PASSWORD", "")
         self.REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", "jifen:")
         #: seconds to connect and to wait for a reply; Redis away → 503 within ~2 × this
         self.REDIS_TIMEOUT = float(env("REDIS_TIMEOUT", "1"))
@@ -152,6 +159,7 @@ class Config:
 
     def check(self):
         """Raise ConfigError when this configuration must not run."""
+        self._check_sentinels()
         if self.WECHAT_ENV_VERSION not in ("release", "trial", "develop"):
             raise ConfigError("WECHAT_ENV_VERSION must be release, trial or develop")
         for name, rules in self.RATE_LIMITS.items():
@@ -160,6 +168,14 @@ class Config:
                     raise ConfigError(f"RATE_LIMIT_{name.upper()}_PER_{scope.upper()} is "
                                       f"{rule!r}: give count/seconds, e.g. 10/60, or nothing")
         self._check_media()
+
+    def _check_sentinels(self):
+        for item in filter(None, (part.strip() for part in self.REDIS_SENTINELS.split(","))):
+            if not re.fullmatch(r"[^\s,]+:\d+", item):
+                raise ConfigError(f"REDIS_SENTINELS has {item!r}: give host:port,host:port")
+        if self.REDIS_SENTINELS and not self.REDIS_SENTINEL_MASTER:
+            raise ConfigError("REDIS_SENTINELS needs REDIS_SENTINEL_MASTER (the service name "
+                              "the Sentinels monitor)")
 
     def _check_media(self):
         if self.MEDIA_STORAGE not in ("local", "s3"):
@@ -184,8 +200,9 @@ class ProductionConfig(Config):
             raise ConfigError("WECHAT_SECRET is not set: set WECHAT_SECRET to the mini-program's AppSecret")
         if self.DATABASE_URL.startswith("sqlite"):
             raise ConfigError("DATABASE_URL points at SQLite: set DATABASE_URL to the MySQL/MariaDB server")
-        if not self.REDIS_URL:
-            raise ConfigError("REDIS_URL is not set: set REDIS_URL to the Redis server")
+        if not self.REDIS_URL and not self.REDIS_SENTINELS:
+            raise ConfigError("REDIS_URL is not set: set REDIS_URL to the Redis server "
+                              "(or REDIS_SENTINELS to its Sentinels)")
 
 
 def load_config(overrides=None):

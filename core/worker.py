@@ -6,8 +6,9 @@ says when the cron scheduler enqueues the scheduled ones. Every job runs through
 an app context, one JSON log line (duration, outcome), the job metrics, and nothing left
 uncommitted — the function commits its own chunks with core.db.run_in_transaction.
 
-Without REDIS_URL (the embedded default, fakeredis) the queue is RQ's synchronous queue: a job
-runs at once, in the process that enqueued it; core.embedded runs the schedule in a thread.
+Without REDIS_URL or REDIS_SENTINELS (the embedded default, fakeredis) the queue is RQ's
+synchronous queue: a job runs at once, in the process that enqueued it; core.embedded runs the
+schedule in a thread.
 """
 import logging
 import time
@@ -26,7 +27,7 @@ from core import clock, metrics
 from core.db import after_commit, db, rollback
 from core.jobs import SCHEDULE, by_name
 from core.logs import log_event
-from core.redis import get_redis, rkey
+from core.redis import client_for, get_redis, is_configured, rkey
 
 QUEUE_NAME = "jifen"
 #: seconds a job may run before RQ kills its work horse
@@ -96,7 +97,7 @@ def run_scheduled(name: str):
 # --- the queue ------------------------------------------------------------------------------
 
 def queue(connection=None) -> Queue:
-    is_async = current_app.config.get("RQ_ASYNC", bool(current_app.config.get("REDIS_URL")))
+    is_async = current_app.config.get("RQ_ASYNC", is_configured(current_app.config))
     return Queue(QUEUE_NAME, connection=connection or get_redis(), is_async=is_async,
                  default_timeout=DEFAULT_TIMEOUT)
 
@@ -174,9 +175,9 @@ class LeaderCronScheduler(CronScheduler):
         return []
 
 
-def run_cron_scheduler(redis_url: str, tz, lock_key: str) -> None:
+def run_cron_scheduler(redis_config: dict, tz, lock_key: str) -> None:
     """The cron scheduler's process (forked beside the worker): loop until SIGTERM."""
-    connection = redis_lib.Redis.from_url(redis_url)
+    connection = client_for(redis_config, patient=True)
     LeaderCronScheduler(connection, tz, lock_key).start()
 
 

@@ -3,11 +3,11 @@ import json
 import multiprocessing
 
 import click
-import redis as redis_lib
 from flask import current_app
 from rq import Queue
 
 from core import clock
+from core.redis import client_for, is_configured
 from core.jobs import NOT_SCHEDULED, SCHEDULE, by_name
 from core.worker import (QUEUE_NAME, JifenWorker, cron_lock_key, next_run, run_cron_scheduler,
                          run_scheduled)
@@ -29,9 +29,9 @@ def schedule_lines(now=None) -> list[str]:
     return lines
 
 
-def _start_cron(url):
+def _start_cron(redis_config):
     process = multiprocessing.get_context("fork").Process(
-        target=run_cron_scheduler, args=(url, clock.business_tz(), cron_lock_key()),
+        target=run_cron_scheduler, args=(redis_config, clock.business_tz(), cron_lock_key()),
         name="jifen-cron", daemon=True)
     process.start()
     return process
@@ -46,12 +46,13 @@ def register(app):
 
         Run one per host (or more): the cron schedulers elect one leader through a Redis lock,
         so each scheduled job is enqueued once."""
-        url = current_app.config["REDIS_URL"]
-        if not url:
+        config = current_app.config
+        if not is_configured(config):
             raise click.UsageError("REDIS_URL is not set: the embedded default runs jobs "
                                    "in-process (python app.py); a worker needs a Redis server.")
-        connection = redis_lib.Redis.from_url(url)
-        cron = None if burst or no_cron else _start_cron(url)
+        connection = client_for(config, patient=True)  # waits out a Sentinel failover
+        redis_config = {k: v for k, v in config.items() if k.startswith("REDIS_")}
+        cron = None if burst or no_cron else _start_cron(redis_config)
         try:
             worker = JifenWorker([Queue(QUEUE_NAME, connection=connection)],
                                  connection=connection)

@@ -48,3 +48,14 @@ def test_a_fresh_clone_without_a_database_folder_gets_one(tmp_path):
     finally:
         engine.dispose()
     assert database.exists()
+
+
+def test_production_runs_on_redis_sentinels_without_a_redis_url():
+    config = load_config({**PROD_OK, "REDIS_URL": "",
+                          "REDIS_SENTINELS": "10.0.0.1:26379, 10.0.0.2:26379"})
+    assert config.REDIS_SENTINEL_MASTER == "jifen"
+
+
+def test_a_malformed_sentinel_list_is_refused_and_named():
+    with pytest.raises(ConfigError, match="REDIS_SENTINELS"):
+        load_config({**PROD_OK, "REDIS_SENTINELS": "10.0.0.1"})

@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from tests.faults import (MARIADB_INSTALL_DB, MARIADBD, REDIS_SERVER, OwnMariaDB, OwnRedis,
-                          free_port, need)
+                          need, served_app)
 from tests.helpers import PosClient
 
 pytestmark = [pytest.mark.faults]
@@ -83,7 +83,6 @@ def stack(tmp_path_factory):
     need(REDIS_SERVER, "redis-server")
     directory = tmp_path_factory.mktemp("db-restart")
     mariadb, redis = OwnMariaDB(directory / "mariadb"), OwnRedis(directory)
-    server, log = None, open(directory / "gunicorn.log", "w")
     try:
         mariadb.install().start()
         redis.start()
@@ -93,20 +92,9 @@ def stack(tmp_path_factory):
             cursor.execute(f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4")
         env = app_env(mariadb.url(DATABASE), redis.url)
         till = json.loads(run_app_python(SEED.format(members=MEMBERS), env).splitlines()[-1])
-        port = free_port()
-        server = subprocess.Popen(  # the app as production serves it (README: gunicorn)
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread",
-             "--threads", "4", "--bind", f"127.0.0.1:{port}", "--timeout", "30",
-             "--no-control-socket", "app:create_app()"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base_url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: requests.get(base_url + "/healthz", timeout=1).status_code == 200)
-        yield Stack(mariadb, env, base_url, till)
+        with served_app(env, directory / "gunicorn.log") as base_url:
+            yield Stack(mariadb, env, base_url, till)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(30)
-        log.close()
         redis.stop()
         mariadb.shutdown()
 
@@ -125,18 +113,6 @@ def run_app_python(code, env):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-def wait_for(probe, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if probe():
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("the app server did not come up")
 
 
 # --- the tills ----------------------------------------------------------------------------
