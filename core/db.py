@@ -8,12 +8,14 @@ Redis reservation taken before the commit) only when it rolls back. A hot row's 
 UPDATE may be left to run last, just before the COMMIT (`last_before_commit`).
 """
 import functools
+import itertools
 import logging
 import time as _time
 import weakref
 from datetime import timezone
 from pathlib import Path
 
+import pymysql
 from sqlalchemy import (BigInteger, DateTime, Integer, MetaData, create_engine, event, insert,
                         inspect, make_url)
 from sqlalchemy.dialects import mysql
@@ -48,6 +50,9 @@ DISCONNECT_MYSQL_ERRORS = {2002, 2003, 2006, 2013, 1053, 1927, 4031}
 #: … of which: no server answers at all (socket, TCP). Running the work again a few
 #: milliseconds later only makes the 503 slower (a restart takes a second or more)
 CANNOT_CONNECT_MYSQL_ERRORS = {2002, 2003}
+#: a Galera node outside the primary component (partitioned, joining): the connection is
+#: dropped and the work runs again on another node
+GALERA_NOT_READY_ERRORS = {1047}
 
 
 class UTCDateTime(TypeDecorator):
@@ -82,15 +87,26 @@ class Database:
     def __init__(self):
         self.engine = None
         self.session = scoped_session(sessionmaker(expire_on_commit=False))
+        #: a read replica's engine (REPORTS_DATABASE_URL), None: reports read the main database
+        self.reports_engine = None
+        #: sessions on the replica, lent to `db.session` inside core.replica.reports_read()
+        self.reports_sessions = sessionmaker(expire_on_commit=False)
 
     @property
     def metadata(self):
         return Base.metadata
 
     def init_app(self, app):
-        self.engine = make_engine(app.config["DATABASE_URL"])
+        urls = app.config.get("DATABASE_URLS") or []
+        if isinstance(urls, str):
+            urls = [u.strip() for u in urls.split(",") if u.strip()]
+        self.engine = (make_cluster_engine(urls, sync_wait=app.config.get("DATABASE_SYNC_WAIT", 1))
+                       if len(urls) > 1 else make_engine(app.config["DATABASE_URL"]))
         self.session.remove()
         self.session.configure(bind=self.engine)
+        reports_url = app.config.get("REPORTS_DATABASE_URL")
+        self.reports_engine = make_engine(reports_url) if reports_url else None
+        self.reports_sessions.configure(bind=self.reports_engine)
         app.extensions["jifen_db"] = self
         app.teardown_appcontext(lambda exc: self.session.remove())
 
@@ -106,6 +122,54 @@ def make_engine(url: str):
         isolation_level="READ COMMITTED",
         connect_args={"charset": "utf8mb4"} if url.startswith("mysql") else {},
     )
+
+
+def make_cluster_engine(urls: list[str], *, sync_wait: int = 1):
+    """One pool over several MariaDB Galera nodes. Each new connection goes to the next node in
+    turn that answers and is ready (wsrep_ready), so the pool's connections spread over the
+    nodes, and when a node dies the pool replaces its connections (pre-ping, or the error that
+    invalidates them) with ones to the others. Reads wait for the cluster's earlier writes
+    (wsrep_sync_wait), so a read on one node sees what a request committed on another."""
+    nodes = [create_engine(url).dialect.create_connect_args(make_url(url)) for url in urls]
+    turn = itertools.count()
+
+    def connect():
+        first, failure = next(turn), None
+        for i in range(len(nodes)):
+            args, kwargs = nodes[(first + i) % len(nodes)]
+            try:
+                connection = pymysql.connect(*args, **{**kwargs, "charset": "utf8mb4",
+                                                       "connect_timeout": 2})
+            except pymysql.MySQLError as exc:
+                failure = exc
+                continue
+            if _galera_ready(connection, sync_wait):
+                return connection
+            connection.close()
+            failure = pymysql.OperationalError(1047, "WSREP has not yet prepared node for application use")
+        raise failure
+
+    engine = create_engine(urls[0], creator=connect, pool_pre_ping=True, pool_recycle=3600,
+                           pool_size=10, max_overflow=20, isolation_level="READ COMMITTED")
+
+    @event.listens_for(engine, "handle_error")
+    def _node_not_ready(context):  # a node that left the primary component: use another
+        orig = context.original_exception
+        if isinstance(orig, pymysql.MySQLError) and orig.args and orig.args[0] in GALERA_NOT_READY_ERRORS:
+            context.is_disconnect = True
+
+    return engine
+
+
+def _galera_ready(connection, sync_wait: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW STATUS LIKE 'wsrep_ready'")
+        row = cursor.fetchone()
+        if row is not None and row[1] != "ON":
+            return False
+        if row is not None:
+            cursor.execute(f"SET SESSION wsrep_sync_wait = {int(sync_wait)}")
+    return True
 
 
 def _make_sqlite_directory(url: str) -> None:

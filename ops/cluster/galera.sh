@@ -42,6 +42,7 @@ PY
 
 load_ports() {
   mkdir -p "$DIR"
+  [ "$USER_NAME" = "$(id -un)" ] || chmod a+x "$DIR"  # the servers' user must reach its datadirs
   if [ ! -f "$DIR/ports.env" ]; then
     read -r -a p <<<"$(free_ports 14)"
     {
