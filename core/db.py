@@ -97,18 +97,22 @@ class Database:
         return Base.metadata
 
     def init_app(self, app):
-        urls = app.config.get("DATABASE_URLS") or []
-        if isinstance(urls, str):
-            urls = [u.strip() for u in urls.split(",") if u.strip()]
-        self.engine = (make_cluster_engine(urls, sync_wait=app.config.get("DATABASE_SYNC_WAIT", 1))
-                       if len(urls) > 1 else make_engine(app.config["DATABASE_URL"]))
-        self.session.remove()
-        self.session.configure(bind=self.engine)
-        reports_url = app.config.get("REPORTS_DATABASE_URL")
-        self.reports_engine = make_engine(reports_url) if reports_url else None
-        self.reports_sessions.configure(bind=self.reports_engine)
+        self.use(app.config)
         app.extensions["jifen_db"] = self
         app.teardown_appcontext(lambda exc: self.session.remove())
+
+    def use(self, config):
+        """Engines for the configuration's DATABASE_URL(S) and REPORTS_DATABASE_URL."""
+        urls = config.get("DATABASE_URLS") or []
+        if isinstance(urls, str):
+            urls = [u.strip() for u in urls.split(",") if u.strip()]
+        self.engine = (make_cluster_engine(urls, sync_wait=config.get("DATABASE_SYNC_WAIT", 1))
+                       if len(urls) > 1 else make_engine(config["DATABASE_URL"]))
+        self.session.remove()
+        self.session.configure(bind=self.engine)
+        reports_url = config.get("REPORTS_DATABASE_URL")
+        self.reports_engine = make_engine(reports_url) if reports_url else None
+        self.reports_sessions.configure(bind=self.reports_engine)
 
 
 def make_engine(url: str):

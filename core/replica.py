@@ -47,25 +47,40 @@ class Freshness:
 
 @contextmanager
 def reports_read(*, must_see_primary: bool = False, wait_seconds: float = 2.0):
-    """Lend this thread's `db.session` a replica session for the block; yields its Freshness."""
+    """Lend this thread's `db.session` a replica session for the block; yields its Freshness.
+    Inside another reports_read, the outer one's choice stands."""
+    outer = db.session().info.get("reports_read")
+    if outer is not None:
+        yield outer
+        return
     now = clock.now()
     if db.reports_engine is None:
-        yield Freshness("primary", now, 0, False)
+        yield from _on_primary(Freshness("primary", now, 0, False))
         return
     replica = db.reports_sessions()
     try:
         freshness = _measure(replica, now, must_see_primary, wait_seconds)
         if freshness is None:  # could not wait for our own write: read the primary
-            yield Freshness("primary", now, 0, False)
+            yield from _on_primary(Freshness("primary", now, 0, False))
             return
         primary = db.session.registry()
         db.session.registry.set(replica)
+        replica.info["reports_read"] = freshness
         try:
             yield freshness
         finally:
             db.session.registry.set(primary)
     finally:
         replica.close()
+
+
+def _on_primary(freshness):
+    info = db.session().info
+    info["reports_read"] = freshness
+    try:
+        yield freshness
+    finally:
+        info.pop("reports_read", None)
 
 
 def _measure(replica, now, must_see_primary, wait_seconds) -> Freshness | None:

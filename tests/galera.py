@@ -83,7 +83,7 @@ def use_databases(app, urls: list[str], reports_url: str | None = None):
     engine, reports_engine = db.engine, db.reports_engine
     app.config.update(DATABASE_URL=urls[0], DATABASE_URLS=urls, REPORTS_DATABASE_URL=reports_url,
                       DB_BACKEND="mariadb")
-    db.init_app(app)
+    db.use(app.config)
     try:
         with app.app_context():
             upgrade()
