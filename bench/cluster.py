@@ -63,6 +63,8 @@ def main():
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--tx-retries", type=int, default=8,
+                        help="TX_RETRIES for both (Galera: certification conflicts on hot rows)")
     parser.add_argument("--port", type=int, default=19500 + os.getpid() % 400)
     args = parser.parse_args()
     from tests.galera import Servers, create_database, url
@@ -77,7 +79,8 @@ def main():
         name = create_database(servers.node_ports()[0])
         urls = ",".join(url(p, name) for p in servers.node_ports())
         base = dict(os.environ, REDIS_URL=res.redis_url, SECRET_KEY=uuid.uuid4().hex,
-                    JIFEN_ENV="development", LOG_LEVEL="WARNING")
+                    JIFEN_ENV="development", LOG_LEVEL="WARNING",
+                    TX_RETRIES=str(args.tx_retries))
         single_env = dict(base, DATABASE_URL=res.database_url)
         galera_env = dict(base, DATABASE_URLS=urls)
         galera_env.pop("DATABASE_URL", None)
@@ -100,7 +103,8 @@ def main():
 
 def report(figures, startup, args):
     print(f"\nPOS orders, {args.orders} per round × {args.rounds}, concurrency {args.concurrency},"
-          f" gunicorn 2 × {args.threads} threads, same Redis; Galera started in {startup:.1f} s")
+          f" gunicorn 2 × {args.threads} threads, TX_RETRIES {args.tx_retries}, same Redis; Galera "
+          f"started in {startup:.1f} s")
     for label, f in figures.items():
         paced = f["paced"]
         print(f"  {label:7} {f['rps']:6.0f} orders/s (p99 {f['p99_full']:.0f} ms at full load); "

@@ -48,8 +48,9 @@ class Config:
     LOGIN_FAIL_WINDOW = _int("LOGIN_FAIL_WINDOW", 900)
     IDEMPOTENCY_LOCK_TTL = 60
     IDEMPOTENCY_KEEP_HOURS = 48
-    #: deadlocks / lock-wait timeouts are retried this many times at the request/job boundary
-    TX_RETRIES = 3
+    #: deadlocks / lock-wait timeouts (and, on Galera, certification conflicts: 1213 at
+    #: COMMIT) are retried this many times at the request/job boundary
+    TX_RETRIES = _int("TX_RETRIES", 3)
     #: a web process adds its points counts to the shared metrics at most this often (0: at
     #: once, after every request)
     METRICS_FLUSH_SECONDS = float(os.environ.get("METRICS_FLUSH_SECONDS", "1"))

@@ -10,6 +10,7 @@ UPDATE may be left to run last, just before the COMMIT (`last_before_commit`).
 import functools
 import itertools
 import logging
+import random
 import time as _time
 import weakref
 from datetime import timezone
@@ -397,7 +398,9 @@ def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: T
 
 def _before_retry(exc, attempt):
     log.warning("retrying transaction after %s (attempt %d)", getattr(exc, "orig", exc), attempt + 1)
-    _time.sleep(0.01 * (attempt + 1))
+    # jittered: transactions that conflicted once (on Galera, certified in the same round)
+    # would otherwise meet again in lockstep
+    _time.sleep(random.uniform(0.005, 0.01 * (attempt + 1)))
 
 
 def _unavailable(exc):
