@@ -20,7 +20,7 @@ import pymysql
 from sqlalchemy import (BigInteger, DateTime, Integer, MetaData, create_engine, event, insert,
                         inspect, make_url)
 from sqlalchemy.dialects import mysql
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import (DeclarativeBase, Session, make_transient_to_detached,
                             scoped_session, sessionmaker)
 from sqlalchemy.orm.attributes import set_committed_value
@@ -122,11 +122,13 @@ def make_engine(url: str):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _serialize_sqlite_writers(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url, pool_pre_ping=True, pool_recycle=3600, pool_size=10, max_overflow=20,
         isolation_level="READ COMMITTED",
         connect_args={"charset": "utf8mb4"} if url.startswith("mysql") else {},
     )
+    event.listen(engine, "handle_error", _connection_gone)
+    return engine
 
 
 def make_cluster_engine(urls: list[str], *, sync_wait: int = 1):
@@ -157,13 +159,21 @@ def make_cluster_engine(urls: list[str], *, sync_wait: int = 1):
     engine = create_engine(urls[0], creator=connect, pool_pre_ping=True, pool_recycle=3600,
                            pool_size=10, max_overflow=20, isolation_level="READ COMMITTED")
 
-    @event.listens_for(engine, "handle_error")
-    def _node_not_ready(context):  # a node that left the primary component: use another
-        orig = context.original_exception
-        if isinstance(orig, pymysql.MySQLError) and orig.args and orig.args[0] in GALERA_NOT_READY_ERRORS:
-            context.is_disconnect = True
-
+    event.listen(engine, "handle_error", _connection_gone)
     return engine
+
+
+def _connection_gone(context):
+    """Errors after which the connection must not be used again, that SQLAlchemy does not
+    know: a Galera node that left the primary component (use another), and PyMySQL's
+    "Packet sequence number wrong" — it closes the connection itself; seen on Galera when a
+    replicated write aborts a transaction whose answer is on the wire. Either way the server
+    has rolled the transaction back, as after a lost connection (core.db.is_disconnect)."""
+    orig = context.original_exception
+    if isinstance(orig, pymysql.MySQLError) and orig.args and (
+            orig.args[0] in GALERA_NOT_READY_ERRORS
+            or str(orig.args[0]).startswith("Packet sequence number wrong")):
+        context.is_disconnect = True
 
 
 def _galera_ready(connection, sync_wait: int) -> bool:
@@ -341,7 +351,10 @@ def is_retryable(exc: Exception) -> bool:
 
 def is_disconnect(exc: Exception) -> bool:
     """The connection is gone (killed, the server restarted, the network): the server has
-    rolled its transaction back, and the pool has dropped it."""
+    rolled its transaction back, and the pool has dropped it. Also when it surfaces as the
+    refusal to roll back a savepoint on the connection that is gone (PendingRollbackError)."""
+    while isinstance(exc, PendingRollbackError):
+        exc = exc.__context__
     return isinstance(exc, DBAPIError) and (exc.connection_invalidated
                                             or _mysql_code(exc) in DISCONNECT_MYSQL_ERRORS)
 

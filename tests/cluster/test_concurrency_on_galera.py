@@ -12,6 +12,10 @@ from tests.points.earning.test_order_storm import (  # noqa: F401
     test_a_storm_of_identical_orders_credits_once)
 from tests.points.ledger import test_ledger_concurrency as ledger
 from tests.points.ledger.test_ledger_properties import LedgerMachine
+from tests.points.ledger.test_sweep_resume import (  # noqa: F401  (its chunk table: not replicated)
+    test_a_sweep_killed_after_k_chunks_and_rerun_expires_each_lot_once)
+from tests.stores.test_hq_lockout_race import (  # noqa: F401  (write skew: core.guards)
+    test_two_admins_taking_each_other_away_at_once_leave_one)
 from tests.tasks.test_checkins import test_twenty_taps_at_once_pay_once  # noqa: F401
 
 pytestmark = pytest.mark.cluster
