@@ -20,7 +20,7 @@ import pymysql
 from sqlalchemy import (BigInteger, DateTime, Integer, MetaData, create_engine, event, insert,
                         inspect, make_url)
 from sqlalchemy.dialects import mysql
-from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import (DeclarativeBase, Session, make_transient_to_detached,
                             scoped_session, sessionmaker)
 from sqlalchemy.orm.attributes import set_committed_value
@@ -122,13 +122,11 @@ def make_engine(url: str):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _serialize_sqlite_writers(engine)
         return engine
-    engine = create_engine(
+    return create_engine(
         url, pool_pre_ping=True, pool_recycle=3600, pool_size=10, max_overflow=20,
         isolation_level="READ COMMITTED",
         connect_args={"charset": "utf8mb4"} if url.startswith("mysql") else {},
     )
-    event.listen(engine, "handle_error", _connection_gone)
-    return engine
 
 
 def make_cluster_engine(urls: list[str], *, sync_wait: int = 1):
@@ -164,15 +162,10 @@ def make_cluster_engine(urls: list[str], *, sync_wait: int = 1):
 
 
 def _connection_gone(context):
-    """Errors after which the connection must not be used again, that SQLAlchemy does not
-    know: a Galera node that left the primary component (use another), and PyMySQL's
-    "Packet sequence number wrong" — it closes the connection itself; seen on Galera when a
-    replicated write aborts a transaction whose answer is on the wire. Either way the server
-    has rolled the transaction back, as after a lost connection (core.db.is_disconnect)."""
+    """A Galera node that left the primary component (partitioned, still joining): the
+    connection is dropped, as after a lost connection, and the work runs again on another."""
     orig = context.original_exception
-    if isinstance(orig, pymysql.MySQLError) and orig.args and (
-            orig.args[0] in GALERA_NOT_READY_ERRORS
-            or str(orig.args[0]).startswith("Packet sequence number wrong")):
+    if isinstance(orig, pymysql.MySQLError) and orig.args and orig.args[0] in GALERA_NOT_READY_ERRORS:
         context.is_disconnect = True
 
 
@@ -351,10 +344,7 @@ def is_retryable(exc: Exception) -> bool:
 
 def is_disconnect(exc: Exception) -> bool:
     """The connection is gone (killed, the server restarted, the network): the server has
-    rolled its transaction back, and the pool has dropped it. Also when it surfaces as the
-    refusal to roll back a savepoint on the connection that is gone (PendingRollbackError)."""
-    while isinstance(exc, PendingRollbackError):
-        exc = exc.__context__
+    rolled its transaction back, and the pool has dropped it."""
     return isinstance(exc, DBAPIError) and (exc.connection_invalidated
                                             or _mysql_code(exc) in DISCONNECT_MYSQL_ERRORS)
 
@@ -411,9 +401,9 @@ def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: T
 
 def _before_retry(exc, attempt):
     log.warning("retrying transaction after %s (attempt %d)", getattr(exc, "orig", exc), attempt + 1)
-    # jittered: transactions that conflicted once (on Galera, certified in the same round)
-    # would otherwise meet again in lockstep
-    _time.sleep(random.uniform(0.005, 0.01 * (attempt + 1)))
+    # exponential and jittered: transactions that conflicted once (on Galera, certified in
+    # the same round) would otherwise meet again in lockstep
+    _time.sleep(random.uniform(0.005, min(0.5, 0.01 * 2 ** attempt)))
 
 
 def _unavailable(exc):
