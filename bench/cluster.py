@@ -58,6 +58,29 @@ def measure(app, args, env, label):
             "credits": credits, "problems": len(problems)}
 
 
+def storage_per_row(app) -> dict:
+    """Bytes per row (data + indexes) of the tables an order writes, and Redis bytes per POS
+    nonce key: the capacity plan's unit costs (README, "Scaling")."""
+    from sqlalchemy import text
+
+    from core.db import db
+    from core.redis import get_redis
+
+    tables = ("orders", "points_entries", "points_lots", "points_accounts")
+    out = {}
+    with app.app_context():
+        for table in tables:
+            db.session.execute(text(f"ANALYZE TABLE {table}")).all()
+            rows, data, index = db.session.execute(text(
+                "SELECT table_rows, data_length, index_length FROM information_schema.tables "
+                "WHERE table_schema = DATABASE() AND table_name = :t"), {"t": table}).one()
+            out[table] = (data + index) / max(rows, 1)
+        redis = get_redis()
+        keys = [k for _, k in zip(range(200), redis.scan_iter(match="*pos-nonce*", count=1000))]
+        out["redis"] = (sum(redis.memory_usage(k) or 0 for k in keys) / len(keys)) if keys else 0
+    return out
+
+
 def recorded(app):
     """(orders, order credits, ledger mismatches) in the database."""
     from sqlalchemy import func, select
@@ -111,6 +134,7 @@ def main():
 
         app = create_app()
         figures = {"single": measure(app, args, single_env, "single")}
+        sizes = storage_per_row(app)
         from core.redis import get_redis
 
         with app.app_context():
@@ -118,6 +142,9 @@ def main():
         app.config.update(DATABASE_URLS=urls.split(","), DATABASE_URL=urls.split(",")[0])
         figures["galera"] = measure(app, args, galera_env, "galera")
         report(figures, startup, args)
+        print("  per row, single server (InnoDB avg_row_length + indexes / rows): " + ", ".join(
+            f"{table} {size:.0f} B" for table, size in sizes.items() if table != "redis")
+            + f"; Redis per POS nonce key {sizes['redis']:.0f} B")
     finally:
         res.drop()
         servers.run("destroy")

@@ -424,7 +424,15 @@ def rollback():
     _pop_after_commit()
     db.session().info.pop("last_before_commit", None)
     undo = db.session().info.pop("on_rollback", [])
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except DBAPIError as exc:
+        if not is_retryable(exc):
+            raise
+        # Galera: a transaction aborted by another node's write gets its 1213 again in answer
+        # to the ROLLBACK that follows. The server has rolled it back; the connection goes
+        log.warning("rollback refused (%s): dropping the connection", exc.orig)
+        db.session().invalidate()
     for callback in undo:
         try:
             callback()
