@@ -151,7 +151,8 @@ def make_cluster_engine(urls: list[str], *, sync_wait: int = 1):
             if _galera_ready(connection, sync_wait):
                 return connection
             connection.close()
-            failure = pymysql.OperationalError(1047, "WSREP has not yet prepared node for application use")
+            failure = pymysql.OperationalError(1047, "WSREP has not yet prepared node for "
+                                                     "application use")
         raise failure
 
     engine = create_engine(urls[0], creator=connect, pool_pre_ping=True, pool_recycle=3600,
@@ -165,7 +166,8 @@ def _connection_gone(context):
     """A Galera node that left the primary component (partitioned, still joining): the
     connection is dropped, as after a lost connection, and the work runs again on another."""
     orig = context.original_exception
-    if isinstance(orig, pymysql.MySQLError) and orig.args and orig.args[0] in GALERA_NOT_READY_ERRORS:
+    if isinstance(orig, pymysql.MySQLError) and orig.args[:1] and \
+            orig.args[0] in GALERA_NOT_READY_ERRORS:
         context.is_disconnect = True
 
 

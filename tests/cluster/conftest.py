@@ -4,7 +4,8 @@ import tempfile
 
 import pytest
 
-from tests.galera import GALERA_TX_RETRIES, Servers, connect, create_database, need_servers, url, use_databases
+from tests.galera import (GALERA_TX_RETRIES, Servers, connect, create_database, need_servers,
+                          url, use_databases)
 from tests.mall.conftest import product  # noqa: F401  (the mall's tests run here too)
 from tests.tasks.conftest import at, make_task  # noqa: F401  (… and the task centre's)
 
