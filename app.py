@@ -27,7 +27,8 @@ redis_store = RedisStore()
 
 #: every module that defines tables, so Base.metadata is complete (Alembic, tests)
 MODEL_MODULES = (
-    "core.audit", "core.idempotency", "stores.models", "members.models", "points.ledger.models",
+    "core.audit", "core.guards", "core.idempotency", "stores.models", "members.models",
+    "points.ledger.models",
     "points.programme.models", "points.earning.models", "points.campaigns.models",
     "points.reminders.models", "points.imports.models", "mall.models",
     "tasks.models", "wx.models", "members.privacy.models", "media.models", "banners.models",

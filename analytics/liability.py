@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 
 from core import clock
 from core.db import db
+from core.replica import reports_read
 from analytics.sql import business_month, plus_days
 from points.ledger import kinds
 from points.ledger.models import PointsAllocation, PointsEntry, PointsLot
@@ -27,7 +28,13 @@ AGE_BUCKETS = (0, 90, 180, 365)
 
 
 def liability(as_of: date | None = None) -> dict:
-    as_of = as_of or clock.business_date()
+    """Read from the reports replica, with its `freshness`."""
+    with reports_read() as freshness:
+        report = _liability(as_of or clock.business_date())
+    return {**report, "freshness": freshness.as_dict()}
+
+
+def _liability(as_of: date) -> dict:
     value = get_settings()["point_value_fen"]
     due = clock.end_of_business_day(as_of)
     live = and_(PointsLot.remaining > 0,

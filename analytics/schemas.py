@@ -3,6 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from core.fields import Date, Integer
 from core.pagination import PageArgs, page_schema
+from core.replica import FreshnessOut
 from analytics import churn, segments
 from points.earning.schemas import EarnRuleIn, PromotionIn
 
@@ -123,6 +124,7 @@ class LiabilityOut(Schema):
     expected_breakage_points = fields.Integer()
     expected_breakage_fen = fields.Integer()
     breakage_rates = fields.List(fields.Nested(BreakageRate))
+    freshness = fields.Nested(FreshnessOut)
 
 
 class PreviewIn(Schema):

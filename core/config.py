@@ -48,8 +48,9 @@ class Config:
     LOGIN_FAIL_WINDOW = _int("LOGIN_FAIL_WINDOW", 900)
     IDEMPOTENCY_LOCK_TTL = 60
     IDEMPOTENCY_KEEP_HOURS = 48
-    #: deadlocks / lock-wait timeouts are retried this many times at the request/job boundary
-    TX_RETRIES = 3
+    #: deadlocks / lock-wait timeouts (and, on Galera, certification conflicts: 1213 at
+    #: COMMIT) are retried this many times at the request/job boundary
+    TX_RETRIES = _int("TX_RETRIES", 3)
     #: a web process adds its points counts to the shared metrics at most this often (0: at
     #: once, after every request)
     METRICS_FLUSH_SECONDS = float(os.environ.get("METRICS_FLUSH_SECONDS", "1"))
@@ -100,8 +101,18 @@ class Config:
     def __init__(self):
         env = os.environ.get
         self.SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
-        self.DATABASE_URL = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'jifen.sqlite3'}")
+        #: several MariaDB Galera nodes, comma-separated: each new connection goes to the next
+        #: node that answers (core.db.make_cluster_engine); DATABASE_URL is then the first
+        self.DATABASE_URLS = [u.strip() for u in env("DATABASE_URLS", "").split(",") if u.strip()]
+        self.DATABASE_URL = env("DATABASE_URL", self.DATABASE_URLS[0] if self.DATABASE_URLS
+                                else f"sqlite:///{INSTANCE_DIR / 'jifen.sqlite3'}")
+        #: Galera: reads wait until this node has applied every write the cluster committed
+        #: before them (wsrep_sync_wait, 1 = reads); 0 lets a read lag the other nodes
+        self.DATABASE_SYNC_WAIT = _int("DATABASE_SYNC_WAIT", 1)
+        #: a read replica for reports (core.db.reports_read); unset: the main database
         self.REPORTS_DATABASE_URL = env("REPORTS_DATABASE_URL")
+        #: a report read from a replica further behind than this many seconds is marked stale
+        self.REPORTS_MAX_LAG_SECONDS = _float("REPORTS_MAX_LAG_SECONDS", 5)
         #: empty (and no REDIS_SENTINELS) → in-process fakeredis (the embedded default)
         self.REDIS_URL = env("REDIS_URL", "")
         #: Redis Sentinel instead of REDIS_URL: "host:port,host:port,…"; the app, RQ and the

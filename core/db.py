@@ -8,12 +8,15 @@ Redis reservation taken before the commit) only when it rolls back. A hot row's 
 UPDATE may be left to run last, just before the COMMIT (`last_before_commit`).
 """
 import functools
+import itertools
 import logging
+import random
 import time as _time
 import weakref
 from datetime import timezone
 from pathlib import Path
 
+import pymysql
 from sqlalchemy import (BigInteger, DateTime, Integer, MetaData, create_engine, event, insert,
                         inspect, make_url)
 from sqlalchemy.dialects import mysql
@@ -48,6 +51,9 @@ DISCONNECT_MYSQL_ERRORS = {2002, 2003, 2006, 2013, 1053, 1927, 4031}
 #: … of which: no server answers at all (socket, TCP). Running the work again a few
 #: milliseconds later only makes the 503 slower (a restart takes a second or more)
 CANNOT_CONNECT_MYSQL_ERRORS = {2002, 2003}
+#: a Galera node outside the primary component (partitioned, joining): the connection is
+#: dropped and the work runs again on another node
+GALERA_NOT_READY_ERRORS = {1047}
 
 
 class UTCDateTime(TypeDecorator):
@@ -82,17 +88,32 @@ class Database:
     def __init__(self):
         self.engine = None
         self.session = scoped_session(sessionmaker(expire_on_commit=False))
+        #: a read replica's engine (REPORTS_DATABASE_URL), None: reports read the main database
+        self.reports_engine = None
+        #: sessions on the replica, lent to `db.session` inside core.replica.reports_read()
+        self.reports_sessions = sessionmaker(expire_on_commit=False)
 
     @property
     def metadata(self):
         return Base.metadata
 
     def init_app(self, app):
-        self.engine = make_engine(app.config["DATABASE_URL"])
-        self.session.remove()
-        self.session.configure(bind=self.engine)
+        self.use(app.config)
         app.extensions["jifen_db"] = self
         app.teardown_appcontext(lambda exc: self.session.remove())
+
+    def use(self, config):
+        """Engines for the configuration's DATABASE_URL(S) and REPORTS_DATABASE_URL."""
+        urls = config.get("DATABASE_URLS") or []
+        if isinstance(urls, str):
+            urls = [u.strip() for u in urls.split(",") if u.strip()]
+        self.engine = (make_cluster_engine(urls, sync_wait=config.get("DATABASE_SYNC_WAIT", 1))
+                       if len(urls) > 1 else make_engine(config["DATABASE_URL"]))
+        self.session.remove()
+        self.session.configure(bind=self.engine)
+        reports_url = config.get("REPORTS_DATABASE_URL")
+        self.reports_engine = make_engine(reports_url) if reports_url else None
+        self.reports_sessions.configure(bind=self.reports_engine)
 
 
 def make_engine(url: str):
@@ -106,6 +127,59 @@ def make_engine(url: str):
         isolation_level="READ COMMITTED",
         connect_args={"charset": "utf8mb4"} if url.startswith("mysql") else {},
     )
+
+
+def make_cluster_engine(urls: list[str], *, sync_wait: int = 1):
+    """One pool over several MariaDB Galera nodes. Each new connection goes to the next node in
+    turn that answers and is ready (wsrep_ready), so the pool's connections spread over the
+    nodes, and when a node dies the pool replaces its connections (pre-ping, or the error that
+    invalidates them) with ones to the others. Reads wait for the cluster's earlier writes
+    (wsrep_sync_wait), so a read on one node sees what a request committed on another."""
+    nodes = [create_engine(url).dialect.create_connect_args(make_url(url)) for url in urls]
+    turn = itertools.count()
+
+    def connect():
+        first, failure = next(turn), None
+        for i in range(len(nodes)):
+            args, kwargs = nodes[(first + i) % len(nodes)]
+            try:
+                connection = pymysql.connect(*args, **{**kwargs, "charset": "utf8mb4",
+                                                       "connect_timeout": 2})
+            except pymysql.MySQLError as exc:
+                failure = exc
+                continue
+            if _galera_ready(connection, sync_wait):
+                return connection
+            connection.close()
+            failure = pymysql.OperationalError(1047, "WSREP has not yet prepared node for "
+                                                     "application use")
+        raise failure
+
+    engine = create_engine(urls[0], creator=connect, pool_pre_ping=True, pool_recycle=3600,
+                           pool_size=10, max_overflow=20, isolation_level="READ COMMITTED")
+
+    event.listen(engine, "handle_error", _connection_gone)
+    return engine
+
+
+def _connection_gone(context):
+    """A Galera node that left the primary component (partitioned, still joining): the
+    connection is dropped, as after a lost connection, and the work runs again on another."""
+    orig = context.original_exception
+    if isinstance(orig, pymysql.MySQLError) and orig.args[:1] and \
+            orig.args[0] in GALERA_NOT_READY_ERRORS:
+        context.is_disconnect = True
+
+
+def _galera_ready(connection, sync_wait: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW STATUS LIKE 'wsrep_ready'")
+        row = cursor.fetchone()
+        if row is not None and row[1] != "ON":
+            return False
+        if row is not None:
+            cursor.execute(f"SET SESSION wsrep_sync_wait = {int(sync_wait)}")
+    return True
 
 
 def _make_sqlite_directory(url: str) -> None:
@@ -329,7 +403,9 @@ def run_in_transaction(work, *, retries: int = 3, should_commit=lambda result: T
 
 def _before_retry(exc, attempt):
     log.warning("retrying transaction after %s (attempt %d)", getattr(exc, "orig", exc), attempt + 1)
-    _time.sleep(0.01 * (attempt + 1))
+    # exponential and jittered: transactions that conflicted once (on Galera, certified in
+    # the same round) would otherwise meet again in lockstep
+    _time.sleep(random.uniform(0.005, min(0.5, 0.01 * 2 ** attempt)))
 
 
 def _unavailable(exc):
@@ -350,7 +426,15 @@ def rollback():
     _pop_after_commit()
     db.session().info.pop("last_before_commit", None)
     undo = db.session().info.pop("on_rollback", [])
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except DBAPIError as exc:
+        if not is_retryable(exc):
+            raise
+        # Galera: a transaction aborted by another node's write gets its 1213 again in answer
+        # to the ROLLBACK that follows. The server has rolled it back; the connection goes
+        log.warning("rollback refused (%s): dropping the connection", exc.orig)
+        db.session().invalidate()
     for callback in undo:
         try:
             callback()

@@ -11,6 +11,7 @@ from core.audit import AuditEntry
 from core.db import db
 from core.pagination import paginate
 from core.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from core.guards import guard
 from stores.models import ApiKey, Staff, Store
 
 STORE_FIELDS = ("code", "name", "brand", "active", "address", "latitude", "longitude", "hours",
@@ -186,7 +187,10 @@ def _takes_an_hq_admin_away(staff: Staff, changes: dict) -> bool:
 def _other_active_hq_admins(staff_id: int) -> list[int]:
     """The ids of the active hq_admins but `staff_id`, read with their rows locked in id order:
     two admins demoting each other at once wait for one another, and the second sees the
-    first's change (a plain read would let both through and leave the chain without HQ)."""
+    first's change (a plain read would let both through and leave the chain without HQ). On a
+    Galera cluster the lock holds on one node only: the write guard makes two such changes
+    conflict at COMMIT, and the one run again sees the other's."""
+    guard("hq_admins")
     ids = db.session.scalars(
         select(Staff.id).where(Staff.role == "hq_admin", Staff.active.is_(True))
         .order_by(Staff.id).with_for_update()).all()

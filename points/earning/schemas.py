@@ -3,6 +3,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from core.fields import AwareDateTime, Date, ExactDecimal, Integer
+from core.replica import FreshnessOut
 
 #: an order's amount in fen, up to 10,000,000.00 yuan (the INT column holds 21,474,836.47)
 MAX_FEN = validate.Range(min=1, max=10_000_000_00)
@@ -222,6 +223,7 @@ class SettlementOut(Schema):
         "description": "by issuer: the issuing store pays for its points"})
     owed_by_funder = fields.List(fields.Nested(FunderOwes), metadata={
         "description": "by funder: what the funder of points spent at another store owes it"})
+    freshness = fields.Nested(FreshnessOut)
 
 
 class MyOrderItem(Schema):

@@ -15,15 +15,21 @@ from sqlalchemy.orm import aliased
 
 from core import clock
 from core.db import db
+from core.replica import reports_read
 from points.ledger import kinds
 from points.ledger.models import PointsAllocation, PointsEntry, PointsLot
 from points.programme.settings import get_settings
 from stores.models import Store
 
 
-
 def settlement(date_from: date, date_to: date) -> dict:
-    """Business dates, inclusive."""
+    """Business dates, inclusive; read from the reports replica, with its `freshness`."""
+    with reports_read() as freshness:
+        report = _settlement(date_from, date_to)
+    return {**report, "freshness": freshness.as_dict()}
+
+
+def _settlement(date_from: date, date_to: date) -> dict:
     start, end = clock.start_of_business_day(date_from), clock.end_of_business_day(date_to)
     original = aliased(PointsEntry)
     signed = case((PointsEntry.delta < 0, PointsAllocation.amount), else_=-PointsAllocation.amount)

@@ -1,0 +1,83 @@
+"""Reports read an asynchronous replica (REPORTS_DATABASE_URL) and say how fresh they are: a
+report read while the replica lags is labelled stale, never silently old."""
+import tempfile
+import time
+from datetime import date
+
+import pytest
+
+from analytics import liability
+from core.db import db
+from core.replica import reports_read
+from points.earning import settlement
+from tests.galera import Servers, connect, create_database, need_servers, url, use_databases
+
+pytestmark = [pytest.mark.cluster, pytest.mark.committing]
+
+
+@pytest.fixture(scope="module")
+def replicated(app):
+    need_servers()
+    servers = Servers(tempfile.mkdtemp(prefix="jifen-replica-"))
+    servers.run("replica", "start")
+    ports = servers.ports()
+    name = create_database(ports["PRIMARY_PORT"])
+    try:
+        with use_databases(app, [url(ports["PRIMARY_PORT"], name)],
+                           url(ports["REPLICA_PORT"], name)):
+            yield ports
+    finally:
+        servers.run("destroy")
+
+
+@pytest.fixture(autouse=True)
+def on_replica(replicated):  # before the suite's own isolation fixture empties the tables
+    yield
+
+
+def replica_sql(ports, statement):
+    with connect(ports["REPLICA_PORT"]) as conn, conn.cursor() as cur:
+        cur.execute(statement)
+
+
+def wait_caught_up():
+    for _ in range(100):
+        with reports_read() as freshness:
+            if freshness.lag_seconds == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the replica did not catch up")
+
+
+def test_a_caught_up_replica_serves_the_reports_fresh(app, factory, replicated):
+    factory.member(points=300)
+    db.session.commit()
+    wait_caught_up()
+    report = liability.liability(date.today())
+    assert report["freshness"]["source"] == "replica"
+    assert report["freshness"]["stale"] is False and report["freshness"]["lag_seconds"] == 0
+    assert report["points_outstanding"] == 300
+
+
+def test_a_report_under_replication_lag_is_labelled_stale(app, factory, replicated):
+    factory.member(points=100)
+    db.session.commit()
+    wait_caught_up()
+    replica_sql(replicated, "STOP SLAVE SQL_THREAD")
+    try:
+        factory.member(points=50)  # on the primary; the replica does not apply it
+        db.session.commit()
+        time.sleep(0.3)  # the replica's IO thread has it, its SQL thread does not
+        report = liability.liability(date.today())
+        assert report["points_outstanding"] == 100  # what the replica holds …
+        assert report["freshness"] == {"source": "replica", "as_of": None,
+                                       "lag_seconds": None, "stale": True}  # … labelled
+        assert settlement.settlement(date(2000, 1, 1), date(2100, 1, 1))["freshness"]["stale"]
+        with reports_read(must_see_primary=True, wait_seconds=0.5) as freshness:
+            assert freshness.source == "primary"  # could not wait for it: the primary's answer
+            assert liability.liability(date.today())["points_outstanding"] == 150
+    finally:
+        replica_sql(replicated, "START SLAVE SQL_THREAD")
+    wait_caught_up()
+    assert liability.liability(date.today())["freshness"]["stale"] is False
+
