@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core import clock
+from core.replica import reports_read
 from core.redis import get_redis, rkey
 from analytics import liability as liabilities
 from analytics.dashboard import sources
@@ -27,7 +28,14 @@ EXPIRING_MONTHS = 3
 
 def dashboard(date_from: date, date_to: date, store_id: int | None = None) -> dict:
     """{days[{date, …figures}], totals{…}, products[{title, quantity, points}],
-    missing_days (not rolled up yet), live_today}."""
+    missing_days (not rolled up yet), live_today, freshness} — read from the reports replica
+    when one is set, and labelled with how fresh it is (core.replica)."""
+    with reports_read() as freshness:  # the reports replica when one is set
+        report = _dashboard(date_from, date_to, store_id)
+    return {**report, "freshness": freshness.as_dict()}
+
+
+def _dashboard(date_from: date, date_to: date, store_id: int | None) -> dict:
     today = clock.business_date()
     rolled = _rolled_days(date_from, min(date_to, today - timedelta(days=1)), store_id)
     live_today = date_from <= today <= date_to

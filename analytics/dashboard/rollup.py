@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, insert, select
 
 from core import clock
 from core.db import db
+from core.replica import reports_read
 from analytics.dashboard import sources
 from analytics.dashboard.models import DashboardDay, DashboardProductDay, DashboardStoreDay
 
@@ -16,8 +17,7 @@ LATE_DAYS = 3
 
 def build_day(day: date) -> int:
     """Replace one day's rollup rows with the source tables' figures; the number of store rows."""
-    stores, chain_active = sources.day_figures(day)
-    products = sources.product_day_figures(day)
+    (stores, chain_active), products = _read_day(day)
     for model in (DashboardStoreDay, DashboardProductDay, DashboardDay):
         db.session.execute(delete(model).where(model.day == day))
     if stores:
@@ -28,6 +28,16 @@ def build_day(day: date) -> int:
     db.session.execute(insert(DashboardDay).values(
         day=day, computed_at=clock.now(), **sources.chain_figures(stores, chain_active)))
     return len(stores)
+
+
+def _read_day(day: date):
+    """The day's figures, read on the reports replica when it is caught up (the heavy reads
+    leave the primary); the primary's when the replica is stale. An entry the replica had not
+    applied yet is picked up when the day is built again (LATE_DAYS)."""
+    with reports_read() as freshness:
+        if not freshness.stale:
+            return sources.day_figures(day), sources.product_day_figures(day)
+    return sources.day_figures(day), sources.product_day_figures(day)
 
 
 def days_due(today: date | None = None, late_days: int = LATE_DAYS) -> list[date]:

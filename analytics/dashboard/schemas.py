@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.fields import Date, Integer
+from core.replica import FreshnessOut
 
 MAX_DAYS = 366
 
@@ -62,6 +63,9 @@ class DashboardOut(Schema):
     missing_days = fields.List(fields.Date(), metadata={
         "description": "days not rolled up yet (shown as zero)"})
     live_today = fields.Boolean()
+    freshness = fields.Nested(FreshnessOut, metadata={
+        "description": "where the figures were read (the reports replica when one is set) and "
+                       "how far behind the primary they are"})
 
 
 class DayTotalIn(Schema):

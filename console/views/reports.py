@@ -15,6 +15,7 @@ from console.views.audit import ACTIONS, readable_stores
 from console.views.dashboard import range_form
 from analytics.dashboard import reports as tables
 from core import clock
+from core.replica import reports_read
 from core.errors import Forbidden, NotFound
 from stores import service as stores_service
 from stores.models import ADJUSTERS, HQ_ADMIN, MARKETING
@@ -88,7 +89,9 @@ def report_download(name, fmt):
     if not form.validate():
         return render("refused.html", 422, message=_("Pick a valid date range."))
     span = (form.date_from.data, form.date_to.data)
-    sheets = _sheets(name, span, _names())
+    with reports_read() as freshness:  # the reports replica when one is set
+        sheets = _sheets(name, span, _names())
+    sheets = [*sheets, *_freshness_sheet(freshness)]
     suffix = f"-{span[0].isoformat()}-{span[1].isoformat()}" if ranged else ""
     return exports.download(sheets, f"{name}{suffix}", fmt)
 
@@ -114,7 +117,21 @@ def audit_export(fmt):
     filters = {key: value for key, value in (
         ("date_from", form.date_from.data), ("date_to", form.date_to.data),
         ("actor_name", (form.staff.data or "").strip()), ("action", form.action.data)) if value}
-    return exports.download([_audit_sheet(filters)], "audit-log", fmt)
+    with reports_read() as freshness:
+        sheet = _audit_sheet(filters)
+    return exports.download([sheet, *_freshness_sheet(freshness)], "audit-log", fmt)
+
+
+def _freshness_sheet(freshness) -> list[tables.Sheet]:
+    """A download read on the reports replica ends with where and how fresh: a report is
+    labelled, never silently old. Read on the primary, it is the live data: nothing to add."""
+    if freshness.source != "replica":
+        return []
+    lag = freshness.lag_seconds
+    return [tables.Sheet(_("Data freshness"), [_("Read from"), _("Complete up to"),
+                                              _("Seconds behind"), _("Stale")],
+                        [[freshness.source, _local(freshness.as_of) if freshness.as_of else "",
+                          "" if lag is None else lag, _("yes") if freshness.stale else _("no")]])]
 
 
 def _audit_sheet(filters) -> tables.Sheet:

@@ -5,8 +5,12 @@ import time
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from analytics import liability
+from analytics.dashboard import figures, rollup
+from analytics.dashboard.models import DashboardDay
+from core import clock
 from core.db import db
 from core.replica import reports_read
 from points.earning import settlement
@@ -81,3 +85,29 @@ def test_a_report_under_replication_lag_is_labelled_stale(app, factory, replicat
     wait_caught_up()
     assert liability.liability(date.today())["freshness"]["stale"] is False
 
+
+
+def built_issued(day):
+    rollup.build_day(day)
+    db.session.commit()
+    return db.session.scalar(select(DashboardDay.points_issued).where(DashboardDay.day == day))
+
+
+def test_the_dashboard_reads_the_replica_and_says_when_it_is_behind(app, factory, replicated):
+    factory.member(points=100)
+    db.session.commit()
+    wait_caught_up()
+    today = clock.business_date()
+    fresh = figures.dashboard(today, today)
+    assert fresh["freshness"]["source"] == "replica" and fresh["freshness"]["stale"] is False
+    issued = built_issued(today)  # read on the caught-up replica
+    replica_sql(replicated, "STOP SLAVE SQL_THREAD")
+    try:
+        factory.member(points=50)
+        db.session.commit()
+        time.sleep(0.3)
+        assert figures.dashboard(today, today)["freshness"]["stale"] is True  # labelled
+        assert built_issued(today) == issued + 50  # the rollup read the primary instead
+    finally:
+        replica_sql(replicated, "START SLAVE SQL_THREAD")
+    wait_caught_up()
