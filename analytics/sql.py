@@ -1,7 +1,7 @@
 """SQL both MariaDB and SQLite run, where their spellings differ."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, literal
+from sqlalchemy import Date, DateTime, Integer, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -93,3 +93,28 @@ def _mysql_plus_days(element, compiler, **kw):
 def _sqlite_plus_days(element, compiler, **kw):
     column, days = (compiler.process(c, **kw) for c in element.clauses)
     return f"strftime('%Y-%m-%d %H:%M:%f', {column}, ({days} || ' days'))"
+
+
+class DaysBefore(FunctionElement):
+    """The date a whole number of days (an integer expression) before a date."""
+
+    type = Date()
+    inherit_cache = True
+    name = "days_before"
+
+
+def days_before(day: date, days):
+    return DaysBefore(literal(day.isoformat()), days)
+
+
+@compiles(DaysBefore, "mysql")
+@compiles(DaysBefore, "mariadb")
+def _mysql_days_before(element, compiler, **kw):
+    day, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"DATE_SUB({day}, INTERVAL ({days}) DAY)"
+
+
+@compiles(DaysBefore)
+def _sqlite_days_before(element, compiler, **kw):
+    day, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({day}, (-({days})) || ' days')"
