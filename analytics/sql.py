@@ -118,3 +118,38 @@ def _mysql_days_before(element, compiler, **kw):
 def _sqlite_days_before(element, compiler, **kw):
     day, days = (compiler.process(c, **kw) for c in element.clauses)
     return f"date({day}, (-({days})) || ' days')"
+
+
+class BusinessWeekday(FunctionElement):
+    """The ISO weekday (1 Monday … 7 Sunday) of a UTC timestamp column in business time, at
+    a fixed offset (callers check the period has one)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "business_weekday"
+
+
+def business_weekday(column, offset_seconds: int):
+    return BusinessWeekday(column, literal(offset_seconds))
+
+
+@compiles(BusinessWeekday, "mysql")
+@compiles(BusinessWeekday, "mariadb")
+def _mysql_weekday(element, compiler, **kw):
+    column, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(WEEKDAY(DATE_ADD({column}, INTERVAL {offset} SECOND)) + 1)"
+
+
+@compiles(BusinessWeekday)
+def _sqlite_weekday(element, compiler, **kw):
+    column, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"((CAST(strftime('%w', {column}, ({offset} || ' seconds')) AS INTEGER) + 6) % 7 "
+            f"+ 1)")
+
+
+def fixed_offset(date_from: date, date_to: date) -> int | None:
+    """The business time zone's offset in seconds if it is the same all through the period
+    (Asia/Shanghai: always), else None."""
+    days = range(date_from.toordinal(), date_to.toordinal() + 2)
+    offsets = {_offset_seconds(date.fromordinal(d)) for d in days}
+    return offsets.pop() if len(offsets) == 1 else None
