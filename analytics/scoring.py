@@ -196,9 +196,9 @@ def _record_history(store_id, as_of):
     db.session.execute(delete(h).where(in_month, ~select(s.c.member_id).where(
         s.c.store_id == h.c.store_id, s.c.member_id == h.c.member_id,
         s.c.segment == h.c.segment).exists()))
-    db.session.execute(insert(h).from_select(
-        ("store_id", "month", "member_id", "segment"),
+    db.session.execute(insert(h).prefix_with("IGNORE", dialect="mysql")
+                       .prefix_with("IGNORE", dialect="mariadb")
+                       .prefix_with("OR IGNORE", dialect="sqlite").from_select(
+        ("store_id", "month", "member_id", "segment"),  # those kept above are skipped
         select(s.c.store_id, literal(month), s.c.member_id, s.c.segment)
-        .where(_in_scope(s, store_id), ~select(h.c.member_id).where(
-            h.c.store_id == s.c.store_id, h.c.month == month, h.c.member_id == s.c.member_id)
-            .exists())))
+        .where(_in_scope(s, store_id))))

@@ -17,7 +17,8 @@ csrf = CSRFProtect()
 
 def init_console(app) -> None:
     """Register the console on `app`: its blueprint, translations, CSRF protection."""
-    from console.views import (adjust, analytics, audit, campaigns, handover,  # noqa: F401
+    from console.views import (adjust, analytics, analytics_builder, audit,  # noqa: F401
+                               campaigns, handover,
                                lotteries, sales, signin, till, today)  # (their routes)
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # only console forms: checked in bp.before_request

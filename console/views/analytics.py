@@ -94,21 +94,38 @@ def liability():
 @bp.route("/analytics/tags", methods=["GET", "POST"])
 @analytics_page
 def tag_list():
-    """The tags and automations; the builder's rule (JSON) counted live as it is typed."""
+    """The tags and automations; the builder's rule (its rows, or JSON) counted live."""
     counted, refused = None, None
     if request.method == "POST":
+        from console.views.analytics_builder import rule_from_form
+
         try:
-            counted = tags.count_matching(json.loads(request.form.get("rule") or "null"))
+            rule = rule_from_form(request.form) or json.loads(request.form.get("rule") or "null")
+            counted = tags.count_matching(rule)
         except (ValueError, TypeError, AttributeError):
             refused = _("Not a rule: {\"all\": [{\"field\": …, \"op\": …, \"value\": …}]}")
         except AppError as exc:
-            refused = "; ".join(f"{k}: {' '.join(v)}"
-                                for k, v in exc.details.items()) or exc.message
+            refused = _refused(exc)
         if console_session.is_htmx():
             return render("analytics/count.html", counted=counted, refused=refused)
+    return render_tags(counted=counted, refused=refused)
+
+
+def _refused(exc: AppError) -> str:
+    return "; ".join(f"{k}: {' '.join(map(str, v))}"
+                     for k, v in (exc.details or {}).items()) or exc.message
+
+
+def render_tags(status=200, refused=None, counted=None):
+    """The tags page (the builder keeps what was typed); `refused`: an AppError or words."""
+    from console.views.analytics_builder import builder_context
+
+    if isinstance(refused, AppError):
+        refused = _refused(refused)
     return render("analytics/tags.html", tags=tags.list_tags(),
                   automations=automations.list_automations(), counted=counted, refused=refused,
-                  rule=request.form.get("rule", ""))
+                  rule=request.form.get("rule", ""), form=request.form,
+                  **builder_context()), status
 
 
 @bp.get("/analytics/automations/<int:automation_id>")
