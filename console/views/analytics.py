@@ -133,7 +133,7 @@ def tag_list():
 
         try:
             rule = rule_from_form(request.form) or json.loads(request.form.get("rule") or "null")
-            counted = tags.count_matching(rule)
+            counted = None if rule is None else tags.count_matching(rule)  # None: nothing yet
         except (ValueError, TypeError, AttributeError):
             refused = _("Not a rule: {\"all\": [{\"field\": …, \"op\": …, \"value\": …}]}")
         except AppError as exc:

@@ -58,6 +58,7 @@ def test_a_marketer_reads_segments_churn_tags_and_liability(live_server, browser
     expect(page.locator("table.segments")).to_contain_text("重要价值客户")
     expect(page.locator("table.month-counts tbody tr")).to_have_count(2)  # May and June
     expect(page.locator(".chart-box canvas")).to_have_count(1)  # ECharts drew the movement
+    page.locator(".chart-box").scroll_into_view_if_needed()
     screenshot(page, "analytics-segments")
     page.click("text=重要价值客户")
     page.wait_for_load_state("networkidle")
@@ -80,6 +81,7 @@ def test_a_marketer_reads_segments_churn_tags_and_liability(live_server, browser
     page.select_option("select[name=field-1]", "segment")  # a list of the segments
     page.select_option("select[name=choice-1][data-choices=segment]", "important_value")
     expect(page.locator("#rule-count")).to_contain_text("1")
+    page.locator("select[name=field-3]").scroll_into_view_if_needed()
     screenshot(page, "analytics-tags")
     page.click("text=欢迎积分")
     page.wait_for_load_state("networkidle")
@@ -89,6 +91,7 @@ def test_a_marketer_reads_segments_churn_tags_and_liability(live_server, browser
     expect(page.locator(".outstanding")).to_have_text("260")  # and the automation's 10
     # a boosted swap: the chart is drawn by the htmx:load listener, not the page load
     expect(page.locator(".chart-box canvas")).to_have_count(1)
+    page.locator(".chart-box").scroll_into_view_if_needed()
     screenshot(page, "analytics-liability")
     assert automation.id
 
@@ -119,6 +122,7 @@ def test_a_marketer_builds_a_tag_and_a_message_automation(live_server, browser_p
     page.select_option("select[name=action]", "message")
     expect(page.locator("select[name=template_id]")).to_be_visible()
     expect(page.locator("input[name=points]")).to_be_hidden()
+    page.locator(".automation-builder").scroll_into_view_if_needed()
     screenshot(page, "analytics-builder")
     page.fill(".automation-builder input[name=name]", "提醒用券")
     page.fill(".automation-builder input[name=budget]", "100")
