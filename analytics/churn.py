@@ -16,7 +16,7 @@ from core import clock
 from core.db import db
 from analytics import settings
 from analytics.models import MemberChurn
-from analytics.sql import business_days_since, days_before
+from analytics.sql import business_days_since, days_before, roomy_temporary_tables
 from members.models import Member
 from points.earning.models import Order
 
@@ -31,6 +31,7 @@ def update_chunk(as_of: date, cursor: int, chunk: int) -> tuple[int, int | None]
     consecutive business dates → each member's median gap → status, all in one INSERT …
     SELECT; nothing per member travels to Python but the before/after statuses."""
     upto = cursor + chunk
+    roomy_temporary_tables()
     in_chunk = and_(_churn.c.member_id > cursor, _churn.c.member_id <= upto)
     before = dict(db.session.execute(select(_churn.c.member_id, _churn.c.status)
                                      .where(in_chunk)).all())

@@ -1,11 +1,16 @@
 """SQL both MariaDB and SQLite run, where their spellings differ."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, DateTime, Integer, String, literal
+from sqlalchemy import Date, DateTime, Integer, String, literal, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from core import clock
+from core.db import db
+
+#: how large this session's internal temporary tables (GROUP BY, window functions, JSON_TABLE)
+#: may grow in memory before MariaDB writes them to disk (tmpdir); per session, not global
+TEMP_TABLE_BYTES = 1 << 30
 
 
 class BusinessDaysSince(FunctionElement):
@@ -153,3 +158,14 @@ def fixed_offset(date_from: date, date_to: date) -> int | None:
     days = range(date_from.toordinal(), date_to.toordinal() + 2)
     offsets = {_offset_seconds(date.fromordinal(d)) for d in days}
     return offsets.pop() if len(offsets) == 1 else None
+
+
+def roomy_temporary_tables() -> None:
+    """Before an analytics job's set-based statements (MariaDB/MySQL; nothing elsewhere): let
+    the session's internal temporary tables stay in memory up to TEMP_TABLE_BYTES. With the
+    16 MB default, a store-wide GROUP BY or window over a million rows went to an on-disk Aria
+    table in /tmp — slower, and on this host it failed ("Error on delete of
+    '/tmp/#sql-temptable-….MAI'"), which is what stopped the 1M-member run."""
+    if db.session.get_bind().dialect.name in ("mysql", "mariadb"):
+        db.session.execute(text(f"SET SESSION tmp_table_size = {TEMP_TABLE_BYTES}, "
+                                f"max_heap_table_size = {TEMP_TABLE_BYTES}"))

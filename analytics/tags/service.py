@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, insert, literal, select
 from core import audit, clock
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationFailed
+from analytics.sql import roomy_temporary_tables
 from analytics.tags import rules
 from analytics.tags.models import MANUAL, RULE, Tag, TagChange, TagMember
 from members.models import STATUS_ACTIVE, Member
@@ -69,6 +70,7 @@ def count_matching(rule: dict) -> int:
 def evaluate(tag_id: int, as_of: date) -> dict:
     """Recompute a rule tag's members: who left and who entered, recorded with the date."""
     tag = get_tag(tag_id)
+    roomy_temporary_tables()
     matched = matching(tag.rule, as_of)
     current = select(_members.c.member_id).where(_members.c.tag_id == tag.id)
     left = current.where(_members.c.member_id.not_in(matched))
