@@ -230,7 +230,7 @@ def run(args, app, res, pool):
     print(f"(a) nightly scoring + tags: {nightly_s:.1f} s ({result}); hand-written R/F/M "
           f"aggregates: {base_s:.1f} s; ratio baseline / nightly = {base_s / nightly_s:.2f} "
           f"(goal ≥ 0.5; goal < 180 s at 1M members / 10M orders)")
-    print(f"    the same hand-written SQL for the chain and every store (the aggregates the nightly "
+    print(f"    the same hand-written SQL for the chain and every store (what the nightly "
           f"scores): {stores_base_s:.1f} s; ratio = {stores_base_s / nightly_s:.2f}; churn "
           f"statuses (the nightly's third job, not in the ratio): {result['churn_s']:.1f} s")
     print(f"(b) preview over {in_period:,} orders ({first} … {last}): {preview_s:.1f} s = "

@@ -2,20 +2,22 @@
 rule engine, analytics.tags.rules), counted live as it changes, saved as a tag; an automation
 on a tag (points, a coupon product, or a subscribe message). The same services as /admin/tags
 and /admin/automations."""
+import json
+
 from flask import flash, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from console.blueprint import bp
 from console.money import NotYuan, yuan_to_fen
 from console.views import go
 from console.views.analytics import analytics_page, render_tags
+from core.db import db
 from core.errors import AppError, ValidationFailed
 from analytics import churn, segments
 from analytics.tags import automations, messages, rules, service as tags
 from mall.models import Product
-from core.db import db
 from points.programme import tiers
-from sqlalchemy import select
 from stores.models import Store
 from wx.models import SubscribeTemplate
 
@@ -26,7 +28,8 @@ FIELDS = {
     "tier": (_l("Tier"), "list"), "home_store": (_l("Home store"), "list"),
     "registration_store": (_l("Registration store"), "list"),
     "favourite_category": (_l("Favourite category"), "list"),
-    "balance": (_l("Points balance"), "number"), "spend_fen": (_l("Spend in the window (yuan)"), "yuan"),
+    "balance": (_l("Points balance"), "number"),
+    "spend_fen": (_l("Spend in the window (yuan)"), "yuan"),
     "orders": (_l("Orders in the window"), "number"),
     "checkin_streak": (_l("Check-in streak (days)"), "number"),
     "referrals": (_l("Friends referred"), "number"),
@@ -115,8 +118,6 @@ def create_tag():
 
 
 def _json_rule(form):
-    import json
-
     try:
         return json.loads(form.get("rule") or "null")
     except ValueError:
