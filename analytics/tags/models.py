@@ -36,6 +36,15 @@ class TagMember(Base):
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class TagMatch(Base):
+    """A member the tag's rule matched at its last evaluation (scratch: rewritten each time)."""
+
+    __tablename__ = "analytics_tag_matches"
+
+    tag_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
 class TagChange(Base):
     """A member entered or left a tag (append-only)."""
 
