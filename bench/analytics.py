@@ -75,9 +75,18 @@ def load(database, stores, members, orders):
         cur.execute("ANALYZE TABLE orders, members")
 
 
+def roomy(cur):
+    """The session setting the analytics jobs use (analytics.sql.roomy_temporary_tables)."""
+    from analytics.sql import TEMP_TABLE_BYTES
+
+    cur.execute(f"SET SESSION tmp_table_size = {TEMP_TABLE_BYTES}, "
+                f"max_heap_table_size = {TEMP_TABLE_BYTES}")
+
+
 def baseline(database) -> float:
     """The hand-written SQL: the chain's R/F/M aggregates per member into a table."""
     with connect(database) as conn, conn.cursor() as cur:
+        roomy(cur)
         cur.execute("CREATE TABLE bench_rfm (member_id BIGINT PRIMARY KEY, recency_days INT, "
                     "frequency INT, monetary_fen BIGINT)")
         start = time.perf_counter()
