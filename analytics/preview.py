@@ -6,17 +6,20 @@ Per order: extra = the points the till would credit with the draft active − wi
 with today's earn rules, promotions (each by its own time window), earn rate and the member's
 current tier. The draft's own starts_at/ends_at are ignored (it is replayed over the period);
 its stores, weekdays, categories and minimum amount apply. `base_points` is what the orders
-really earned.
+really earned (summed in SQL); only the orders the draft could change (its stores, weekdays,
+minimum amount: filtered in SQL) are read and replayed, one call of the till's pure functions
+each.
 """
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from core import clock
 from core.db import db
 from analytics.models import CHAIN, MemberSegment
+from analytics.sql import business_weekday, fixed_offset
 from members.models import Member
 from points.earning import earn_rules, promotions
 from points.earning.models import Order
@@ -24,6 +27,7 @@ from points.programme.settings import get_settings
 from stores.models import Store
 
 PROMOTION, EARN_RULE = "promotion", "earn_rule"
+UNSCORED = "unscored"
 DEFAULT_DAYS = 28
 _ALWAYS = (datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc))
 
@@ -50,7 +54,7 @@ def extra_points(kind, draft_row, order, store_code, tier_code, context) -> int:
     rules, promos, points_per_yuan = context
     lines = earn_rules.order_lines(order["amount_fen"], order["items"] or [])
     multipliers, bonuses = promotions.effects(store_code, order["paid_at"], lines, tier_code,
-                                              rules, promos)
+                                              rules, promos, order["store_id"])
     if kind == PROMOTION:
         weekday = order["paid_at"].astimezone(clock.business_tz()).isoweekday()
         added = promotions.promotion_effect(draft_row, store_code, order["paid_at"], weekday, lines)
@@ -75,23 +79,53 @@ def context():
             get_settings()["earn"]["points_per_yuan"])
 
 
+def _period(date_from, date_to):
+    return and_(Order.paid_at >= clock.start_of_business_day(date_from),
+                Order.paid_at <= clock.end_of_business_day(date_to))
+
+
+def _segment():
+    return func.coalesce(MemberSegment.segment, UNSCORED)
+
+
+def _with_segment(query):
+    return (query.join(Member, Member.id == Order.member_id)
+            .outerjoin(MemberSegment, and_(MemberSegment.store_id == CHAIN,
+                                           MemberSegment.member_id == Order.member_id)))
+
+
+def _could_change(kind, row, codes, date_from, date_to):
+    """SQL conditions leaving out orders the draft cannot change, so they are never read:
+    another store, another weekday, under the minimum amount (what the till's
+    promotion_effect refuses first; an order's lines add up to its amount)."""
+    ids = [store_id for store_id, code in codes.items() if code in (row.store_codes or [])]
+    where = [Order.store_id.in_(ids)] if row.store_codes else []
+    if kind == PROMOTION:
+        offset = fixed_offset(date_from, date_to)
+        if row.weekdays and offset is not None:
+            where.append(business_weekday(Order.paid_at, offset).in_(row.weekdays))
+        if row.min_amount_fen:
+            where.append(Order.amount_fen >= row.min_amount_fen)
+    return where
+
+
 def replay(kind: str, data: dict, date_from: date, date_to: date):
-    """(order id, member id, store code, segment, points earned, extra) per order of the period."""
+    """(order id, member id, store code, segment, extra) per order of the period the draft
+    could change (the others gain nothing and are not read)."""
     row, ctx = draft(kind, data), context()
     codes = dict(db.session.execute(select(Store.id, Store.code)).all())
-    query = (select(Order.id, Order.member_id, Order.store_id, Order.amount_fen, Order.items,
-                    Order.paid_at, Order.points_earned, Member.tier_code, MemberSegment.segment)
-             .join(Member, Member.id == Order.member_id)
-             .outerjoin(MemberSegment, and_(MemberSegment.store_id == CHAIN,
-                                            MemberSegment.member_id == Order.member_id))
-             .where(Order.paid_at >= clock.start_of_business_day(date_from),
-                    Order.paid_at <= clock.end_of_business_day(date_to))
+    query = (_with_segment(select(Order.id, Order.member_id, Order.store_id, Order.amount_fen,
+                                  Order.items, Order.paid_at, Member.tier_code, _segment()))
+             .where(_period(date_from, date_to), *_could_change(kind, row, codes, date_from,
+                                                                  date_to))
              .execution_options(yield_per=5000))
-    for order in db.session.execute(query).mappings():
-        code = codes.get(order["store_id"])
-        extra = extra_points(kind, row, order, code, order["tier_code"], ctx)
-        yield (order["id"], order["member_id"], code, order["segment"] or "unscored",
-               order["points_earned"], extra)
+    for order_id, member_id, store_id, amount_fen, items, paid_at, tier_code, segment \
+            in db.session.execute(query):
+        code = codes.get(store_id)
+        order = {"store_id": store_id, "amount_fen": amount_fen, "items": items,
+                 "paid_at": paid_at}
+        yield order_id, member_id, code, segment, extra_points(kind, row, order, code,
+                                                                tier_code, ctx)
 
 
 def preview(kind: str, data: dict, date_from: date | None = None,
@@ -99,17 +133,20 @@ def preview(kind: str, data: dict, date_from: date | None = None,
     """The draft's cost over the period (default the last 28 days): see the module doc."""
     if date_from is None or date_to is None:
         date_from, date_to = default_period()
-    totals = {"orders": 0, "members": set(), "extra_points": 0, "base_points": 0}
+    totals = _bucket()
     by_store, by_segment = defaultdict(_bucket), defaultdict(_bucket)
+    codes = dict(db.session.execute(select(Store.id, Store.code)).all())
     replayed = 0
-    orders = replay(kind, data, date_from, date_to)
-    for _id, member_id, store_code, segment, earned, extra in orders:
-        replayed += 1
-        totals["base_points"] += earned
-        for bucket in (totals, by_store[store_code], by_segment[segment]):
-            if bucket is not totals:
-                bucket["base_points"] += earned
-            if extra:
+    for store_id, segment, orders, earned in db.session.execute(  # what the orders earned
+            _with_segment(select(Order.store_id, _segment(), func.count(),
+                                 func.coalesce(func.sum(Order.points_earned), 0)))
+            .where(_period(date_from, date_to)).group_by(Order.store_id, _segment())):
+        replayed += orders
+        for bucket in (totals, by_store[codes.get(store_id)], by_segment[segment]):
+            bucket["base_points"] += int(earned)
+    for _id, member_id, store_code, segment, extra in replay(kind, data, date_from, date_to):
+        if extra:
+            for bucket in (totals, by_store[store_code], by_segment[segment]):
                 bucket["orders"] += 1
                 bucket["members"].add(member_id)
                 bucket["extra_points"] += extra

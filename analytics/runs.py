@@ -8,6 +8,7 @@ from core import clock
 from core.db import db
 from analytics import scoring, settings
 from analytics.models import CHAIN, RfmRun
+from analytics.sql import roomy_temporary_tables
 from points.earning.models import Order
 
 AGGREGATE, CHAIN_FACTS, SCORE, DONE = "aggregate", "chain_facts", "score", "done"
@@ -35,6 +36,7 @@ def open_run(as_of: date) -> int:
 def step(run_id: int, chunk: int) -> str:
     """Do the run's next piece of work; its phase afterwards (DONE when finished)."""
     run = db.session.get(RfmRun, run_id, with_for_update=True)
+    roomy_temporary_tables()
     if run.phase == AGGREGATE:
         _aggregate(run, chunk)
     elif run.phase == CHAIN_FACTS:

@@ -3,11 +3,13 @@
 1. `aggregate_chunk`: the orders up to the as-of date, by id range (the table read in its own
    order, as a full scan would), merged into each member's facts at each store; then
    `chain_facts`: the chain's facts from the stores' → analytics_member_rfm_facts.
-2. `score_scope`: the chain, then every store at once (window functions partitioned by
-   store): ranks, scores, segments → analytics_member_segments, and the month's history.
+2. `score_scope`: the chain, then every store at once: each scope's cut points from the
+   count distribution of each dimension's values (a window over distinct values, not a sort
+   of every member), then scores and segments → analytics_member_segments, and the month's
+   history.
 
 QUINTILES THAT HANDLE TIES: a member's score is 1 + ⌊5 × (members strictly worse) / members⌋,
-where "strictly worse" is RANK() − 1 (equal values share a rank). Equal values so get equal
+where "strictly worse" counts the members with a worse value. Equal values so get equal
 scores, the scores never go down as the value goes up, and an empty bin is just a score nobody
 has. When 80% bought once, those 80% all score F 1 and the next value scores 1 + ⌊5 × 0.8⌋ = 5.
 The worst value always scores 1 (a lone member, too: nobody is worse than them).
@@ -89,22 +91,27 @@ def chain_facts() -> None:
 
 
 def score_scope(store_id: int | None, as_of: date, rfm: dict) -> int:
-    """Score the chain (store_id 0) or every store at once (None: the ranks partitioned by
-    store), replacing the last scores, and record the month's history. The chain also lists
-    the members who never bought (未消费). Returns the rows scored."""
+    """Score the chain (store_id 0) or every store at once, replacing the last scores, and
+    record the month's history. The chain also lists the members who never bought (未消费).
+    Returns the rows scored."""
     in_scope = _in_scope(_segments, store_id)
     db.session.execute(delete(_segments).where(in_scope))
-    ranked = _ranked(store_id, as_of, rfm["new_member_days"]).subquery("ranked")
-    thresholds = rfm["thresholds"]
-    scored = select(
-        ranked.c.store_id, ranked.c.member_id, ranked.c.recency_days, ranked.c.frequency,
-        ranked.c.monetary_fen,
-        ranked.c.is_new,
-        _score(ranked, "r", thresholds["r"], ranked.c.recency_days,
-               lower_is_better=True).label("r"),
-        _score(ranked, "f", thresholds["f"], ranked.c.frequency).label("f"),
-        _score(ranked, "m", thresholds["m"], ranked.c.monetary_fen).label("m"),
-    ).subquery("scored")
+    f = _facts
+    recency = business_days_since(f.c.last_order_at, as_of)
+    values = {"r": recency, "f": f.c.frequency, "m": f.c.monetary_fen}
+    scores, joins = {}, []
+    for dimension, value in values.items():
+        cuts = _cuts(store_id, value, rfm["thresholds"][dimension], dimension == "r")
+        if not isinstance(cuts, list):
+            joins.append(cuts)
+        scores[dimension] = _score(cuts, value, lower_is_better=dimension == "r")
+    scored = select(f.c.store_id, f.c.member_id, recency.label("recency_days"), f.c.frequency,
+                    f.c.monetary_fen,
+                    (f.c.first_order_at >= window_start(as_of, rfm["new_member_days"]))
+                    .label("is_new"), *(score.label(d) for d, score in scores.items()))
+    for cuts in joins:  # a row per scope: every member of the scope reads its cut points
+        scored = scored.outerjoin(cuts, cuts.c.store_id == f.c.store_id)
+    scored = scored.where(_in_scope(f, store_id)).subquery("scored")
     rows = select(scored.c.store_id, scored.c.member_id, scored.c.recency_days,
                   scored.c.frequency, scored.c.monetary_fen, scored.c.r, scored.c.f, scored.c.m,
                   _segment(scored), literal(as_of))
@@ -121,27 +128,35 @@ def _in_scope(table, store_id):
     return table.c.store_id != CHAIN if store_id is None else table.c.store_id == store_id
 
 
-def _ranked(store_id, as_of, new_days):
+def _cuts(store_id, value, fixed, lower_is_better):
+    """Per scope, the least good value that reaches each score 2..5 — from the scope's count
+    distribution of values (one row per distinct value), not a sort of every member: a value's
+    score is 1 + ⌊5 × (members strictly worse) / members⌋ and never falls as the value gets
+    better, so "score ≥ k" is "at least as good as the worst value scoring k". Fixed cut points
+    (settings) are literals instead."""
+    if fixed is not None:
+        return list(fixed)
     f = _facts
-    recency = business_days_since(f.c.last_order_at, as_of)
-    scope = f.c.store_id
-    return select(
-        f.c.store_id, f.c.member_id, recency.label("recency_days"), f.c.frequency,
-        f.c.monetary_fen, (f.c.first_order_at >= window_start(as_of, new_days)).label("is_new"),
-        func.rank().over(partition_by=scope, order_by=recency.desc()).label("r_rank"),
-        func.rank().over(partition_by=scope, order_by=f.c.frequency).label("f_rank"),
-        func.rank().over(partition_by=scope, order_by=f.c.monetary_fen).label("m_rank"),
-        func.count().over(partition_by=scope).label("n"),
-    ).where(_in_scope(f, store_id))
+    dist = (select(f.c.store_id, value.label("v"), func.count().label("c"))
+            .where(_in_scope(f, store_id)).group_by(f.c.store_id, value).subquery("dist"))
+    order = dist.c.v.desc() if lower_is_better else dist.c.v
+    at_most = func.sum(dist.c.c).over(partition_by=dist.c.store_id, order_by=order)
+    members = func.sum(dist.c.c).over(partition_by=dist.c.store_id)
+    scored = select(dist.c.store_id, dist.c.v,
+                    (1 + (QUINTILES * (at_most - dist.c.c)) // members).label("s")).subquery()
+    worst = func.max if lower_is_better else func.min
+    return (select(scored.c.store_id,
+                   *(worst(case((scored.c.s >= k, scored.c.v))).label(f"c{k}")
+                     for k in range(2, QUINTILES + 1)))
+            .group_by(scored.c.store_id).subquery())
 
 
-def _score(ranked, dimension, cuts, value, *, lower_is_better=False):
-    if cuts is None:  # quintiles of the scope's members, ties sharing a score (module doc)
-        rank = getattr(ranked.c, f"{dimension}_rank")
-        return 1 + (QUINTILES * (rank - 1)) // ranked.c.n
-    if lower_is_better:
-        return 1 + sum(case((value <= cut, 1), else_=0) for cut in cuts)
-    return 1 + sum(case((value >= cut, 1), else_=0) for cut in cuts)
+def _score(cuts, value, *, lower_is_better=False):
+    """1 + the cut points the value reaches (a cut nobody reaches is null: not reached)."""
+    if not isinstance(cuts, list):
+        cuts = [cuts.c[f"c{k}"] for k in range(2, QUINTILES + 1)]
+    return 1 + sum(case((value <= cut if lower_is_better else value >= cut, 1), else_=0)
+                   for cut in cuts)
 
 
 def _segment(scored):
@@ -168,16 +183,22 @@ def _never_bought(as_of):
 
 def _record_history(store_id, as_of):
     """The month's segments: written by the run as of the month's last day, or by the first
-    run of a month that has none yet (a run on any other day leaves the month as it is: the
-    history is of months, and rewriting every store's rows every night was a third of it)."""
+    run of a month that has none yet (a run on any other day leaves the month as it is). A
+    rewrite touches only the members whose segment changed (most have not): deleting and
+    inserting every store's rows again was most of a month-end night."""
     month = as_of.strftime("%Y-%m")
     month_end = (as_of + timedelta(days=1)).day == 1
-    if not month_end and db.session.scalar(select(_history.c.member_id).where(
-            _in_scope(_history, store_id), _history.c.month == month).limit(1)) is not None:
+    h, s = _history, _segments
+    in_month = and_(_in_scope(h, store_id), h.c.month == month)
+    if not month_end and db.session.scalar(select(h.c.member_id).where(in_month).limit(1)) \
+            is not None:
         return
-    db.session.execute(delete(_history).where(_in_scope(_history, store_id),
-                                              _history.c.month == month))
-    db.session.execute(insert(_history).from_select(
-        ("store_id", "month", "member_id", "segment"),
-        select(_segments.c.store_id, literal(month), _segments.c.member_id, _segments.c.segment)
-        .where(_in_scope(_segments, store_id))))
+    db.session.execute(delete(h).where(in_month, ~select(s.c.member_id).where(
+        s.c.store_id == h.c.store_id, s.c.member_id == h.c.member_id,
+        s.c.segment == h.c.segment).exists()))
+    db.session.execute(insert(h).prefix_with("IGNORE", dialect="mysql")
+                       .prefix_with("IGNORE", dialect="mariadb")
+                       .prefix_with("OR IGNORE", dialect="sqlite").from_select(
+        ("store_id", "month", "member_id", "segment"),  # those kept above are skipped
+        select(s.c.store_id, literal(month), s.c.member_id, s.c.segment)
+        .where(_in_scope(s, store_id))))

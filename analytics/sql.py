@@ -1,11 +1,16 @@
 """SQL both MariaDB and SQLite run, where their spellings differ."""
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, literal
+from sqlalchemy import Date, DateTime, Integer, String, literal, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from core import clock
+from core.db import db
+
+#: how large this session's internal temporary tables (GROUP BY, window functions, JSON_TABLE)
+#: may grow in memory before MariaDB writes them to disk (tmpdir); per session, not global
+TEMP_TABLE_BYTES = 1 << 30
 
 
 class BusinessDaysSince(FunctionElement):
@@ -93,3 +98,74 @@ def _mysql_plus_days(element, compiler, **kw):
 def _sqlite_plus_days(element, compiler, **kw):
     column, days = (compiler.process(c, **kw) for c in element.clauses)
     return f"strftime('%Y-%m-%d %H:%M:%f', {column}, ({days} || ' days'))"
+
+
+class DaysBefore(FunctionElement):
+    """The date a whole number of days (an integer expression) before a date."""
+
+    type = Date()
+    inherit_cache = True
+    name = "days_before"
+
+
+def days_before(day: date, days):
+    return DaysBefore(literal(day.isoformat()), days)
+
+
+@compiles(DaysBefore, "mysql")
+@compiles(DaysBefore, "mariadb")
+def _mysql_days_before(element, compiler, **kw):
+    day, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"DATE_SUB({day}, INTERVAL ({days}) DAY)"
+
+
+@compiles(DaysBefore)
+def _sqlite_days_before(element, compiler, **kw):
+    day, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({day}, (-({days})) || ' days')"
+
+
+class BusinessWeekday(FunctionElement):
+    """The ISO weekday (1 Monday … 7 Sunday) of a UTC timestamp column in business time, at
+    a fixed offset (callers check the period has one)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "business_weekday"
+
+
+def business_weekday(column, offset_seconds: int):
+    return BusinessWeekday(column, literal(offset_seconds))
+
+
+@compiles(BusinessWeekday, "mysql")
+@compiles(BusinessWeekday, "mariadb")
+def _mysql_weekday(element, compiler, **kw):
+    column, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(WEEKDAY(DATE_ADD({column}, INTERVAL {offset} SECOND)) + 1)"
+
+
+@compiles(BusinessWeekday)
+def _sqlite_weekday(element, compiler, **kw):
+    column, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"((CAST(strftime('%w', {column}, ({offset} || ' seconds')) AS INTEGER) + 6) % 7 "
+            f"+ 1)")
+
+
+def fixed_offset(date_from: date, date_to: date) -> int | None:
+    """The business time zone's offset in seconds if it is the same all through the period
+    (Asia/Shanghai: always), else None."""
+    days = range(date_from.toordinal(), date_to.toordinal() + 2)
+    offsets = {_offset_seconds(date.fromordinal(d)) for d in days}
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def roomy_temporary_tables() -> None:
+    """Before an analytics job's set-based statements (MariaDB/MySQL; nothing elsewhere): let
+    the session's internal temporary tables stay in memory up to TEMP_TABLE_BYTES. With the
+    16 MB default, a store-wide GROUP BY or window over a million rows went to an on-disk Aria
+    table in /tmp — slower, and on this host it failed ("Error on delete of
+    '/tmp/#sql-temptable-….MAI'"), which is what stopped the 1M-member run."""
+    if db.session.get_bind().dialect.name in ("mysql", "mariadb"):
+        db.session.execute(text(f"SET SESSION tmp_table_size = {TEMP_TABLE_BYTES}, "
+                                f"max_heap_table_size = {TEMP_TABLE_BYTES}"))

@@ -23,6 +23,7 @@ def init_console(app) -> None:
                                today)  # (their routes)
     from console.views import bulk_points, directory, hq_staff, hq_stores  # noqa: F401
     from console.views import dashboard, reports  # noqa: F401
+    from console.views import analytics_builder  # noqa: F401
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # only console forms: checked in bp.before_request
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as its session

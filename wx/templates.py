@@ -26,7 +26,9 @@ PURPOSES = {"points_expiring": ("points", "expiry_date", "tip", "balance"),
             #: a gift waiting for pickup whose deadline is near (mall.reminders)
             "pickup_reminder": ("product", "pickup_code", "deadline", "store", "tip"),
             #: an unused coupon about to expire (mall.reminders)
-            "coupon_expiring": ("coupon", "expiry_date", "deduct", "tip")}
+            "coupon_expiring": ("coupon", "expiry_date", "deduct", "tip"),
+            #: a marketer's automation: a member entered a tag (analytics.tags.messages)
+            "automation_message": ("title", "date", "tip")}
 
 #: which WeChat value types can show which kind of value
 TYPES_FOR = {
@@ -40,6 +42,8 @@ TYPES_FOR = {
     "pickup_code": ("character_string", "thing"),
     "deadline": ("date", "time", "thing"),
     "deduct": ("amount", "thing", "character_string"),
+    "title": ("thing", "short_thing"),
+    "date": ("date", "thing"),
 }
 KEY = re.compile(r"^([a-z_]+?)([0-9]+)$")
 #: the most characters WeChat accepts per type

@@ -1,7 +1,7 @@
-"""Automations: when a member enters a tag, credit points (through the ledger) or issue a mall
-coupon product (through the mall's issuing, as a prize is), within a budget (points, or
-coupons), once per member per automation — the unique (automation, member) key decides, not a
-read.
+"""Automations: when a member enters a tag, credit points (through the ledger), issue a mall
+coupon product (through the mall's issuing, as a prize is) or send a subscribe message (consent
+and quota respected: analytics.tags.messages), within a budget (points, coupons or messages),
+once per member per automation — the unique (automation, member) key decides, not a read.
 
 HOLDOUT: a member is held out of an automation when sha256("<automation id>:<member id>")
 falls in its first `holdout_percent` % — fixed per member, so a rerun (or a second worker)
@@ -20,13 +20,14 @@ from core import audit, clock
 from core.db import db, expire_loaded
 from core.errors import NotFound, ValidationFailed
 from analytics.models import CHAIN, MemberSegment
+from analytics.tags import messages
 from analytics.tags.models import Automation, AutomationAction, TagMember
 from analytics.tags.service import get_tag
 from mall import catalog, issuing
 from points import ledger
 
-FIELDS = ("name", "tag_id", "action", "points", "product_id", "budget", "holdout_percent",
-          "status")
+FIELDS = ("name", "tag_id", "action", "points", "product_id", "template_id", "budget",
+          "holdout_percent", "status")
 ACTIVE, PAUSED = "active", "paused"
 HOLDOUT, TREATED = "holdout", "treated"
 _automations, _actions = Automation.__table__, AutomationAction.__table__
@@ -63,6 +64,8 @@ def save_automation(data: dict, row: Automation | None = None) -> Automation:
     if row.action == "coupon" and (not row.product_id
                                    or catalog.get_product(row.product_id).kind != "coupon"):
         raise ValidationFailed(details={"product_id": ["A mall coupon product is required."]})
+    if row.action == "message":
+        messages.check_template(row.template_id)
     db.session.flush()
     audit.record("automation.save", "automation", row.id, before=before,
                  after=audit.snapshot(row, FIELDS))
@@ -109,6 +112,11 @@ def fire_chunk(automation_id: int, limit: int = 500) -> int:
     for member_id in member_ids:
         acted += act(automation, member_id, entered[member_id], segment_of.get(member_id),
                      product)
+    if automation.action == "message":  # sent once this chunk has committed
+        messages.send_after_commit(automation.id, list(db.session.scalars(
+            select(AutomationAction.id).where(AutomationAction.automation_id == automation.id,
+                                              AutomationAction.member_id.in_(member_ids),
+                                              AutomationAction.outcome == messages.SENDING))))
     expire_loaded(Automation)  # spent moved by Core statements
     return acted
 
@@ -125,11 +133,14 @@ def act(automation: Automation, member_id: int, entered_on: date, segment, produ
         return False
     if holdout:
         return True
+    if automation.action == "message":
+        outcome, cost = messages.claim(automation, member_id,
+                                       lambda n: _take_budget(automation, n))
+        db.session.execute(update(_actions).where(_actions.c.id == action_id).values(
+            outcome=outcome, cost=cost))
+        return True
     cost = 1 if product is not None else automation.points  # coupon budgets count coupons
-    covered = db.session.execute(
-        update(_automations).where(_automations.c.id == automation.id,
-                                   _automations.c.spent + cost <= _automations.c.budget)
-        .values(spent=_automations.c.spent + cost)).rowcount
+    covered = _take_budget(automation, cost)
     if covered and product is not None:
         issuing.award(member_id, product)  # one coupon, no points, as the mall issues a prize
     elif covered:
@@ -138,3 +149,11 @@ def act(automation: Automation, member_id: int, entered_on: date, segment, produ
     db.session.execute(update(_actions).where(_actions.c.id == action_id).values(
         outcome="done" if covered else "over_budget", cost=cost if covered else 0))
     return True
+
+
+def _take_budget(automation, cost) -> bool:
+    """Raise `spent` by `cost` unless that passes the budget (a guarded UPDATE)."""
+    return bool(db.session.execute(
+        update(_automations).where(_automations.c.id == automation.id,
+                                   _automations.c.spent + cost <= _automations.c.budget)
+        .values(spent=_automations.c.spent + cost)).rowcount)

@@ -36,6 +36,15 @@ class TagMember(Base):
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class TagMatch(Base):
+    """A member the tag's rule matched at its last evaluation (scratch: rewritten each time)."""
+
+    __tablename__ = "analytics_tag_matches"
+
+    tag_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
 class TagChange(Base):
     """A member entered or left a tag (append-only)."""
 
@@ -62,11 +71,13 @@ class Automation(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     tag_id: Mapped[int] = mapped_column(ForeignKey("analytics_tags.id"), index=True)
-    #: points, coupon (message: not yet)
+    #: points, coupon, message
     action: Mapped[str] = mapped_column(String(8))
     points: Mapped[int | None]
     #: coupon: the mall coupon product issued (no foreign key, as mall_coupons.product_id)
     product_id: Mapped[int | None] = mapped_column(BigId)
+    #: message: the WeChat subscribe template (an active automation_message template)
+    template_id: Mapped[str | None] = mapped_column(String(64))
     #: in the action's unit (points, or coupons); spent is raised by a guarded UPDATE, never
     #: past it
     budget: Mapped[int] = mapped_column(BigInteger)
@@ -88,9 +99,12 @@ class AutomationAction(Base):
     member_id: Mapped[int] = mapped_column(BigInteger)
     #: treated, holdout
     arm: Mapped[str] = mapped_column(String(8))
-    #: done, holdout, over_budget
+    #: done, holdout, over_budget; a message: sending (consent used, not yet answered), sent,
+    #: refused (43101), failed, no_consent (no openid or no consent unit left: nothing sent)
     outcome: Mapped[str] = mapped_column(String(12))
     cost: Mapped[int] = mapped_column(default=0)
+    #: a refused or failed message: WeChat's errcode
+    errcode: Mapped[int | None]
     #: the business date the member entered the tag (results count orders from then)
     entered_on: Mapped[date] = mapped_column(Date)
     #: the member's chain segment when it fired (results per segment)

@@ -6,7 +6,7 @@ import math
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import clock
 from core.db import db
@@ -27,8 +27,11 @@ def results(automation_id: int) -> dict:
     by_segment = defaultdict(list)
     for row in outcomes:
         by_segment[row[1]].append(row)
+    counts = dict(db.session.execute(
+        select(AutomationAction.outcome, func.count()).filter_by(automation_id=automation.id)
+        .group_by(AutomationAction.outcome)).all())
     return {"automation_id": automation.id, "budget": automation.budget, "spent": automation.spent,
-            **_compare(outcomes),
+            "outcomes": counts, **_compare(outcomes),
             "by_segment": [{"segment": s, **_compare(rows)}
                            for s, rows in sorted(by_segment.items())]}
 

@@ -64,9 +64,13 @@ class AutomationPatch(Schema):
     name = fields.String(validate=validate.Length(1, 64))
     points = Integer(validate=validate.Range(1, 1_000_000))
     product_id = Integer(metadata={"description": "coupon: the mall coupon product to issue"})
+    template_id = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "message: the WeChat subscribe template (an active template of purpose "
+                       "automation_message)"})
     budget = Integer(validate=validate.Range(0, INT_MAX),
                      metadata={"description": "points: the total it may credit; coupon: the "
-                                              "coupons it may issue"})
+                                              "coupons it may issue; message: the messages it "
+                                              "may send"})
     holdout_percent = Integer(validate=validate.Range(0, 50))
     status = fields.String(validate=validate.OneOf(("active", "paused")))
 
@@ -74,8 +78,9 @@ class AutomationPatch(Schema):
 class AutomationIn(AutomationPatch):
     name = fields.String(required=True, validate=validate.Length(1, 64))
     tag_id = Integer(required=True)
-    action = fields.String(required=True, validate=validate.OneOf(("points", "coupon")),
-                           metadata={"description": "points, coupon (message: not yet)"})
+    action = fields.String(required=True,
+                           validate=validate.OneOf(("points", "coupon", "message")),
+                           metadata={"description": "points, coupon, message"})
     budget = Integer(required=True, validate=validate.Range(0, INT_MAX))
 
     @validates_schema
@@ -84,6 +89,8 @@ class AutomationIn(AutomationPatch):
             raise ValidationError("Points to credit are required.", "points")
         if data.get("action") == "coupon" and not data.get("product_id"):
             raise ValidationError("The coupon product is required.", "product_id")
+        if data.get("action") == "message" and not data.get("template_id"):
+            raise ValidationError("The subscribe template is required.", "template_id")
 
 
 class AutomationOut(Schema):
@@ -93,6 +100,7 @@ class AutomationOut(Schema):
     action = fields.String()
     points = fields.Integer(allow_none=True)
     product_id = fields.Integer(allow_none=True)
+    template_id = fields.String(allow_none=True)
     budget = fields.Integer()
     spent = fields.Integer()
     holdout_percent = fields.Integer()
@@ -127,4 +135,7 @@ class ResultsOut(Comparison):
     automation_id = fields.Integer()
     budget = fields.Integer()
     spent = fields.Integer()
+    outcomes = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "actions by outcome: done, holdout, over_budget; messages: sending, "
+                       "sent, refused, failed, no_consent"})
     by_segment = fields.List(fields.Nested(SegmentComparison))

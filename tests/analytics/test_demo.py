@@ -1,4 +1,4 @@
-"""analytics' part of seed-demo: tags, an automation, scores as of today; safe to run again."""
+"""analytics' part of seed-demo: tags, automations, scores as of today; safe to run again."""
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -23,8 +23,8 @@ def test_the_demo_scores_tags_and_acts_once(factory, buy, monkeypatch, coupon_pr
     lines = demo.seed_demo()
     demo.seed_demo()
     assert "高价值客户" in lines[0]
-    assert db.session.scalar(select(func.count()).select_from(Tag)) == 3
-    assert db.session.scalar(select(func.count()).select_from(Automation)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Tag)) == 4  # and 流失风险
+    assert db.session.scalar(select(func.count()).select_from(Automation)) == 3  # and 流失提醒
     segment = db.session.get(MemberSegment, (CHAIN, member.id)).segment
     assert segment == "new"
     tag_ids = set(db.session.scalars(select(TagMember.tag_id).filter_by(member_id=member.id)))

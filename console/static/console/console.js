@@ -1,8 +1,11 @@
 // The console's few lines of script: the camera reader on the scan page (html5-qrcode, loaded
-// on first use), a prize table's odds worked out as it is typed, and the dashboard's charts
-// (ECharts, loaded on first use). Everything else is plain forms, enhanced by htmx.
+// on first use), a prize table's odds worked out as it is typed, the tag builder's widgets and
+// the dashboard's and analytics' charts (ECharts, loaded on first use). Everything else is plain forms,
+// enhanced by htmx.
 (function () {
-  var library = document.currentScript && document.currentScript.dataset.cameraLibrary;
+  var script = document.currentScript;
+  var library = script && script.dataset.cameraLibrary;
+  var chartLibrary = script && script.dataset.chartLibrary;
 
   // a library's script, once: `name` is the global it defines
   function load(src, name, done) {
@@ -70,12 +73,50 @@
   document.addEventListener("DOMContentLoaded", allOdds);
   document.addEventListener("htmx:afterSettle", allOdds);
 
-  // Charts: each [data-chart] element holds {kind: bar|barh|line, x, series[{name, data}]}.
-  // Drawn on load and after every htmx swap (a boosted link replaces the page without a load
-  // event), once per element.
+  // The tag builder: each condition row shows the widget its field needs (a list of choices,
+  // free text, a number, a date, a number of days) and only the comparisons the field has.
+  function showWidgets(row) {
+    var field = row.querySelector("[data-field]");
+    var option = field.selectedOptions[0];
+    var widget = (option && option.dataset.widget) || "";
+    var ops = ((option && option.dataset.ops) || "").split(",");
+    var op = row.querySelector("[data-op]");
+    Array.prototype.forEach.call(op.options, function (o) { o.hidden = ops.indexOf(o.value) < 0; });
+    if (ops.indexOf(op.value) < 0 && ops[0]) { op.value = ops[0]; }
+    op.hidden = !field.value;
+    var listed = false;
+    Array.prototype.forEach.call(row.querySelectorAll("[data-choices]"), function (choices) {
+      var on = choices.dataset.choices === field.value;
+      choices.hidden = !on;
+      choices.disabled = !on;
+      listed = listed || on;
+    });
+    var value = row.querySelector("[data-value]");
+    value.hidden = !field.value || listed;
+    value.type = widget === "date" ? "date" : (widget === "number" || widget === "days") ? "number" : "text";
+    value.placeholder = widget === "list" ? "tea, cake" : widget === "yuan" ? "¥" : "";
+    row.querySelector("[data-days]").hidden = widget !== "days";
+  }
+
+  // The automation builder: the inputs of the chosen action only.
+  function showAction(select) {
+    Array.prototype.forEach.call(select.form.querySelectorAll("[data-for-action]"), function (label) {
+      label.hidden = label.dataset.forAction !== select.value;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var row = event.target.closest("[data-condition]");
+    if (row && event.target.matches("[data-field]")) { showWidgets(row); }
+    if (event.target.matches("[data-action]")) { showAction(event.target); }
+  });
+
+  // Charts: an element with data-chart holds its ECharts option (JSON, made by the server), or
+  // a short spec {kind: bar|barh|line, x, series[{name, data}]} (the dashboard's). Drawn on load
+  // and on every htmx swap (boosted navigation, a tab), redrawn on resize.
   var palette = ["#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#e53935"];
 
-  function chartOption(spec) {
+  function specOption(spec) {
     var horizontal = spec.kind === "barh";
     var category = { type: "category", data: spec.x };
     var values = { type: "value", minInterval: 1 };
@@ -93,24 +134,32 @@
     };
   }
 
-  function drawCharts() {
-    var boxes = document.querySelectorAll("[data-chart]:not([data-drawn])");
-    if (!boxes.length) { return; }
-    load(boxes[0].dataset.chartLibrary, "echarts", function () {
+  function drawCharts(root) {
+    var boxes = (root || document).querySelectorAll("[data-chart]");
+    if (!boxes.length || !chartLibrary) { return; }
+    load(chartLibrary, "echarts", function () {
       Array.prototype.forEach.call(boxes, function (box) {
+        var option = JSON.parse(box.dataset.chart);
+        var chart = window.echarts.getInstanceByDom(box) || window.echarts.init(box);
+        chart.setOption(option.kind ? specOption(option) : option, true);
         box.setAttribute("data-drawn", "");
-        window.echarts.init(box, null, { renderer: "canvas" })
-          .setOption(chartOption(JSON.parse(box.dataset.chart)));
       });
     });
   }
 
+  function prepare(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll("[data-condition]"), showWidgets);
+    Array.prototype.forEach.call((root || document).querySelectorAll("[data-action]"), showAction);
+    drawCharts(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { prepare(document); });
+  document.addEventListener("htmx:load", function (event) { prepare(event.target); });
   window.addEventListener("resize", function () {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-drawn]"), function (box) {
-      var chart = window.echarts && window.echarts.getInstanceByDom(box);
+    if (!window.echarts) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("[data-chart]"), function (box) {
+      var chart = window.echarts.getInstanceByDom(box);
       if (chart) { chart.resize(); }
     });
   });
-  document.addEventListener("DOMContentLoaded", drawCharts);
-  document.addEventListener("htmx:afterSettle", drawCharts);
 })();
