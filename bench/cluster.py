@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.flash_sale import Resources, load, rate, start_gunicorn, stop  # noqa: E402
-from bench.pos_earn import _paced, earn_plan, latencies, member_names, seed  # noqa: E402
+from bench.pos_earn import (_paced, earn_plan, latencies, member_names, recorded,  # noqa: E402
+                            seed)
 
 
 def measure(app, args, env, label):
@@ -79,26 +80,6 @@ def storage_per_row(app) -> dict:
         keys = [k for _, k in zip(range(200), redis.scan_iter(match="*pos-nonce*", count=1000))]
         out["redis"] = (sum(redis.memory_usage(k) or 0 for k in keys) / len(keys)) if keys else 0
     return out
-
-
-def recorded(app):
-    """(orders, order credits, ledger mismatches) in the database."""
-    from sqlalchemy import func, select
-
-    from core.db import db
-    from points.earning.models import Order
-    from points.ledger.models import PointsEntry
-    from points.ledger.reconcile import check_chunk
-
-    with app.app_context():
-        orders = db.session.scalar(select(func.count()).select_from(Order))
-        credits = db.session.scalar(select(func.count()).select_from(PointsEntry)
-                                    .where(PointsEntry.ref_type == "order"))
-        problems, cursor = [], 0
-        while cursor is not None:
-            _n, found, cursor = check_chunk(cursor)
-            problems += found
-    return orders, credits, problems
 
 
 def main():

@@ -106,7 +106,9 @@ def latencies(results):
     return ms[len(ms) // 2], ms[int(len(ms) * 0.99) - 1]
 
 
-def check(app, expected_orders):
+def recorded(app, order_prefix: str | None = None):
+    """(orders, order credits, ledger mismatches) in the database (orders whose number starts
+    with `order_prefix`, if given)."""
     from sqlalchemy import func, select
 
     from core.db import db
@@ -115,8 +117,10 @@ def check(app, expected_orders):
     from points.ledger.reconcile import check_chunk
 
     with app.app_context():
-        orders = db.session.scalar(select(func.count()).select_from(Order)
-                                   .where(Order.order_no.like("B%")))
+        query = select(func.count()).select_from(Order)
+        if order_prefix:
+            query = query.where(Order.order_no.like(order_prefix + "%"))
+        orders = db.session.scalar(query)
         credits = db.session.scalar(select(func.count()).select_from(PointsEntry)
                                     .where(PointsEntry.ref_type == "order"))
         problems, cursor = [], 0
@@ -172,7 +176,7 @@ def run(app, args, numbers):
     ratios = [e / h for e, h in zip(earn_rates, health_rates)]
     half = earn_rps / 2
     paced = _paced(args, names(), half)
-    orders, credits, problems = check(app, sent)
+    orders, credits, problems = recorded(app, "B")
     p50, p99 = sorted(earn_lat)[len(earn_lat) // 2]
     print(f"\nPOS earning: {args.orders} signed orders per round, {args.rounds} rounds, "
           f"concurrency {args.concurrency}; member by {args.member_by}; gunicorn 2 gthread "
