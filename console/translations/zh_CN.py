@@ -905,4 +905,5 @@ ZH_CN = {
     "value": "值",
     "within days": "天内",
     "— condition —": "— 选择条件 —",
+    "Loading…": "加载中…",
 }

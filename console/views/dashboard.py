@@ -37,6 +37,19 @@ def dashboard():
                   live_seconds=figures.LIVE_SECONDS)
 
 
+@bp.get("/dashboard/days")
+@console_session.staff_page(*MARKETING, store=False)
+def dashboard_days():
+    """The per-day table, drawn when the marketer opens it (most views never do: the charts
+    carry the same figures, the reports page the CSV)."""
+    form, stores = range_form(DEFAULT_DAYS)
+    if not form.validate() or not _fits(form):
+        return render("dashboard_days.html", 422, report=None)
+    store = stores.get(form.store.data)
+    return render("dashboard_days.html", report=figures.dashboard(
+        form.date_from.data, form.date_to.data, store.id if store else None))
+
+
 def range_form(default_days: int):
     """The range form from the query string (last `default_days` days by default) and the
     stores it offers {code: store}."""

@@ -82,6 +82,11 @@ def test_a_marketer_reads_the_dashboard_and_downloads_a_report(live_server, brow
     expect(page.locator("#chart-points canvas")).to_have_count(1)
     expect(page.locator(".echart canvas")).to_have_count(6)
     screenshot(page, "30-dashboard")
+    page.click("details.days summary")  # the per-day table, loaded when opened
+    rows = page.locator("#days tbody tr")
+    expect(rows.first).to_be_visible()
+    assert sum(int(n) for n in rows.locator("td:nth-child(2)").all_inner_texts()) == figure(
+        page, "points_issued")  # the days add up to the total
 
     page.select_option("select[name=store]", "DSB")
     page.click("button:has-text('显示')")
