@@ -17,7 +17,13 @@ LATE_DAYS = 3
 
 def build_day(day: date) -> int:
     """Replace one day's rollup rows with the source tables' figures; the number of store rows."""
-    (stores, chain_active), products = _read_day(day)
+    return write_day(day, *read_day(day))
+
+
+def write_day(day: date, figures: tuple[dict, int], products: list) -> int:
+    """Replace the day's rows with `figures` ({store_key: row}, the chain's active members) and
+    `products`; the number of store rows."""
+    stores, chain_active = figures
     for model in (DashboardStoreDay, DashboardProductDay, DashboardDay):
         db.session.execute(delete(model).where(model.day == day))
     if stores:
@@ -30,7 +36,7 @@ def build_day(day: date) -> int:
     return len(stores)
 
 
-def _read_day(day: date):
+def read_day(day: date):
     """The day's figures, read on the reports replica when it is caught up (the heavy reads
     leave the primary); the primary's when the replica is stale. An entry the replica had not
     applied yet is picked up when the day is built again (LATE_DAYS)."""
