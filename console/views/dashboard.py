@@ -5,8 +5,9 @@ liability and what expires soon. From the daily rollup plus today's figures live
 (analytics.dashboard.figures)."""
 from datetime import timedelta
 
-from flask import request
+from flask import render_template, request
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from console import session as console_session
@@ -15,6 +16,7 @@ from console.forms import RangeForm
 from console.views import render
 from core import clock
 from core.db import db
+from core.redis import get_redis, rkey
 from analytics.dashboard import figures
 from stores.models import MARKETING, Store
 
@@ -27,14 +29,26 @@ MAX_DAYS = 366
 def dashboard():
     form, stores = range_form(DEFAULT_DAYS)
     if not form.validate() or not _fits(form):
-        return render("dashboard.html", 422, form=form, report=None)
+        return render("dashboard.html", 422, content=_content(form=form, report=None))
     store = stores.get(form.store.data)
+    key = rkey("dashboard", "page", console_session.locale(), form.date_from.data.isoformat(),
+               form.date_to.data.isoformat(), store.code if store else "")
+    if (shared := get_redis().get(key)) is None:  # viewers share it, as they share today's
+        shared = _content(**_figures(form, store)).encode()
+        get_redis().set(key, shared, ex=figures.LIVE_SECONDS)
+    return render("dashboard.html", content=Markup(shared.decode()))
+
+
+def _figures(form, store) -> dict:
     report = figures.dashboard(form.date_from.data, form.date_to.data,
                                store.id if store else None)
     liability = figures.liability(store.id if store else None, store.code if store else None)
-    return render("dashboard.html", form=form, report=report, liability=liability,
-                  picked=store, charts=charts(report, liability),
-                  live_seconds=figures.LIVE_SECONDS)
+    return {"form": form, "report": report, "liability": liability, "picked": store,
+            "charts": charts(report, liability), "live_seconds": figures.LIVE_SECONDS}
+
+
+def _content(**context) -> Markup:
+    return Markup(render_template("console/dashboard_content.html", **context))
 
 
 @bp.get("/dashboard/days")

@@ -13,6 +13,7 @@ from core import clock
 from core.db import db
 from analytics.dashboard import jobs
 from core.audit import record
+from core.redis import get_redis, rkey
 from points import ledger
 from tests.console.conftest import _fresh_g
 
@@ -51,6 +52,24 @@ def test_a_marketer_lands_on_the_dashboard_and_sees_the_ledgers_totals(console, 
     assert "数据看板" in html and 'data-chart="' in html and "echarts-6.1.0.min.js" in html
     at_b = totals(page.get("/console/dashboard?store=RB").get_data(as_text=True))
     assert (at_b["points_issued"], at_b["points_spent"]) == ("7", "20")
+
+
+def test_viewers_share_the_page_for_half_a_minute_in_their_own_language(console, factory, shop):
+    page = console(factory.staff("marketer"))
+    assert totals(page.get("/console/dashboard").get_data(as_text=True))["points_issued"] == "127"
+    factory.credit(shop["member"], 5, store=shop["a"])
+    db.session.commit()
+    other = console(factory.staff("hq_admin"))
+    html = other.get("/console/dashboard").get_data(as_text=True)
+    assert totals(html)["points_issued"] == "127"  # the page of 30 s ago, and it says so
+    assert "至多 30 秒前" in html or "30 秒" in html
+    page.get("/console/lang/en")
+    english = page.get("/console/dashboard").get_data(as_text=True)
+    assert "Dashboard" in english and "数据看板" not in english  # its own language,
+    assert totals(english)["points_issued"] == "127"  # with today's figures of the same moment
+    get_redis().delete(*get_redis().keys(rkey("dashboard", "*")))  # what 30 s of Redis TTL do
+    assert totals(other.get("/console/dashboard").get_data(as_text=True))[
+        "points_issued"] == "132"
 
 
 def test_a_range_the_wrong_way_round_is_refused_with_a_message(console, factory):
