@@ -15,9 +15,10 @@ The rollup is then built for the whole year (`analytics.dashboard.jobs.rebuild`,
 
 (a) GET /console/dashboard for the last 90 days (all stores; the 89 rolled-up days, today's
     figures from ~22,000 of today's entries — read afresh every 30 s, shared by the views in
-    between — and the liability from its 10-minute cache) in-process (Flask test client, a
-    signed-in marketer), p50/p95 next to GET /healthz in the same run; and the median of views
-    that read today's rows afresh. Goal: dashboard p95 ≤ 10 × /healthz p95.
+    between, as the page's content is — and the liability from its 10-minute cache)
+    in-process (Flask test client, a signed-in marketer), p50/p95 next to GET /healthz in the
+    same run; and the median of views that work today's rows and the page out afresh (the first
+    view of each half minute). Goal: dashboard p95 ≤ 10 × /healthz p95.
 (b) The rollup job for one business day (`analytics.dashboard.rollup.build_day`: the ledger's
     figures per store with distinct active members, registrations, orders, POS totals,
     check-ins, referrals, redemptions, the chain's active members, replaced in one
@@ -162,14 +163,17 @@ def dashboard_latency(app, n) -> tuple[list, list, dict]:
 
 
 def _uncached(app, client, path, n=7) -> float:
-    """The median of views that work today out afresh (the shared figures just expired)."""
+    """The median of views that work the page out afresh: the shared page and today's shared
+    figures just expired (what the first view of each half minute pays)."""
     from core.redis import get_redis, rkey
 
     times = []
     for _ in range(n):
         with app.app_context():
-            get_redis().delete(rkey("dashboard", "today", NOW.astimezone(
-                timezone(timedelta(hours=8))).date().isoformat()))
+            redis = get_redis()
+            redis.delete(rkey("dashboard", "today", NOW.astimezone(
+                timezone(timedelta(hours=8))).date().isoformat()),
+                *redis.keys(rkey("dashboard", "page", "*")))
         times += timed(client, path, 1)
     return statistics.median(times)
 
@@ -252,7 +256,7 @@ def run(args, res, members, entries):
           f"p95 {p(dash, .95):.1f} ms; GET /healthz p50 {p(health, .5):.2f} ms, p95 "
           f"{p(health, .95):.2f} ms; ratio p95 dashboard / healthz = "
           f"{p(dash, .95) / p(health, .95):.1f}× (goal ≤ 10×); a view that reads today's rows "
-          f"afresh (every {LIVE_SECONDS} s): {uncached:.0f} ms")
+          f"and the page afresh (the first view of each {LIVE_SECONDS} s): {uncached:.0f} ms")
     print(f"(b) one day's rollup ({day_rows:,} entries): {rollup_s * 1000:.0f} ms; plain GROUP BY "
           f"over the same rows {plain_s * 1000:.0f} ms; ratio GROUP BY / rollup = "
           f"{plain_s / rollup_s:.2f} (goal ≥ 0.5)")
