@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, select
 
 from core import clock
 from core.db import db
+from core.replica import read_on_reports
 from analytics.models import CHAIN, MemberSegment
 from analytics.sql import business_weekday, fixed_offset
 from members.models import Member
@@ -128,6 +129,7 @@ def replay(kind: str, data: dict, date_from: date, date_to: date):
                                                                 tier_code, ctx)
 
 
+@read_on_reports
 def preview(kind: str, data: dict, date_from: date | None = None,
             date_to: date | None = None) -> dict:
     """The draft's cost over the period (default the last 28 days): see the module doc."""

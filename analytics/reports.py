@@ -4,6 +4,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from core.db import db
+from core.replica import read_on_reports
 from core.errors import NotFound
 from core.pagination import paginate
 from analytics import segments
@@ -25,6 +26,7 @@ def scope_of(store_code: str | None) -> int:
     return store_id
 
 
+@read_on_reports
 def segment_summary(store_code: str | None = None) -> dict:
     """Each segment's members, average spend in the window and points balance (total and
     average), in the order of analytics.segments."""
@@ -45,6 +47,7 @@ def segment_summary(store_code: str | None = None) -> dict:
     return {"store_code": store_code, "as_of": as_of, "items": items}
 
 
+@read_on_reports
 def movement(from_month: str, to_month: str, store_code: str | None = None) -> dict:
     """How many members went from each segment in one month to each in another (members new
     in `to_month` come from null)."""

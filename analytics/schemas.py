@@ -29,6 +29,8 @@ class SegmentsOut(Schema):
     store_code = fields.String(allow_none=True)
     as_of = fields.Date(allow_none=True, metadata={"description": "the scoring run's date"})
     items = fields.List(fields.Nested(SegmentItem))
+    freshness = fields.Nested(FreshnessOut, metadata={
+        "description": "where it was read (the reports replica when one is set) and how fresh"})
 
 
 class MovementArgs(ScopeArgs):
@@ -53,6 +55,8 @@ class MovementOut(Schema):
     to_month = fields.String()
     moves = fields.List(fields.Nested(Move))
     months = fields.List(fields.Nested(MonthCount))
+    freshness = fields.Nested(FreshnessOut, metadata={
+        "description": "where it was read (the reports replica when one is set) and how fresh"})
 
 
 class MembersArgs(PageArgs, ScopeArgs):
@@ -165,6 +169,8 @@ class PreviewOut(PreviewPart):
     orders_replayed = fields.Integer()
     by_store = fields.List(fields.Nested(StorePreview))
     by_segment = fields.List(fields.Nested(SegmentPreview))
+    freshness = fields.Nested(FreshnessOut, metadata={
+        "description": "where it was read (the reports replica when one is set) and how fresh"})
 
 
 class Thresholds(Schema):

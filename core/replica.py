@@ -23,6 +23,7 @@ the primary instead.
 """
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import wraps
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -72,6 +73,18 @@ def reports_read(*, must_see_primary: bool = False, wait_seconds: float = 2.0):
             db.session.registry.set(primary)
     finally:
         replica.close()
+
+
+def read_on_reports(report):
+    """Decorator: the report function runs in `reports_read()`, and its dict gains
+    `freshness` (how fresh what it read is)."""
+    @wraps(report)
+    def reading(*args, **kwargs):
+        with reports_read() as freshness:
+            result = report(*args, **kwargs)
+        return {**result, "freshness": freshness.as_dict()}
+
+    return reading
 
 
 def _on_primary(freshness):

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from analytics import liability
+from analytics import liability, preview, reports as analytics_reports
 from analytics.dashboard import figures, rollup, sources
 from analytics.dashboard.models import DashboardDay
 from core import clock
@@ -77,6 +77,9 @@ def test_a_report_under_replication_lag_is_labelled_stale(app, factory, replicat
         assert report["freshness"] == {"source": "replica", "as_of": None,
                                        "lag_seconds": None, "stale": True}  # … labelled
         assert settlement.settlement(date(2000, 1, 1), date(2100, 1, 1))["freshness"]["stale"]
+        assert analytics_reports.segment_summary()["freshness"]["stale"]  # the analytics reads,
+        assert preview.preview(preview.EARN_RULE, {"category": "tea", "multiplier_percent": 200, "store_codes": []},
+                               date(2026, 1, 1), date(2026, 1, 28))["freshness"]["stale"]
         with reports_read(must_see_primary=True, wait_seconds=0.5) as freshness:
             assert freshness.source == "primary"  # could not wait for it: the primary's answer
             assert liability.liability(date.today())["points_outstanding"] == 150
