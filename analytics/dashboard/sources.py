@@ -55,6 +55,14 @@ def day_figures(day: date) -> tuple[dict[int, dict], int]:
                 points_expired=expired, members_active=active)
     if not _rolls_up():
         chain_active = members_active(day)
+    other_figures(day, add)
+    return rows, chain_active
+
+
+def other_figures(day: date, add) -> None:
+    """The day's figures from the tables beside the ledger, each an index range read:
+    registrations, orders, the POS's totals, check-ins and referrals, redemptions;
+    `add(store_id, **figures)` takes them."""
     start, end = day_bounds(day)
     for store, n in session().execute(
             select(Member.registered_store_id, func.count())
@@ -78,7 +86,6 @@ def day_figures(day: date) -> tuple[dict[int, dict], int]:
             .where(Redemption.created_at >= start, Redemption.created_at < end)
             .group_by(Redemption.store_id)):
         add(store, redemptions=n)
-    return rows, chain_active
 
 
 def chain_figures(stores: dict[int, dict], chain_active: int) -> dict:
