@@ -55,7 +55,8 @@ def _movement_chart(by_month, names) -> dict:
     """ECharts: each month's members stacked by segment (segment history)."""
     months = list(by_month)
     present = [code for code in names if any(code in counts for counts in by_month.values())]
-    return {"tooltip": {"trigger": "axis"}, "legend": {"type": "scroll", "bottom": 0},
+    return {"animation": False, "tooltip": {"trigger": "axis"},
+            "legend": {"type": "scroll", "bottom": 0},
             "grid": {"left": 56, "right": 16, "top": 16, "bottom": 56},
             "xAxis": {"type": "category", "data": months}, "yAxis": {"type": "value"},
             "series": [{"name": names[code], "type": "bar", "stack": "members",
@@ -66,7 +67,7 @@ def _movement_chart(by_month, names) -> dict:
 
 def _liability_chart(by_month) -> dict:
     """ECharts: outstanding points by the month they expire."""
-    return {"tooltip": {"trigger": "axis"},
+    return {"animation": False, "tooltip": {"trigger": "axis"},
             "grid": {"left": 64, "right": 16, "top": 16, "bottom": 32},
             "xAxis": {"type": "category",
                       "data": [_("never") if r["month"] == "never" else r["month"]
