@@ -123,6 +123,8 @@ def test_a_marketer_sets_up_referral_rewards_and_a_one_off_task(live_server, bro
     sign_in(page, live_server, "marketer.b")
     page.goto(live_server + "/console/tasks")
     page.click("text=新建邀请任务")
+    # the boosted swap settles, then focuses the title: typing before that would go astray
+    expect(page.locator("input[name=title]")).to_be_focused()
     page.fill("input[name=inviter_points]", "200")
     page.fill("input[name=invitee_points]", "100")
     page.select_option("select[name=trigger]", "first_order")
