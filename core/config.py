@@ -102,7 +102,7 @@ class Config:
         env = os.environ.get
         self.SECRET_KEY = env("SECRET_KEY", DEFAULT_SECRET_KEY)
         #: several MariaDB Galera nodes, comma-separated: each new connection goes to the next
-        #: node that answers (core.db.make_cluster_engine); DATABASE_URL is then the first
+        #: node that answers (core.engines.make_cluster_engine); DATABASE_URL is then the first
         self.DATABASE_URLS = [u.strip() for u in env("DATABASE_URLS", "").split(",") if u.strip()]
         self.DATABASE_URL = env("DATABASE_URL", self.DATABASE_URLS[0] if self.DATABASE_URLS
                                 else f"sqlite:///{INSTANCE_DIR / 'jifen.sqlite3'}")

@@ -8,17 +8,13 @@ Redis reservation taken before the commit) only when it rolls back. A hot row's 
 UPDATE may be left to run last, just before the COMMIT (`last_before_commit`).
 """
 import functools
-import itertools
 import logging
 import random
 import time as _time
 import weakref
 from datetime import timezone
-from pathlib import Path
 
-import pymysql
-from sqlalchemy import (BigInteger, DateTime, Integer, MetaData, create_engine, event, insert,
-                        inspect, make_url)
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, insert, inspect
 from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import (DeclarativeBase, Session, make_transient_to_detached,
@@ -27,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.types import TypeDecorator
 
+from core.engines import make_cluster_engine, make_engine
 from core.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -51,9 +48,6 @@ DISCONNECT_MYSQL_ERRORS = {2002, 2003, 2006, 2013, 1053, 1927, 4031}
 #: … of which: no server answers at all (socket, TCP). Running the work again a few
 #: milliseconds later only makes the 503 slower (a restart takes a second or more)
 CANNOT_CONNECT_MYSQL_ERRORS = {2002, 2003}
-#: a Galera node outside the primary component (partitioned, joining): the connection is
-#: dropped and the work runs again on another node
-GALERA_NOT_READY_ERRORS = {1047}
 
 
 class UTCDateTime(TypeDecorator):
@@ -114,93 +108,6 @@ class Database:
         reports_url = config.get("REPORTS_DATABASE_URL")
         self.reports_engine = make_engine(reports_url) if reports_url else None
         self.reports_sessions.configure(bind=self.reports_engine)
-
-
-def make_engine(url: str):
-    if url.startswith("sqlite"):
-        _make_sqlite_directory(url)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _serialize_sqlite_writers(engine)
-        return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_recycle=3600, pool_size=10, max_overflow=20,
-        isolation_level="READ COMMITTED",
-        connect_args={"charset": "utf8mb4"} if url.startswith("mysql") else {},
-    )
-
-
-def make_cluster_engine(urls: list[str], *, sync_wait: int = 1):
-    """One pool over several MariaDB Galera nodes. Each new connection goes to the next node in
-    turn that answers and is ready (wsrep_ready), so the pool's connections spread over the
-    nodes, and when a node dies the pool replaces its connections (pre-ping, or the error that
-    invalidates them) with ones to the others. Reads wait for the cluster's earlier writes
-    (wsrep_sync_wait), so a read on one node sees what a request committed on another."""
-    nodes = [create_engine(url).dialect.create_connect_args(make_url(url)) for url in urls]
-    turn = itertools.count()
-
-    def connect():
-        first, failure = next(turn), None
-        for i in range(len(nodes)):
-            args, kwargs = nodes[(first + i) % len(nodes)]
-            try:
-                connection = pymysql.connect(*args, **{**kwargs, "charset": "utf8mb4",
-                                                       "connect_timeout": 2})
-            except pymysql.MySQLError as exc:
-                failure = exc
-                continue
-            if _galera_ready(connection, sync_wait):
-                return connection
-            connection.close()
-            failure = pymysql.OperationalError(1047, "WSREP has not yet prepared node for "
-                                                     "application use")
-        raise failure
-
-    engine = create_engine(urls[0], creator=connect, pool_pre_ping=True, pool_recycle=3600,
-                           pool_size=10, max_overflow=20, isolation_level="READ COMMITTED")
-
-    event.listen(engine, "handle_error", _connection_gone)
-    return engine
-
-
-def _connection_gone(context):
-    """A Galera node that left the primary component (partitioned, still joining): the
-    connection is dropped, as after a lost connection, and the work runs again on another."""
-    orig = context.original_exception
-    if isinstance(orig, pymysql.MySQLError) and orig.args[:1] and \
-            orig.args[0] in GALERA_NOT_READY_ERRORS:
-        context.is_disconnect = True
-
-
-def _galera_ready(connection, sync_wait: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW STATUS LIKE 'wsrep_ready'")
-        row = cursor.fetchone()
-        if row is not None and row[1] != "ON":
-            return False
-        if row is not None:
-            cursor.execute(f"SET SESSION wsrep_sync_wait = {int(sync_wait)}")
-    return True
-
-
-def _make_sqlite_directory(url: str) -> None:
-    """A fresh clone has no instance/ folder: SQLite creates the file, not its folder."""
-    database = make_url(url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-
-
-def _serialize_sqlite_writers(engine):
-    """SQLite ignores FOR UPDATE: take the write lock at BEGIN so transactions serialise."""
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None
-        dbapi_conn.execute("PRAGMA foreign_keys=ON")
-        dbapi_conn.execute("PRAGMA journal_mode=WAL")
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 db = Database()
