@@ -3,17 +3,19 @@ issued, spent and expired; a late entry picked up when the job runs again; today
 idempotent and resuming; orders with a member against the POS's count."""
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from core import clock
 from core.db import db
-from analytics.dashboard import figures, jobs, rollup
+from analytics.dashboard import figures, jobs, pos_totals, rollup
 from analytics.dashboard.models import DashboardDay, DashboardStoreDay, PosDayTotal
 from points import ledger
 from points.earning import orders
 from points.ledger import kinds
 from points.ledger import jobs as ledger_jobs
 from points.ledger.models import PointsEntry
+from tests.concurrency import race
 
 DAY1 = date(2026, 11, 2)
 
@@ -203,3 +205,19 @@ def test_the_liability_and_what_expires_in_the_next_three_months(factory):
                                  {"month": "2027-01", "points": 40}]
     assert (at_b["points_outstanding"], at_b["expiring"]) == (40, [{"month": "2027-01",
                                                                      "points": 40}])
+
+
+@pytest.mark.committing
+@pytest.mark.mariadb
+def test_a_days_first_reports_sent_at_once_land_on_one_row(app, factory):
+    """Two tills (or a retry) reporting a store's day for the first time at the same moment:
+    each is answered, one row holds the day (the later count), none is a 500."""
+    store = factory.store("DR")
+    db.session.commit()
+    clock.set(at(DAY1, 22))
+    results = race(app, lambda i: pos_totals.report_day(
+        db.session.get(type(store), store.id), DAY1, 10 + i, 1000), 8)
+    assert all(isinstance(r, dict) for r in results), results
+    db.session.remove()
+    rows = db.session.scalars(select(PosDayTotal).filter_by(store_id=store.id)).all()
+    assert len(rows) == 1 and rows[0].orders in range(10, 18)
