@@ -27,10 +27,11 @@ def write_day(day: date, figures: tuple[dict, int], products: list) -> int:
     for model in (DashboardStoreDay, DashboardProductDay, DashboardDay):
         db.session.execute(delete(model).where(model.day == day))
     if stores:
-        db.session.execute(insert(DashboardStoreDay),
+        db.session.execute(insert(DashboardStoreDay.__table__),  # a table's insert: no ORM
                            [{"day": day, "store_key": key, **row} for key, row in stores.items()])
     if products:
-        db.session.execute(insert(DashboardProductDay), [{"day": day, **p} for p in products])
+        db.session.execute(insert(DashboardProductDay.__table__),
+                           [{"day": day, **p} for p in products])
     db.session.execute(insert(DashboardDay).values(
         day=day, computed_at=clock.now(), **sources.chain_figures(stores, chain_active)))
     return len(stores)

@@ -4,7 +4,8 @@ the page computes today with them live. Every heavy read of the dashboard and th
 in this module, so it can be pointed at a reports replica (`session()`)."""
 from datetime import date, timedelta
 
-from sqlalchemy import case, distinct, func, literal_column, select, text
+from sqlalchemy import (and_, case, distinct, func, literal, literal_column, null, select,
+                        text, union_all)
 
 from core import clock
 from core.db import db
@@ -61,31 +62,29 @@ def day_figures(day: date) -> tuple[dict[int, dict], int]:
 
 def other_figures(day: date, add) -> None:
     """The day's figures from the tables beside the ledger, each an index range read:
-    registrations, orders, the POS's totals, check-ins and referrals, redemptions;
-    `add(store_id, **figures)` takes them."""
+    registrations, orders, the POS's totals, check-ins and referrals, redemptions, in one round
+    trip (a UNION of the six reads); `add(store_id, **figures)` takes them."""
     start, end = day_bounds(day)
-    for store, n in session().execute(
-            select(Member.registered_store_id, func.count())
-            .where(Member.created_at >= start, Member.created_at < end)
-            .group_by(Member.registered_store_id)):
-        add(store, members_registered=n)
-    for store, n, fen in session().execute(
-            select(Order.store_id, func.count(), func.sum(Order.amount_fen))
-            .where(Order.created_at >= start, Order.created_at < end).group_by(Order.store_id)):
-        add(store, orders=n, orders_fen=fen)
-    for store, n in session().execute(select(PosDayTotal.store_id, PosDayTotal.orders)
-                                      .where(PosDayTotal.day == day)):
-        add(store, pos_orders=n)
-    checkins, referrals = session().execute(select(
-        select(func.count()).where(CheckIn.day == day).scalar_subquery(),
-        select(func.count()).where(Referral.created_at >= start, Referral.created_at < end)
-        .scalar_subquery())).one()
-    add(None, checkins=checkins, referrals=referrals)
-    for store, n in session().execute(
-            select(Redemption.store_id, func.count())
-            .where(Redemption.created_at >= start, Redemption.created_at < end)
-            .group_by(Redemption.store_id)):
-        add(store, redemptions=n)
+
+    def on_day(column):
+        return and_(column >= start, column < end)
+
+    def figure(name, store, count, where, fen=null()):
+        return select(literal(name), store, count, fen).where(where).group_by(store)
+
+    reads = union_all(
+        figure("members_registered", Member.registered_store_id, func.count(),
+               on_day(Member.created_at)),
+        figure("orders", Order.store_id, func.count(), on_day(Order.created_at),
+               func.sum(Order.amount_fen)),
+        select(literal("pos_orders"), PosDayTotal.store_id, PosDayTotal.orders, null())
+        .where(PosDayTotal.day == day),
+        select(literal("checkins"), null(), func.count(), null()).where(CheckIn.day == day),
+        select(literal("referrals"), null(), func.count(), null())
+        .where(on_day(Referral.created_at)),
+        figure("redemptions", Redemption.store_id, func.count(), on_day(Redemption.created_at)))
+    for name, store, count, fen in session().execute(reads):
+        add(store, **({name: count, "orders_fen": fen} if name == "orders" else {name: count}))
 
 
 def chain_figures(stores: dict[int, dict], chain_active: int) -> dict:
