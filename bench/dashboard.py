@@ -275,7 +275,8 @@ def run(args, res, members, entries):
           f"rollup reaches {floor / rollup_s:.2f} of that floor's speed")
     whole = floor + others_s
     print(f"    the dashboard's other figures (registrations, orders, POS totals, check-ins, "
-          f"referrals, redemptions: index-range reads in one round trip, alone): {others_s * 1000:.0f} ms; "
+          f"referrals, redemptions: index-range reads in one round trip, alone): "
+          f"{others_s * 1000:.0f} ms; "
           f"with them, a rollup of every figure the dashboard shows cannot take under "
           f"{whole * 1000:.0f} ms: the best ratio is {plain_s / whole:.2f}")
 
