@@ -95,12 +95,10 @@ def backfill_expiry(dry_run: bool = False, chunk: int = 1000) -> dict:
     """Re-date every live lot by the current expiry policy; `dry_run` counts (lots, points,
     members: backfill.dry_run, which the console's preview calls too) and changes nothing."""
     if dry_run:
-        return {**run_in_transaction(lambda: backfill.dry_run(chunk=chunk),
+        return {**run_in_transaction(backfill.dry_run,
                                      should_commit=lambda _result: False), "dry_run": True}
     changed, cursor = 0, 0
     while cursor is not None:
-        n, cursor = run_in_transaction(
-            lambda c=cursor: backfill.backfill_chunk(c, chunk, dry_run=dry_run),
-            should_commit=lambda _result: not dry_run)
+        n, cursor = run_in_transaction(lambda c=cursor: backfill.backfill_chunk(c, chunk))
         changed += n
-    return {"lots": changed, "dry_run": dry_run}
+    return {"lots": changed, "dry_run": False}

@@ -19,8 +19,12 @@ from core import clock
 
 
 def expiry_for(earned_at: datetime, policy: dict, birthday: date | None = None) -> datetime | None:
+    return expiry_for_day(clock.business_date(earned_at), policy, birthday)
+
+
+def expiry_for_day(day: date, policy: dict, birthday: date | None = None) -> datetime | None:
+    """`expiry_for` of points earned on business day `day` (the moment in the day is not used)."""
     mode, days = policy.get("mode", "never"), int(policy.get("days") or 0)
-    day = clock.business_date(earned_at)
     if mode == "never":
         return None
     if mode in ("fixed_days", "rolling_days"):
