@@ -906,4 +906,11 @@ ZH_CN = {
     "within days": "天内",
     "— condition —": "— 选择条件 —",
     "Loading…": "加载中…",
+    # the backfill dry run as a job, its panel polled (programme settings)
+    "%(lots)s live lots read so far.": "已读取 %(lots)s 批有效积分。",
+    "Counted at %(time)s; kept for %(minutes)s minutes.": "计算于 %(time)s，结果保留 %(minutes)s 分钟。",
+    "The dry run failed (see the job log). Ask again to retry.": "试运行失败（详见任务日志），请重新发起。",
+    "This result is no longer kept. Ask again.": "该结果已不再保留，请重新发起。",
+    "Waiting for a worker.": "等待后台任务执行。",
+    "Working it out…": "计算中…",
 }

@@ -1,7 +1,8 @@
 """HQ's programme settings: expiry (previewed before it is saved, with what
-`points backfill-expiry --dry-run` answers), deduction, bonuses, the point's value, tiers, and
-the subscribe-message templates with a preview of the message as WeChat shows it. The API's
-schemas check what is typed; the API's services write it. HQ only (a marketer is refused)."""
+`points backfill-expiry --dry-run` answers: a job whose panel is polled), deduction, bonuses,
+the point's value, tiers, and the subscribe-message templates with a preview of the message as
+WeChat shows it. The API's schemas check what is typed; the API's services write it. HQ only
+(a marketer is refused)."""
 from flask import flash, g, request
 from flask_babel import gettext as _
 
@@ -13,7 +14,7 @@ from console.views import go, load, refusal, render
 from console.views.uploads import accepts_uploads, upload_images
 from core import clock
 from core.errors import AppError
-from points.ledger import backfill, policy
+from points.ledger import dry_runs, policy
 from points.programme import settings, tiers
 from points.programme.schemas import SettingsSchema, TierIn, TierPatch
 from stores.models import HQ_ADMIN
@@ -33,7 +34,7 @@ def programme():
     forms = {name: form(formdata=None, data=_section_data(name, current))
              for name, form in SECTIONS.items()}
     if request.method == "GET":
-        dry_run = backfill.dry_run() if request.args.get("dry_run") else None
+        dry_run = dry_runs.ask(current["expiry"]) if request.args.get("dry_run") else None
         return _page(forms, current, dry_run=dry_run)
     section = request.form.get("section")
     if section not in SECTIONS:
@@ -55,7 +56,8 @@ def programme():
 
 def _page(forms, current, status=200, **context):
     return render("programme/settings.html", status, forms=forms, current=current,
-                  today=clock.business_date(clock.now()), **context)
+                  today=clock.business_date(clock.now()), kept=dry_runs.KEEP_SECONDS // 60,
+                  **context)
 
 
 def _section_data(name: str, current: dict) -> dict:
@@ -67,15 +69,23 @@ def _section_data(name: str, current: dict) -> dict:
 
 
 def _preview(saved: dict, sent: dict) -> dict:
-    """What the proposed expiry rule changes: when points earned today would expire, and what
-    `points backfill-expiry` would re-date under it (backfill.dry_run: the CLI's dry run)."""
+    """What the proposed expiry rule changes: when points earned today would expire, and the
+    run (a job, polled) of what `points backfill-expiry` would re-date under it."""
     proposed = {**saved, **sent}
     if proposed.get("mode") == "year_end" and "years" not in sent and proposed.get("years") is None:
         proposed["years"] = 1  # as settings.update_settings completes it
     now = clock.now()
     return {"policy": proposed, "today_expires": policy.expiry_for(now, proposed),
             "today_expired_before": policy.expiry_for(now, saved),
-            "backfill": backfill.dry_run(proposed)}
+            "backfill": dry_runs.ask(proposed)}
+
+
+@bp.get("/programme/dry-runs/<run>")
+@console_session.staff_page(HQ_ADMIN, store=False)
+def programme_dry_run(run):
+    """A backfill dry run's panel, polled (htmx) until the job has finished."""
+    return render("programme/dry_run.html", run=run, state=dry_runs.state(run), polled=True,
+                  wording=request.args.get("wording"), kept=dry_runs.KEEP_SECONDS // 60)
 
 
 # --- tiers ----------------------------------------------------------------------------------

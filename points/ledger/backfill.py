@@ -56,14 +56,16 @@ class Tally:
                 "due_points": self.due_points, "due_members": len(self.due_members)}
 
 
-def dry_run(expiry_policy: dict | None = None, chunk: int = 10_000) -> dict:
+def dry_run(expiry_policy: dict | None = None, chunk: int = 10_000, progress=None) -> dict:
     """What `points backfill-expiry` would re-date under the current expiry policy (or
     `expiry_policy`, a proposed one), changing nothing: {lots, points, members, due_points,
     due_members} (due: the new date has passed, so the next sweep would expire them). Reads
     every live lot a chunk at a time as plain rows, and works a date out once per earning day
-    and birthday month (all the policy looks at): a million lots is a wait, not a timeout."""
+    and birthday month (all the policy looks at): a million lots take about a minute, so the
+    console runs it as a job (points.ledger.dry_runs). `progress(lots_read)`, if given, is
+    called after each chunk."""
     expiry_policy = expiry_policy or get_settings()["expiry"]
-    tally, cursor = Tally(clock.now()), 0
+    tally, cursor, lots_read = Tally(clock.now()), 0, 0
 
     @functools.cache
     def new_date(day, birthday_month):
@@ -81,5 +83,7 @@ def dry_run(expiry_policy: dict | None = None, chunk: int = 10_000) -> dict:
                                lot.birthday.month if lot.birthday else None)
             if redated != lot.expires_at:
                 tally.add(lot, redated)
-        cursor = rows[-1].id
+        cursor, lots_read = rows[-1].id, lots_read + len(rows)
+        if progress is not None:
+            progress(lots_read)
     return tally.summary()

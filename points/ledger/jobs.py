@@ -9,7 +9,7 @@ from core import clock, metrics
 from core.db import run_in_transaction
 from core.logs import log_event
 from core.redis import get_redis, rkey
-from points.ledger import backfill, birthdays, reconcile, sweep
+from points.ledger import backfill, birthdays, dry_runs, reconcile, sweep
 from points.programme.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -102,3 +102,9 @@ def backfill_expiry(dry_run: bool = False, chunk: int = 1000) -> dict:
         n, cursor = run_in_transaction(lambda c=cursor: backfill.backfill_chunk(c, chunk))
         changed += n
     return {"lots": changed, "dry_run": False}
+
+
+def backfill_dry_run(run: str, expiry_policy: dict) -> dict:
+    """backfill.dry_run for the console (points.ledger.dry_runs keeps its state for the page
+    that polls it); `flask points backfill-expiry --dry-run` stays in the terminal."""
+    return dry_runs.work_out(run, expiry_policy)

@@ -1,15 +1,19 @@
 """The mall and programme pages in headless Chromium against a live server: a marketer creates
 a product with an uploaded image, a member redeems it through the member API, the redemption
 shows in the console's list and is cancelled with a reason (the balance and the stock return);
-an HQ admin previews an expiry change, then saves it; the subscribe template's preview follows
-what is typed. Screenshots at 1024×768 go to artefacts/."""
+an HQ admin previews an expiry change (its dry run a job, polled until a worker has run it),
+then saves it; the subscribe template's preview follows what is typed. Screenshots at 1024×768
+go to artefacts/."""
 import uuid
 
 import pytest
 import requests
 from playwright.sync_api import expect
+from rq import SimpleWorker
 
 from core.db import db
+from core.redis import get_redis
+from core.worker import queue
 from mall.models import Product
 from points import ledger
 from points.programme import settings
@@ -96,7 +100,9 @@ def test_a_marketer_puts_a_gift_on_sale_a_member_redeems_it_and_it_is_cancelled(
     expect(page.locator("main")).to_contain_text("仅以下角色可执行此操作：总部管理员")
 
 
-def test_hq_previews_an_expiry_change_then_saves_it(live_server, browser_page, people):
+def test_hq_previews_an_expiry_change_then_saves_it(live_server, browser_page, people, app,
+                                                   monkeypatch):
+    monkeypatch.setitem(app.config, "RQ_ASYNC", True)  # queued for a worker (run below)
     page = browser_page()
     sign_in(page, live_server, "hq.mb")
     page.goto(live_server + "/console/programme")
@@ -105,6 +111,13 @@ def test_hq_previews_an_expiry_change_then_saves_it(live_server, browser_page, p
     page.fill("input[name=days]", "365")
     page.click("button:has-text('预览变更影响')")
     preview = page.locator(".expiry-preview")
+    expect(preview).to_contain_text("今天获得的积分将于此时过期")  # the cheap part, at once
+    expect(preview.locator(".dry-run-state")).to_contain_text("计算中…")
+    screenshot(page, "programme-expiry-preview-working")
+    SimpleWorker([queue()], connection=get_redis()).work(burst=True)  # the worker runs it
+    # the dry run's panel polls until the job's figures are there
+    expect(preview.locator(".dry-run-state")).to_have_attribute("data-status", "finished",
+                                                                timeout=15_000)
     expect(preview).to_contain_text("1 位会员的 1 批积分共 2000 分将改为新的到期日")
     screenshot(page, "programme-expiry-preview")
     db.session.expire_all()
@@ -113,6 +126,8 @@ def test_hq_previews_an_expiry_change_then_saves_it(live_server, browser_page, p
     expect(page.locator(".notice")).to_contain_text("设置已保存")
     expect(page.locator("select[name=mode]")).to_have_value("fixed_days")
     page.click("text=按已保存的规则试运行 backfill-expiry")
+    expect(page.locator(".dry-run .dry-run-state")).to_have_attribute("data-status", "finished",
+                                                                      timeout=15_000)
     expect(page.locator(".dry-run")).to_contain_text("将改写 1 批积分的到期日")
     screenshot(page, "programme-settings")
     db.session.expire_all()

@@ -1,11 +1,18 @@
 """HQ's programme settings pages: the expiry rule previewed (what backfill-expiry would re-date,
-as its dry run answers) before it is saved, deduction, bonuses, point value, tiers, and the
-subscribe templates with WeChat's length limits flagged. HQ only: a marketer, a store manager
-and a cashier are refused."""
+as its dry run answers: a job, its panel polled) before it is saved, deduction, bonuses, point
+value, tiers, and the subscribe templates with WeChat's length limits flagged. HQ only: a
+marketer, a store manager and a cashier are refused."""
+import html
+import re
+
 import pytest
+from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from core.db import db
+from core.redis import get_redis
+from core.worker import queue
+from points.ledger import backfill
 from points.programme import settings
 from points.programme.models import Tier
 from tests.reminder_fixtures import Fake
@@ -13,7 +20,8 @@ from wx.fake import FakeWechatServer
 from wx.models import SubscribeTemplate
 
 PAGES = ("/console/programme", "/console/programme/tiers", "/console/programme/templates",
-         "/console/programme/templates/new")
+         "/console/programme/templates/new", "/console/programme/dry-runs/0123456789abcdef")
+PREVIEW = {"section": "expiry", "action": "preview", "mode": "fixed_days", "days": "30"}
 
 
 @pytest.fixture
@@ -37,18 +45,28 @@ def test_only_hq_opens_the_programme_settings(console, people):
     assert console(people["hq"]).get("/console/programme").status_code == 200
 
 
+def poll(page, response):
+    """What the dry run's panel shows when it polls (htmx), once."""
+    url = re.search(r'class="dry-run-state"[^>]*hx-get="([^"]+)"', response.get_data(as_text=True))
+    assert url, "the panel does not poll"
+    return page.get(html.unescape(url.group(1)))
+
+
 def test_the_expiry_preview_counts_what_a_backfill_would_change_and_writes_nothing(
-        console, factory, people):
+        app, console, factory, people, monkeypatch):
+    monkeypatch.setitem(app.config, "RQ_ASYNC", False)  # no worker: the job runs after commit
     factory.member(points=200, store=people["store"])
     factory.member(points=50, store=people["store"])
     page = console(people["hq"])
     page.get("/console/programme")
-    preview = page.post("/console/programme", {"section": "expiry", "action": "preview",
-                                               "mode": "fixed_days", "days": "30"})
+    preview = page.post("/console/programme", PREVIEW)
     body = preview.get_data(as_text=True)
     assert preview.status_code == 200
+    assert "计算中…" in body and "将改为新的到期日" not in body  # the job ran after the answer
+    polled = poll(page, preview).get_data(as_text=True)
     # every live lot gets a date under the new rule: 2 lots, 250 points, 2 members
-    assert "2 位会员的 2 批积分共 250 分将改为新的到期日" in body
+    assert "2 位会员的 2 批积分共 250 分将改为新的到期日" in polled
+    assert "hx-get" not in polled  # done: it polls no more
     assert settings.get_settings()["expiry"]["mode"] == "never"
 
     saved = page.post("/console/programme", {"section": "expiry", "action": "save",
@@ -56,8 +74,69 @@ def test_the_expiry_preview_counts_what_a_backfill_would_change_and_writes_nothi
     assert saved.status_code == 302
     db.session.expire_all()
     assert settings.get_settings()["expiry"]["mode"] == "fixed_days"
+    # the saved rule is the rule just previewed: its run, finished, is shown at once
     dry_run = page.get("/console/programme?dry_run=1").get_data(as_text=True)
     assert "将改写 2 批积分的到期日（2 位会员共 250 积分" in dry_run
+
+
+def test_a_preview_answers_before_the_dry_run_and_a_worker_s_result_is_polled(
+        app, console, factory, people, monkeypatch):
+    monkeypatch.setitem(app.config, "RQ_ASYNC", True)  # a worker's queue: nothing runs here
+    ran = []
+    monkeypatch.setattr(backfill, "dry_run", lambda *a, _real=backfill.dry_run, **kw:
+                        ran.append(a) or _real(*a, **kw))
+    factory.member(points=200, store=people["store"])
+    page = console(people["hq"])
+    page.get("/console/programme")
+    preview = page.post("/console/programme", PREVIEW)
+    assert preview.status_code == 200 and ran == []  # the request answered without it
+    assert "计算中…" in preview.get_data(as_text=True)
+    assert "等待后台任务执行" in poll(page, preview).get_data(as_text=True)
+    page.post("/console/programme", PREVIEW)  # clicked again: the same run
+    assert queue().count == 1
+
+    SimpleWorker([queue()], connection=get_redis()).work(burst=True)
+    assert len(ran) == 1 and queue().count == 0
+    assert "1 位会员的 1 批积分共 200 分将改为新的到期日" in poll(page, preview).get_data(
+        as_text=True)
+    again = page.post("/console/programme", PREVIEW).get_data(as_text=True)
+    assert "1 位会员的 1 批积分共 200 分将改为新的到期日" in again  # finished: shown at once
+    assert queue().count == 0 and len(ran) == 1
+
+
+def test_the_saved_rule_s_dry_run_is_polled_too(app, console, factory, people, monkeypatch):
+    monkeypatch.setitem(app.config, "RQ_ASYNC", False)
+    factory.member(points=120, store=people["store"])
+    settings.update_settings({"expiry": {"mode": "year_end"}})
+    page = console(people["hq"])
+    dry_run = page.get("/console/programme?dry_run=1")
+    assert "计算中…" in dry_run.get_data(as_text=True)
+    assert "将改写 1 批积分的到期日（1 位会员共 120 积分" in poll(page, dry_run).get_data(
+        as_text=True)
+
+
+def test_a_failed_dry_run_says_so_and_is_asked_again(app, console, factory, people,
+                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "RQ_ASYNC", False)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("database went away")
+
+    page = console(people["hq"])
+    page.get("/console/programme")
+    with monkeypatch.context() as patched:
+        patched.setattr(backfill, "dry_run", broken)
+        failed = page.post("/console/programme", PREVIEW)
+        assert "试运行失败" in poll(page, failed).get_data(as_text=True)
+    again = page.post("/console/programme", PREVIEW)
+    assert "计算中…" in again.get_data(as_text=True)
+    assert "0 位会员的 0 批积分共 0 分" in poll(page, again).get_data(as_text=True)
+
+
+def test_a_dry_run_no_longer_kept_is_asked_again(console, people):
+    page = console(people["hq"])
+    gone = page.get("/console/programme/dry-runs/0123456789abcdef").get_data(as_text=True)
+    assert "该结果已不再保留" in gone and "hx-get" not in gone
 
 
 def test_the_cli_dry_run_and_the_console_count_alike(app, factory, people):
