@@ -1,6 +1,6 @@
 """Tier history: a row exactly when members.tier_code changes (a credit crossing a threshold,
 the review, a merge, a tier made easier to reach), in the same transaction, and nothing —
-not even a read — when it does not."""
+not even a read — when it does not; GET /admin/members/<member_no>/tier-history."""
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -14,6 +14,7 @@ from points import ledger
 from points.programme import tier_history, tiers
 from points.programme.models import TierChange
 from tests.concurrency import race
+from tests.core.test_errors import assert_error
 
 SH = timezone(timedelta(hours=8))
 
@@ -137,6 +138,51 @@ def test_a_rolled_back_change_leaves_no_row(app, factory, two_tiers):
             assert changes(member.id) == [(None, "silver", "earned")]
             raise RuntimeError("the order failed after the credit")
     assert changes(member.id) == [] and tier_of(member.id) is None
+
+
+# --- the admin API -----------------------------------------------------------------------
+
+def test_the_admin_reads_a_members_tier_history_newest_first_paged(staff_client, factory,
+                                                                  two_tiers):
+    member = factory.member()
+    clock.set(datetime(2026, 5, 2, 10, tzinfo=SH))
+    factory.credit(member, 120)
+    clock.set(datetime(2026, 6, 2, 10, tzinfo=SH))
+    factory.credit(member, 400)
+    path = f"/admin/members/{member.member_no}/tier-history"
+    first = staff_client("marketer").get(f"{path}?limit=1").get_json()
+    assert first["items"] == [{
+        "id": first["items"][0]["id"], "from_tier": {"code": "silver", "name": "银卡"},
+        "to_tier": {"code": "gold", "name": "金卡"}, "reason": "earned",
+        "created_at": "2026-06-02T02:00:00+00:00"}]
+    rest = staff_client("hq_admin").get(f"{path}?limit=1&cursor={first['next_cursor']}")
+    [oldest] = rest.get_json()["items"]
+    assert (oldest["from_tier"], oldest["to_tier"]["code"]) == (None, "silver")
+    assert rest.get_json()["next_cursor"] is None
+
+
+def test_the_tier_history_is_for_marketers_and_hq(client, staff_client, member_client, factory):
+    member = factory.member()
+    path = f"/admin/members/{member.member_no}/tier-history"
+    assert_error(client.get(path), 401, "unauthenticated")
+    assert_error(member_client().get(path), 401, "unauthenticated")
+    for role in ("cashier", "store_manager"):
+        assert_error(staff_client(role, stores=[factory.store()]).get(path), 403, "forbidden")
+    assert staff_client("marketer").get(path).get_json() == {"items": [], "next_cursor": None}
+    assert_error(staff_client("marketer").get("/admin/members/000/tier-history"), 404,
+                 "not_found")
+    assert_error(staff_client("marketer").get(f"{path}?limit=1.5"), 422, "validation_error")
+
+
+def test_a_merged_members_number_shows_the_history_of_the_member_it_joined(
+        staff_client, factory, two_tiers):
+    source, target = factory.member(points=300), factory.member()
+    ledger.merge_accounts(source.id, target.id, key=f"merge:{source.id}")
+    db.session.get(Member, source.id).status = "merged"
+    db.session.get(Member, source.id).merged_into_id = target.id
+    db.session.commit()
+    page = staff_client("marketer").get(f"/admin/members/{source.member_no}/tier-history")
+    assert [i["reason"] for i in page.get_json()["items"]] == ["merge"]
 
 
 # --- races on MariaDB --------------------------------------------------------------------
