@@ -2,8 +2,8 @@
 DAYS days across the demo stores, their till orders (and the POS's count of all orders),
 short-lived promotion bonuses that expire, daily check-ins, referrals and mall redemptions —
 written as the ledger would have written them (entries, lots, allocations, accounts, monthly
-earnings, tiers and the changes that raised them), so `points reconcile` stays clean. Bulk inserts with ids chosen here: a
-simulation per member in Python, then one INSERT per table."""
+earnings, tiers and the changes that raised them), so `points reconcile` stays clean. Bulk
+inserts with ids chosen here: a simulation per member in Python, then one INSERT per table."""
 import random
 from datetime import date, datetime, time, timedelta
 

@@ -1,8 +1,8 @@
 """The member directory (marketers, HQ): search and filter members, and a member's whole
 record — profile, balance, lots with their expiry, points earned by month, tier history, the
-ledger (paged, filtered), orders, redemptions, check-ins, invites and merged accounts — with HQ's adjustment
-(the till's adjustment flow: the same form, schema and ledger call). Full phone numbers are
-shown to HQ admins only; marketers see them masked.
+ledger (paged, filtered), orders, redemptions, check-ins, invites and merged accounts — with
+HQ's adjustment (the till's adjustment flow: the same form, schema and ledger call). Full phone
+numbers are shown to HQ admins only; marketers see them masked.
 
 (`console.members` is analytics' segment list and /console/members/<no> the till's member
 card: this is /console/directory.)"""

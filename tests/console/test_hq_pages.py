@@ -136,8 +136,8 @@ def test_the_record_shows_the_tier_history_newest_first_beside_points_by_month(
     db.session.commit()
     record = text(console(chain["marketer"]).get(f"/console/directory/{member.member_no}"))
     assert "每月获得积分" in record  # points earned by month stay
-    rows = re.findall(r'<tr data-tier-change="\d+"><td>([\d-]+)</td><td>([^<]*)</td><td>([^<]*)</td>',
-                      record)
+    rows = re.findall(r'<tr data-tier-change="\d+"><td>([\d-]+)</td>'
+                      r'<td>([^<]*)</td><td>([^<]*)</td>', record)
     today = clock.business_date().isoformat()
     assert [(day, moved.strip(), why) for day, moved, why in rows] == [
         (today, "金卡 → 无等级", "定期等级评定"), (today, "银卡 → 金卡", "积分达标升级"),
