@@ -56,6 +56,7 @@ EXPORT_SECTIONS = {
     "checkins": "tasks.export:checkins", "task_claims": "tasks.export:task_claims",
     "invites": "tasks.export:invites", "reminders": "points.reminders.export:for_member",
     "mall_reminders": "mall.export:reminders",
+    "tier_history": "points.programme.tier_history:for_export",
 }
 #: the titles of what ledger entries come from (GET /me/points/entries): ref_type →
 #: "module:function"(ref ids) → {ref id: title}

@@ -2,8 +2,8 @@
 DAYS days across the demo stores, their till orders (and the POS's count of all orders),
 short-lived promotion bonuses that expire, daily check-ins, referrals and mall redemptions —
 written as the ledger would have written them (entries, lots, allocations, accounts, monthly
-earnings, tiers), so `points reconcile` stays clean. Bulk inserts with ids chosen here: a
-simulation per member in Python, then one INSERT per table."""
+earnings, tiers and the changes that raised them), so `points reconcile` stays clean. Bulk
+inserts with ids chosen here: a simulation per member in Python, then one INSERT per table."""
 import random
 from datetime import date, datetime, time, timedelta
 
@@ -16,8 +16,8 @@ from members.models import ORIGIN_WECHAT, STATUS_ACTIVE, Member
 from members.numbers import luhn_digit
 from points.earning.models import Order
 from points.ledger.models import PointsAccount, PointsAllocation, PointsEntry, PointsLot
-from points.programme import tiers
-from points.programme.models import EarnedMonth
+from points.programme import tier_history, tiers
+from points.programme.models import EarnedMonth, TierChange
 from tasks.models import CheckIn, Referral, Task
 from analytics.dashboard.models import PosDayTotal
 
@@ -36,10 +36,12 @@ class History:
         self.stores, self.rng, self.now = stores, rng, clock.now()
         self.rows = {model: [] for model in (Member, Order, PointsEntry, PointsLot,
                                              PointsAllocation, PointsAccount, EarnedMonth,
-                                             CheckIn, Referral, Redemption, PosDayTotal)}
+                                             CheckIn, Referral, Redemption, PosDayTotal,
+                                             TierChange)}
         self.ids = {model: (db.session.scalar(select(func.max(model.id))) or 0)
                     for model in (Member, Order, PointsEntry, PointsLot, PointsAllocation,
-                                  CheckIn, Referral, Redemption)}
+                                  CheckIn, Referral, Redemption, TierChange)}
+        self.tiers = tiers.active_tiers()
 
     def next_id(self, model) -> int:
         self.ids[model] += 1
@@ -64,6 +66,7 @@ class Account:
         self.balance = self.earned = 0
         self.lots: list[dict] = []
         self.months: dict[int, int] = {}
+        self.tier: str | None = None
 
     def credit(self, at, kind, points, store_id, ref, expires_at, key):
         self.expire_due(at)
@@ -79,7 +82,25 @@ class Account:
             self.earned += points
             month = int(clock.business_date(at).strftime("%Y%m"))
             self.months[month] = self.months.get(month, 0) + points
+            self.raise_tier(at)
         return entry
+
+    def raise_tier(self, at):
+        """As a credit does: the tier the window's earnings reach, if higher (recorded)."""
+        reached = tiers.tier_for_points(self.earned_in_window(at), self.h.tiers)
+        held = next((t for t in self.h.tiers if t.code == self.tier), None)
+        if reached is not None and (held is None
+                                    or reached.threshold_points > held.threshold_points):
+            self.change_tier(at, reached.code, tier_history.EARNED)
+
+    def earned_in_window(self, at) -> int:
+        window = tiers.first_month_of_window(at)
+        return sum(points for month, points in self.months.items() if month >= window)
+
+    def change_tier(self, at, code, reason):
+        self.h.add(TierChange, id=self.h.next_id(TierChange), member_id=self.member_id,
+                   from_code=self.tier, to_code=code, reason=reason, created_at=at)
+        self.tier = code
 
     def debit(self, at, kind, points, store_id, ref, key):
         self.expire_due(at)
@@ -292,10 +313,10 @@ def _close(h: History, plan: dict, account: Account) -> None:
           lifetime_earned=account.earned, version=len(account.months) + 1)
     for month, points in account.months.items():
         h.add(EarnedMonth, member_id=plan["id"], month=month, points=points)
-    window = tiers.first_month_of_window(clock.now())
-    reached = tiers.tier_for_points(sum(p for m, p in account.months.items() if m >= window),
-                                    tiers.active_tiers())
-    plan["member"]["tier_code"] = reached.code if reached else None
+    reached = tiers.tier_for_points(account.earned_in_window(h.now), h.tiers)
+    if (reached.code if reached else None) != account.tier:  # earnings left the window
+        account.change_tier(h.now, reached.code if reached else None, tier_history.REVIEW)
+    plan["member"]["tier_code"] = account.tier
 
 
 def _pos_totals(h: History, today: date, days: int) -> None:

@@ -1,8 +1,8 @@
 """The member directory (marketers, HQ): search and filter members, and a member's whole
-record — profile, balance, lots with their expiry, points earned by month, the ledger (paged,
-filtered), orders, redemptions, check-ins, invites and merged accounts — with HQ's adjustment
-(the till's adjustment flow: the same form, schema and ledger call). Full phone numbers are
-shown to HQ admins only; marketers see them masked.
+record — profile, balance, lots with their expiry, points earned by month, tier history, the
+ledger (paged, filtered), orders, redemptions, check-ins, invites and merged accounts — with
+HQ's adjustment (the till's adjustment flow: the same form, schema and ledger call). Full phone
+numbers are shown to HQ admins only; marketers see them masked.
 
 (`console.members` is analytics' segment list and /console/members/<no> the till's member
 card: this is /console/directory.)"""
@@ -22,13 +22,18 @@ from members.lookup import member_by_no
 from points import directory as member_directory, ledger
 from points.earning.member_orders import my_orders
 from points.ledger import kinds
-from points.programme import tiers
+from points.programme import tier_history, tiers
 from stores import service as stores_service
 from stores.models import MARKETING
 from tasks import export as task_records
 
 HQ = ("hq_admin",)
 PER_PAGE, ENTRIES_PER_PAGE, SECTION_ROWS = 50, 30, 20
+#: why a tier changed (tier_history.REASONS), as the record names it
+TIER_REASONS = {tier_history.EARNED: _l("Points earned reached the tier"),
+                tier_history.REVIEW: _l("Periodic tier review"),
+                tier_history.MERGE: _l("Members merged"),
+                tier_history.RULES: _l("Tier rules changed")}
 
 
 def full_phones() -> bool:
@@ -94,6 +99,8 @@ def _record(member, status=200, **panels):
         "member_record.html", status, member=member, points=ledger.my_points(member),
         lots=member_directory.live_lots(member.id),
         earned=member_directory.earned_by_month(member.id),
+        tier_changes=tier_history.changes(member.id, limit=SECTION_ROWS)["items"],
+        tier_reasons=TIER_REASONS,
         entries=entries, entry_filters=filters,
         entry_args={k: v for k, v in request.args.items() if k != "cursor" and v},
         orders=my_orders(member, limit=SECTION_ROWS)["items"],

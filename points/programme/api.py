@@ -1,8 +1,11 @@
-"""HQ's and marketers' programme settings and tiers."""
+"""HQ's and marketers' programme settings and tiers, and a member's tier history."""
 from core.api import blueprint, documents
 from core.auth import staff_required
-from points.programme import settings, tiers
-from points.programme.schemas import SettingsSchema, TierIn, TierOut, TierPatch
+from core.pagination import PageArgs
+from members.lookup import member_by_no
+from points.programme import settings, tier_history, tiers
+from points.programme.schemas import (SettingsSchema, TierChangesPage, TierIn, TierOut,
+                                      TierPatch)
 from stores.models import MARKETING
 
 admin_blp = blueprint("points_admin", __name__, prefix="/admin",
@@ -71,6 +74,18 @@ def update_tier(data, code):
 @staff_required(*MARKETING)
 def deactivate_tier(code):
     return tiers.update_tier(code, {"active": False})
+
+
+@admin_blp.get("/members/<member_no>/tier-history")
+@staff_required(*MARKETING)
+@admin_blp.arguments(PageArgs, location="query")
+@admin_blp.response(200, TierChangesPage)
+@documents(admin_blp, 401, 403, 404, 422, auth="staff")
+def tier_changes(args, member_no):
+    """The member's tier changes, newest first: from and to which tier, why (earned, review,
+    merge, rules), when. A merged member's number names the member it joined."""
+    member = member_by_no(member_no)
+    return tier_history.changes(member.id, limit=args["limit"], cursor=args["cursor"])
 
 
 def _percent(multiplier) -> int:

@@ -1,8 +1,8 @@
-"""The programme's configuration tables: settings sections, tiers, and the monthly earnings
-tiers are computed from."""
+"""The programme's configuration tables: settings sections, tiers, the monthly earnings
+tiers are computed from, and each member's tier changes."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.config_cache import cached_model
@@ -47,3 +47,20 @@ class EarnedMonth(Base):
     #: YYYYMM in business time
     month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     points: Mapped[int] = mapped_column(default=0)
+
+
+class TierChange(Base):
+    """A member's tier changed (append-only): written by the statement's transaction that
+    changed members.tier_code, only when it did change (points.programme.tier_history)."""
+
+    __tablename__ = "member_tier_changes"
+    __table_args__ = (Index("ix_member_tier_changes_member_id_id", "member_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    #: the tier's code before and after (null: no tier)
+    from_code: Mapped[str | None] = mapped_column(String(16))
+    to_code: Mapped[str | None] = mapped_column(String(16))
+    #: why: earned, review, merge, rules (tier_history.REASONS)
+    reason: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

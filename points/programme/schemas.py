@@ -4,7 +4,9 @@ from decimal import Decimal
 from marshmallow import Schema, fields, validate
 
 from core.fields import ExactDecimal, Integer
+from core.pagination import page_schema
 from media.fields import ImageUrl
+from points.programme import tier_history
 
 EXPIRY_MODES = ("never", "fixed_days", "year_end", "rolling_days")
 THRESHOLD = validate.Range(0, 1_000_000_000)
@@ -96,3 +98,18 @@ class PublicTiersOut(Schema):
 
 class TierOut(PublicTierOut):
     active = fields.Boolean()
+
+
+
+class TierChangeOut(Schema):
+    id = fields.Integer()
+    from_tier = fields.Nested(TierRef, allow_none=True, metadata={"description": "null: none"})
+    to_tier = fields.Nested(TierRef, allow_none=True, metadata={"description": "null: none"})
+    reason = fields.String(validate=validate.OneOf(tier_history.REASONS), metadata={
+        "description": "earned: a credit crossed a threshold; review: the periodic review; "
+                       "merge: an account merge (the merged member loses its tier, the member "
+                       "it joined may rise); rules: a tier became easier to reach"})
+    created_at = fields.DateTime()
+
+
+TierChangesPage = page_schema(TierChangeOut, "TierChangesPage")

@@ -3,12 +3,13 @@ up at once on the credit that crosses a threshold, and down only at the periodic
 import functools
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, clock, config_cache, jobs, worker
 from core.db import db, loaded, mark_written
 from core.errors import Conflict, NotFound
+from points.programme import tier_history
 from points.programme.models import EarnedMonth, Tier
 
 TIER_FIELDS = ("code", "name", "threshold_points", "multiplier_percent", "active", "benefits",
@@ -82,8 +83,10 @@ def move_earnings(source_id: int, target_id: int, now: datetime) -> None:
         db.session.execute(upsert, {"member_id": target_id, "month": month, "points": points})
     db.session.execute(delete(EarnedMonth).where(EarnedMonth.member_id == source_id)
                        .execution_options(synchronize_session=False))
-    _set_tier(source_id, None)  # a merged member holds nothing, a tier included
-    upgrade(target_id, _tier_code(target_id), earned_in_window(target_id, now))
+    # a merged member holds nothing, a tier included
+    _set_tier(source_id, _tier_code(source_id), None, tier_history.MERGE)
+    upgrade(target_id, _tier_code(target_id), earned_in_window(target_id, now),
+            reason=tier_history.MERGE)
 
 
 def _tier_code(member_id: int) -> str | None:
@@ -110,30 +113,31 @@ def tier_for_points(points: int, tiers=None):
     return reached[-1] if reached else None
 
 
-def upgrade(member_id: int, tier_code: str | None, earned: int) -> str | None:
+def upgrade(member_id: int, tier_code: str | None, earned: int,
+            reason: str = tier_history.EARNED) -> str | None:
     """The member's tier once `earned` (the trailing 12 months, this credit included) counts:
     raised at once if that reaches a higher tier, never lowered here. Call under the account
-    lock; returns the tier's code."""
-    from members.models import Member
-
+    lock, with the tier read under it; returns the tier's code. A raise is recorded in the
+    tier history (`reason`); no change costs no statement."""
     tiers = active_tiers()
     reached = tier_for_points(earned, tiers)
-    current = next((t for t in tiers if t.code == tier_code), None)
-    if reached is None or (current is not None
-                           and reached.threshold_points <= current.threshold_points):
+    if not _above(reached, tier_code, tiers):
         return tier_code
-    members = Member.__table__
-    at_or_above = [t.code for t in tiers if t.threshold_points >= reached.threshold_points]
-    raised = db.session.execute(  # guarded: never over a tier as high (see hold_account)
-        update(members).where(members.c.id == member_id,
-                              or_(members.c.tier_code.is_(None),
-                                  members.c.tier_code.not_in(at_or_above)))
-        .values(tier_code=reached.code)).rowcount
-    if not raised:
-        return tier_code
-    if (member := loaded(Member, member_id)) is not None:
-        mark_written(member, tier_code=reached.code)
-    return reached.code
+    if _set_tier(member_id, tier_code, reached.code, reason):
+        return reached.code
+    # the row held another tier than the caller read (an engine that reads it before the
+    # lock: see hold_account): decide again on what it holds, never over a tier as high
+    current = _tier_code(member_id)
+    if _above(reached, current, tiers) and _set_tier(member_id, current, reached.code, reason):
+        return reached.code
+    return tier_code
+
+
+def _above(reached, code: str | None, tiers) -> bool:
+    """Whether `reached` is a higher tier than the active tier `code` (none, or inactive: any)."""
+    current = next((t for t in tiers if t.code == code), None)
+    return reached is not None and (current is None
+                                    or reached.threshold_points > current.threshold_points)
 
 
 def review_chunk(now: datetime, after_member_id: int = 0, limit: int = 1000, *,
@@ -155,7 +159,9 @@ def review_chunk(now: datetime, after_member_id: int = 0, limit: int = 1000, *,
         .where(EarnedMonth.member_id.in_([r.id for r in rows]),
                EarnedMonth.month >= first_month_of_window(now))
         .group_by(EarnedMonth.member_id)).all())
-    changed = sum(_review(r.id, now, tiers, lower=not raise_only) for r in rows
+    changed = sum(_review(r.id, now, tiers, lower=not raise_only,
+                          reason=tier_history.RULES if raise_only else tier_history.REVIEW)
+                  for r in rows
                   if _due(r.tier_code, tier_for_points(max(int(earned.get(r.id, 0)), 0), tiers),
                           tiers, raise_only))
     return changed, rows[-1].id
@@ -172,7 +178,8 @@ def _code(tier) -> str | None:
     return tier.code if tier else None
 
 
-def _review(member_id: int, now: datetime, tiers, lower: bool = True) -> int:
+def _review(member_id: int, now: datetime, tiers, lower: bool = True,
+            reason: str = tier_history.REVIEW) -> int:
     """One member's tier from their earnings, under the account lock credits take: 1 if it
     changed (never lowered unless `lower`)."""
     from points.ledger.models import PointsAccount
@@ -183,17 +190,28 @@ def _review(member_id: int, now: datetime, tiers, lower: bool = True) -> int:
     code, current = _code(reached), _tier_code(member_id)
     if current == code or not (lower or _due(current, reached, tiers, raise_only=True)):
         return 0
-    _set_tier(member_id, code)
-    return 1
+    return int(_set_tier(member_id, current, code, reason))
 
 
-def _set_tier(member_id: int, code: str | None) -> None:
+def _set_tier(member_id: int, from_code: str | None, to_code: str | None, reason: str) -> bool:
+    """Move the member from `from_code` to `to_code` if the row still holds `from_code` (a
+    compare-and-set: its rowcount says the tier changed, and from what), recording the change
+    in the same transaction. False, and nothing written, otherwise."""
     from members.models import Member
 
-    db.session.execute(update(Member.__table__).where(Member.__table__.c.id == member_id)
-                       .values(tier_code=code))
+    if from_code == to_code:
+        return False
+    members = Member.__table__
+    changed = db.session.execute(
+        update(members).where(members.c.id == member_id,
+                              members.c.tier_code.is_not_distinct_from(from_code))
+        .values(tier_code=to_code)).rowcount
+    if not changed:
+        return False
+    tier_history.record(member_id, from_code, to_code, reason)
     if (member := loaded(Member, member_id)) is not None:
-        mark_written(member, tier_code=code)
+        mark_written(member, tier_code=to_code)
+    return True
 
 
 #: the schedule entry (app.py) of the periodic review that may lower tiers

@@ -50,3 +50,29 @@ def test_the_history_reconciles_and_the_rollup_equals_the_ledger(factory):
     assert report["totals"]["points_spent"] == -spent
     assert report["missing_days"] == []
     assert report["totals"]["member_order_share"] is not None
+
+
+def test_members_the_history_gives_a_tier_have_the_changes_that_raised_them(factory):
+    from points.programme import tiers
+    from points.programme.demo import DEMO_TIERS
+    from points.programme.models import TierChange
+
+    for code, name, threshold, percent in DEMO_TIERS:
+        tiers.create_tier(code, name, threshold, percent)
+    stores = [factory.store("HA").id]
+    demo_history.seed_history(stores, members=150, days=120)
+    db.session.flush()
+    held = dict(db.session.execute(select(Member.id, Member.tier_code)
+                                   .where(Member.invite_code.like("DH%"))).all())
+    history: dict[int, list] = {}
+    for change in db.session.scalars(select(TierChange).order_by(TierChange.id)):
+        history.setdefault(change.member_id, []).append(change)
+    assert {m for m, code in held.items() if code} == set(history)
+    assert "silver" in held.values()
+    for member_id, changes in history.items():
+        codes = [None] + [c.to_code for c in changes]
+        assert [c.from_code for c in changes] == codes[:-1]  # each from the one before
+        assert codes[-1] == held[member_id]
+        assert all(c.reason == "earned" for c in changes)
+        assert [c.created_at for c in changes] == sorted(c.created_at for c in changes)
+        assert changes[-1].created_at <= clock.now()

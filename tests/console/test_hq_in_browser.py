@@ -1,11 +1,14 @@
 """HQ's pages in headless Chromium against a live server: HQ uploads a bulk points file, reads
 the dry run, runs it to done and downloads the report, then uploads the same file again and
 the balances move once; HQ issues a POS key and sees its secret once; a marketer is offered
-no HQ page and is refused one typed in. Screenshots at 1024×768 go to artefacts/."""
+no HQ page and is refused one typed in, but reads a member's record (its tier history too).
+Screenshots at 1024×768 go to artefacts/."""
 import pytest
 from playwright.sync_api import expect
 
+from core.db import db
 from points import ledger
+from points.programme import tiers
 from tests.console.conftest import screenshot
 from tests.console.test_till_in_browser import sign_in
 
@@ -78,7 +81,10 @@ def test_hq_issues_a_pos_key_and_sees_its_secret_once(live_server, browser_page,
     expect(page.locator("#pos-secret")).to_have_count(0)
 
 
-def test_a_marketer_cannot_reach_hq_pages(live_server, browser_page, chain):
+def test_a_marketer_cannot_reach_hq_pages(live_server, browser_page, chain, factory):
+    tiers.create_tier("silver", "银卡", 100, 100)
+    db.session.commit()
+    factory.credit(chain["b"], 120)  # b's record shows the tier it reached
     page = browser_page()
     sign_in(page, live_server, "mk.b")
     page.goto(live_server + "/console/directory")
@@ -91,6 +97,8 @@ def test_a_marketer_cannot_reach_hq_pages(live_server, browser_page, chain):
     page.locator("summary", has_text="总部").click()  # closed again
     page.click(f"a:has-text('{chain['b'].member_no}')")
     expect(page.locator(".profile .phone")).to_have_text("138****8777")
+    expect(page.locator("table.tier-changes")).to_contain_text("无等级 → 银卡")
+    expect(page.locator("table.tier-changes")).to_contain_text("积分达标升级")
     screenshot(page, "36-member-record")
     for path in ("/console/hq/stores", "/console/hq/staff", "/console/hq/points-imports"):
         response = page.goto(live_server + path)

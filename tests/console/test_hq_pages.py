@@ -7,9 +7,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from core.audit import AuditEntry
 from core.db import db
 from points import ledger
+from points.programme import tiers
 from stores import service as stores_service
 
 HQ_PAGES = ("/console/hq/stores", "/console/hq/stores/SH01", "/console/hq/staff",
@@ -121,6 +123,26 @@ def test_the_directory_filters_by_balance_and_hq_adjusts_from_the_record(console
     assert ledger.spendable_balance(rich.id) == 400
     spent = text(page.get(f"/console/directory/{rich.member_no}?direction=out"))
     assert "-100" in spent and "+500" not in spent
+
+
+def test_the_record_shows_the_tier_history_newest_first_beside_points_by_month(
+        console, chain, factory):
+    tiers.create_tier("silver", "银卡", 100, 100)
+    tiers.create_tier("gold", "金卡", 500, 100)
+    db.session.commit()
+    member, other = factory.member(points=120), factory.member()
+    factory.credit(member, 400)
+    tiers.review_chunk(clock.now().replace(year=clock.now().year + 2))  # nothing earned since
+    db.session.commit()
+    record = text(console(chain["marketer"]).get(f"/console/directory/{member.member_no}"))
+    assert "每月获得积分" in record  # points earned by month stay
+    rows = re.findall(r'<tr data-tier-change="\d+"><td>([\d-]+)</td>'
+                      r'<td>([^<]*)</td><td>([^<]*)</td>', record)
+    today = clock.business_date().isoformat()
+    assert [(day, moved.strip(), why) for day, moved, why in rows] == [
+        (today, "金卡 → 无等级", "定期等级评定"), (today, "银卡 → 金卡", "积分达标升级"),
+        (today, "无等级 → 银卡", "积分达标升级")]
+    assert "暂无等级变动。" in text(console(chain["hq"]).get(f"/console/directory/{other.member_no}"))
 
 
 def test_a_bulk_file_larger_than_other_bodies_is_read(console, chain, factory):

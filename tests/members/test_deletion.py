@@ -156,3 +156,32 @@ def test_deletion_needs_a_member_token(client):
     assert client.post("/me/deletion").status_code == 401
     assert client.delete("/me/deletion").status_code == 401
     assert client.get("/me/export").status_code == 401
+
+
+@pytest.fixture
+def silver():
+    from points.programme import tiers
+
+    tiers.create_tier("silver", "银卡", 500, 100)
+    db.session.commit()
+
+
+def test_a_deletion_keeps_the_tier_history_as_it_keeps_the_ledger(silver, customer,
+                                                                   staff_client):
+    """Like the ledger and the monthly earnings, the tier changes stay with the anonymous
+    member row: they hold no personal data."""
+    from points.programme.models import TierChange
+
+    me = customer[0]
+    history = db.session.execute(select(TierChange.from_code, TierChange.to_code,
+                                        TierChange.reason)
+                                 .where(TierChange.member_id == me.member_id)).all()
+    assert [tuple(row) for row in history] == [(None, "silver", "merge")]
+    member_no = me.get("/me").get_json()["member_no"]
+    me.post("/me/deletion")
+    clock.set(clock.now() + timedelta(days=7, seconds=1))
+    assert complete_deletions() == {"completed": 1}
+    assert db.session.scalar(select(func.count()).select_from(TierChange)
+                             .where(TierChange.member_id == me.member_id)) == 1
+    gone = staff_client("marketer").get(f"/admin/members/{member_no}/tier-history")
+    assert gone.status_code == 404  # as every look-up of a deleted account's number

@@ -4,13 +4,14 @@ import uuid
 from core import clock
 from core.db import db
 from mall import catalog
+from points.programme import tiers
 from points.reminders.models import ExpiryReminder
 from tasks import service as tasks_service
 from wx import templates
 
 SECTIONS = {"profile", "wechat", "consents", "subscriptions", "deletion_requests", "points",
             "orders", "redemptions", "coupons", "checkins", "task_claims", "invites",
-            "reminders"}
+            "reminders", "tier_history"}
 
 
 def _task(kind, config, **fields):
@@ -26,6 +27,7 @@ def _member_with_everything(login, factory, pos_client, staff_client):
     referral = _task("referral", {"inviter_points": 10, "invitee_points": 5, "trigger": "register"})
     _task("checkin", {"schedule": [3]})
     manual = _task("one_off", {"reward_points": 7, "action": "manual"})
+    tiers.create_tier("silver", "银卡", 500, 100)  # the order below reaches it
     templates.create_template({"purpose": "points_expiring", "template_id": "tpl-exp",
                                "fields": {"number2": "points"}}, check_wechat=False)
     db.session.commit()
@@ -74,6 +76,9 @@ def test_the_export_holds_every_kind_of_record(login, factory, pos_client, staff
                                                                "task", "referral", "spend"}
     assert data["orders"][0]["refunds"][0]["refund_no"] == "R-1"
     assert data["invites"][0]["role"] == "inviter"
+    assert [{k: c[k] for k in ("from_code", "to_code", "reason")} for c in data["tier_history"]] \
+        == [{"from_code": None, "to_code": "silver", "reason": "earned"}]
+    assert data["tier_history"][0]["created_at"].endswith("+00:00")
 
 
 def test_an_export_is_rate_limited_and_downloadable(login):
