@@ -1,11 +1,14 @@
 """Clients for tests: JSON in and out, bearer tokens, POS signatures."""
 import json
 import uuid
+from contextlib import contextmanager
 
+from sqlalchemy import event
 from werkzeug.urls import iri_to_uri
 
 from core import clock
 from core.auth import sign, signing_message
+from core.db import db
 
 
 class ApiClient:
@@ -64,3 +67,16 @@ class PosClient:
         return self.raw.post(path, data=data, headers=headers)
 
 
+@contextmanager
+def statements():
+    """The SQL statements the engine runs inside the block (a list, filled as they run)."""
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

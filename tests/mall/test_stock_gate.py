@@ -1,15 +1,14 @@
 """The Redis stock gate: a fast copy of the stock that may be wrong only safely."""
-from contextlib import contextmanager
 from datetime import timedelta
 
 import redis as redis_lib
-from sqlalchemy import event
 
 from core import clock
 from core.db import db
 from core.redis import get_redis, get_store, rkey
 from mall import stock_gate
 from tests.core.test_errors import assert_error
+from tests.helpers import statements
 from tests.mall.conftest import redeem
 from tests.mall.test_redemption import balance, stock_left
 
@@ -17,20 +16,6 @@ from tests.mall.test_redemption import balance, stock_left
 def gate(product):
     value = get_redis().get(stock_gate.key(product.id))
     return None if value is None else int(value)
-
-
-@contextmanager
-def statements():
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_keys_carry_a_cluster_hash_tag(app):

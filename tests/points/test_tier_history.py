@@ -1,11 +1,10 @@
 """Tier history: a row exactly when members.tier_code changes (a credit crossing a threshold,
 the review, a merge, a tier made easier to reach), in the same transaction, and nothing —
 not even a read — when it does not; GET /admin/members/<member_no>/tier-history."""
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core import clock
 from core.db import db
@@ -15,6 +14,7 @@ from points.programme import tier_history, tiers
 from points.programme.models import TierChange
 from tests.concurrency import race
 from tests.core.test_errors import assert_error
+from tests.helpers import statements
 
 SH = timezone(timedelta(hours=8))
 
@@ -34,20 +34,6 @@ def changes(member_id) -> list[tuple]:
 def tier_of(member_id):
     db.session.expire_all()
     return db.session.get(Member, member_id).tier_code
-
-
-@contextmanager
-def statements():
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_a_credit_crossing_a_threshold_records_one_earned_change(factory, two_tiers):
