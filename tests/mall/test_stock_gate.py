@@ -4,7 +4,6 @@ from datetime import timedelta
 import redis as redis_lib
 
 from core import clock
-from core.db import db
 from core.redis import get_redis, get_store, rkey
 from mall import stock_gate
 from tests.core.test_errors import assert_error
