@@ -5,8 +5,8 @@
    `chain_facts`: the chain's facts from the stores' → analytics_member_rfm_facts.
 2. `score_scope`: the chain, then every store at once: each scope's cut points from the
    count distribution of each dimension's values (a window over distinct values, not a sort
-   of every member), then scores and segments → analytics_member_segments (the stores' rows
-   updated in place once they exist), and the month's history.
+   of every member), then scores and segments → analytics_member_segments, and the month's
+   history.
 
 QUINTILES THAT HANDLE TIES: a member's score is 1 + ⌊5 × (members strictly worse) / members⌋,
 where "strictly worse" counts the members with a worse value. Equal values so get equal
@@ -16,7 +16,7 @@ The worst value always scores 1 (a lone member, too: nobody is worse than them).
 """
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, delete, func, insert, literal, not_, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, not_, select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -90,34 +90,11 @@ def chain_facts() -> None:
         .where(f.c.store_id != CHAIN).group_by(f.c.member_id)))
 
 
-SEGMENT_COLUMNS = ("store_id", "member_id", "recency_days", "frequency", "monetary_fen", "r",
-                   "f", "m", "segment", "as_of")
-
-
 def score_scope(store_id: int | None, as_of: date, rfm: dict) -> None:
     """Score the chain (store_id 0) or every store at once, replacing the last scores, and
-    record the month's history. The chain also lists the members who never bought (未消费).
-
-    The stores' rows, once they exist, are rewritten in place (`_rescore`): deleting and
-    inserting every one of them again cost twice an UPDATE of the same rows (the secondary
-    index changed twice per row, not only where the segment moved)."""
+    record the month's history. The chain also lists the members who never bought (未消费)."""
     in_scope = _in_scope(_segments, store_id)
-    scored = _scored(store_id, as_of, rfm)
-    if store_id is None and db.session.scalar(select(_segments.c.member_id).where(in_scope)
-                                              .limit(1)) is not None:
-        _rescore(scored, as_of)
-    else:
-        db.session.execute(delete(_segments).where(in_scope))
-        db.session.execute(insert(_segments).from_select(SEGMENT_COLUMNS, select(
-            *(scored.c[name] for name in SEGMENT_COLUMNS[:-2]), _segment(scored),
-            literal(as_of))))
-    if store_id == CHAIN:
-        _never_bought(as_of)
-    _record_history(store_id, as_of)
-
-
-def _scored(store_id, as_of, rfm):
-    """Each fact of the scope with its recency, scores and is_new (a subquery)."""
+    db.session.execute(delete(_segments).where(in_scope))
     f = _facts
     recency = business_days_since(f.c.last_order_at, as_of)
     values = {"r": recency, "f": f.c.frequency, "m": f.c.monetary_fen}
@@ -133,36 +110,16 @@ def _scored(store_id, as_of, rfm):
                     .label("is_new"), *(score.label(d) for d, score in scores.items()))
     for cuts in joins:  # a row per scope: every member of the scope reads its cut points
         scored = scored.outerjoin(cuts, cuts.c.store_id == f.c.store_id)
-    return scored.where(_in_scope(f, store_id)).subquery("scored")
-
-
-def _rescore(scored, as_of):
-    """The stores' rows in place: new facts given a row (the few a night adds: an INSERT …
-    SELECT reading its own table buffers what it selects), rows whose facts are gone deleted
-    (only when the counts say some are: a DELETE examining every row locked every row), then
-    every row updated from its scores."""
-    s, f = _segments, _facts
-    has_row = select(s.c.member_id).where(s.c.store_id == f.c.store_id,
-                                          s.c.member_id == f.c.member_id).exists()
-    db.session.execute(insert(s).from_select(SEGMENT_COLUMNS, select(
-        f.c.store_id, f.c.member_id, literal(0), literal(0), literal(0), literal(None),
-        literal(None), literal(None), literal(segments.NEW), literal(as_of))
-        .where(f.c.store_id != CHAIN, ~has_row)))
-    if _count(s) != _count(f):  # every fact has a row now: more rows are rows without facts
-        has_facts = select(f.c.member_id).where(f.c.store_id == s.c.store_id,
-                                                f.c.member_id == s.c.member_id).exists()
-        db.session.execute(delete(s).where(s.c.store_id != CHAIN, ~has_facts))
-    db.session.execute(update(s).where(s.c.store_id == scored.c.store_id,
-                                       s.c.member_id == scored.c.member_id).values(
-        recency_days=scored.c.recency_days, frequency=scored.c.frequency,
-        monetary_fen=scored.c.monetary_fen, r=scored.c.r, f=scored.c.f, m=scored.c.m,
-        segment=_segment(scored), as_of=as_of))
-
-
-def _count(table) -> int:
-    """The stores' rows of a table."""
-    return db.session.scalar(select(func.count()).select_from(table)
-                             .where(table.c.store_id != CHAIN))
+    scored = scored.where(_in_scope(f, store_id)).subquery("scored")
+    rows = select(scored.c.store_id, scored.c.member_id, scored.c.recency_days,
+                  scored.c.frequency, scored.c.monetary_fen, scored.c.r, scored.c.f, scored.c.m,
+                  _segment(scored), literal(as_of))
+    names = ("store_id", "member_id", "recency_days", "frequency", "monetary_fen", "r", "f", "m",
+             "segment", "as_of")
+    db.session.execute(insert(_segments).from_select(names, rows))
+    if store_id == CHAIN:
+        _never_bought(as_of)
+    _record_history(store_id, as_of)
 
 
 def _in_scope(table, store_id):
@@ -217,7 +174,9 @@ def _never_bought(as_of):
             .where(m.c.status == STATUS_ACTIVE, m.c.created_at <= clock.end_of_business_day(as_of),
                    ~select(_facts.c.member_id).where(_facts.c.store_id == CHAIN,
                                                      _facts.c.member_id == m.c.id).exists()))
-    db.session.execute(insert(_segments).from_select(SEGMENT_COLUMNS, rows))
+    db.session.execute(insert(_segments).from_select(
+        ("store_id", "member_id", "recency_days", "frequency", "monetary_fen", "r", "f", "m",
+         "segment", "as_of"), rows))
 
 
 def _record_history(store_id, as_of):

@@ -236,11 +236,10 @@ def test_a_run_as_of_another_date_abandons_an_unfinished_one(members, buy, facto
     assert scores()[member.id].recency_days == 5
 
 
-def test_a_rerun_rescores_the_stores_rows_in_place_adding_and_dropping_visits(members, buy,
-                                                                              factory):
-    """The stores' rows, once they exist, are updated in place: a store a member first visits
-    gets a row, a visit after the as-of date (a rerun as of an earlier date) loses it, and every
-    row holds what a first run would have written."""
+def test_a_rerun_replaces_the_stores_rows_adding_and_dropping_visits(members, buy, factory):
+    """A rerun over last night's rows: a store a member first visits gets a row, a visit after
+    the as-of date (a rerun as of an earlier date) loses it, and every row holds what a first
+    run would have written."""
     north, south = factory.store("N1"), factory.store("S1")
     a, b = members(2)
     buy(a, north, AS_OF - timedelta(days=10), amount_fen=30000)
