@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, Date, Index, Integer, SmallInteger, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigId, UTCDateTime
+from points.earning.models import Order
 
 CHAIN = 0
 
@@ -108,3 +109,8 @@ class MemberChurn(Base):
     #: when the member is expected back: last order + their gap (or the chain's default)
     expected_next_visit: Mapped[date] = mapped_column(Date)
     as_of: Mapped[date] = mapped_column(Date)
+
+
+#: a period's orders (the promotion preview's base points per store and per member: the index
+#: alone, not every order's row)
+Index("ix_orders_paid", Order.paid_at, Order.store_id, Order.member_id, Order.points_earned)

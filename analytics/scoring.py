@@ -90,10 +90,9 @@ def chain_facts() -> None:
         .where(f.c.store_id != CHAIN).group_by(f.c.member_id)))
 
 
-def score_scope(store_id: int | None, as_of: date, rfm: dict) -> int:
+def score_scope(store_id: int | None, as_of: date, rfm: dict) -> None:
     """Score the chain (store_id 0) or every store at once, replacing the last scores, and
-    record the month's history. The chain also lists the members who never bought (未消费).
-    Returns the rows scored."""
+    record the month's history. The chain also lists the members who never bought (未消费)."""
     in_scope = _in_scope(_segments, store_id)
     db.session.execute(delete(_segments).where(in_scope))
     f = _facts
@@ -121,7 +120,6 @@ def score_scope(store_id: int | None, as_of: date, rfm: dict) -> int:
     if store_id == CHAIN:
         _never_bought(as_of)
     _record_history(store_id, as_of)
-    return db.session.scalar(select(func.count()).select_from(_segments).where(in_scope))
 
 
 def _in_scope(table, store_id):

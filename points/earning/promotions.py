@@ -120,13 +120,26 @@ def effects(store_code: str, paid_at: datetime, lines, tier_code, rules, promoti
             store_id=None):
     """(multipliers, bonuses) these earn rules and promotions (rows or snapshots with their
     fields) give an order: the till's choice, also replayed by a promotion's cost preview."""
+    weekday = paid_at.astimezone(clock.business_tz()).isoweekday()
+    return effects_at(standing_multipliers(store_code, tier_code, rules), store_code, paid_at,
+                      weekday, lines, promotions, store_id)
+
+
+def standing_multipliers(store_code: str, tier_code, rules) -> list:
+    """The earn rules' and the member's tier's multipliers at a store: the same for every
+    order there (a replay over many orders computes them once per store and tier)."""
     multipliers = [rule_multiplier(r) for r in rules if _for_store(r.store_codes, store_code)]
     tier = tiers.tier_by_code(tier_code)
     if tier is not None and tier.multiplier_percent > 100:
         multipliers.append(Multiplier(f"tier:{tier.code}", f"{tier.name} ×{tier.multiplier_percent / 100:g}",
                                       tier.multiplier_percent))
-    bonuses = []
-    weekday = paid_at.astimezone(clock.business_tz()).isoweekday()
+    return multipliers
+
+
+def effects_at(standing, store_code: str, paid_at: datetime, weekday: int, lines, promotions,
+               store_id=None):
+    """`effects` given the standing multipliers and the order's ISO weekday in business time."""
+    multipliers, bonuses = list(standing), []
     for p in promotions:
         effect = promotion_effect(p, store_code, paid_at, weekday, lines, store_id)
         if effect is not None:

@@ -234,3 +234,31 @@ def test_a_run_as_of_another_date_abandons_an_unfinished_one(members, buy, facto
     assert db.session.get(RfmRun, first).phase == runs.ABANDONED
     assert run()["rfm_run"] != first  # a fresh run, not the abandoned one's facts
     assert scores()[member.id].recency_days == 5
+
+
+def test_a_rerun_replaces_the_stores_rows_adding_and_dropping_visits(members, buy, factory):
+    """A rerun over last night's rows: a store a member first visits gets a row, a visit after
+    the as-of date (a rerun as of an earlier date) loses it, and every row holds what a first
+    run would have written."""
+    north, south = factory.store("N1"), factory.store("S1")
+    a, b = members(2)
+    buy(a, north, AS_OF - timedelta(days=10), amount_fen=30000)
+    buy(b, north, AS_OF - timedelta(days=40), amount_fen=10000)
+    run(AS_OF - timedelta(days=5))
+    buy(b, south, AS_OF - timedelta(days=2), amount_fen=20000)  # b's first visit to south
+    run()
+    rescored = {(s, m): (r.recency_days, r.frequency, r.monetary_fen, r.r, r.f, r.m, r.segment,
+                         r.as_of) for s in (north.id, south.id)
+                for m, r in scores(s).items()}
+    assert set(rescored) == {(north.id, a.id), (north.id, b.id), (south.id, b.id)}
+    assert rescored[south.id, b.id][:3] == (2, 1, 20000)
+    assert {row[-1] for row in rescored.values()} == {AS_OF}
+    db.session.execute(MemberSegment.__table__.delete())  # a first run's rows, to compare
+    db.session.commit()
+    run()
+    assert {(s, m): (r.recency_days, r.frequency, r.monetary_fen, r.r, r.f, r.m, r.segment,
+                     r.as_of) for s in (north.id, south.id)
+            for m, r in scores(s).items()} == rescored
+    run(AS_OF - timedelta(days=5))  # before b's visit to south: that row goes
+    assert set(scores(south.id)) == set()
+    assert scores(north.id)[a.id].recency_days == 5
