@@ -3,14 +3,14 @@ member (store_id, member_id, points_earned), so a preview over a past period rea
 period's index entries instead of scanning every order (10M orders for a 28-day period)
 
 Revision ID: 3100
-Revises: 2910
+Revises: 3000
 Create Date: 2026-12-04 08:00:00
 """
 from alembic import op
 
 
 revision = '3100'
-down_revision = '2910'
+down_revision = '3000'
 branch_labels = None
 depends_on = None
 
