@@ -7,8 +7,9 @@ with today's earn rules, promotions (each by its own time window), earn rate and
 current tier. The draft's own starts_at/ends_at are ignored (it is replayed over the period);
 its stores, weekdays, categories and minimum amount apply. `base_points` is what the orders
 really earned (summed in SQL per store and per member, from ix_orders_paid); only the orders
-the draft could change (its stores, weekdays, minimum amount: filtered in SQL) are read and
-replayed, one call of the till's pure functions per distinct order (Till).
+the draft could change (its stores, weekdays, minimum amount: filtered in SQL, on the entries
+of ix_orders_paid when the period is a small part of the history) are read and replayed, one
+call of the till's pure functions per distinct order (Till).
 """
 import json
 from collections import defaultdict
@@ -31,6 +32,8 @@ from stores.models import Store
 PROMOTION, EARN_RULE = "promotion", "earn_rule"
 UNSCORED = "unscored"
 DEFAULT_DAYS = 28
+#: a period spanning under this share of the orders' history is read by ix_orders_paid
+NARROW = 0.25
 _ALWAYS = (datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc))
 
 
@@ -171,6 +174,8 @@ def replay(kind: str, data: dict, date_from: date, date_to: date):
              .where(_period(date_from, date_to), *_could_change(kind, row, codes, date_from,
                                                                   date_to))
              .execution_options(yield_per=5000))
+    if _narrow(date_from, date_to):
+        query = _by_paid_index(query)
     # Core rows straight from the connection: the ORM's row handling was a quarter of the read
     for order_id, member_id, store_id, amount_fen, items, paid_at, tier_code, segment \
             in db.session.connection().execute(query):
@@ -227,6 +232,29 @@ def _base_points(date_from, date_to) -> tuple[dict, dict]:
                   .group_by(segment))
     return tuple({key: (int(orders), int(earned or 0)) for key, orders, earned in
                   db.session.execute(query)} for query in (by_store, by_segment))
+
+
+def _narrow(date_from, date_to) -> bool:
+    """Whether the period spans under NARROW of the orders' history (from the first order
+    to the last: two ends of ix_orders_paid), so reading its orders by ix_orders_paid beats
+    scanning the table."""
+    first, last = db.session.execute(select(func.min(Order.paid_at),
+                                            func.max(Order.paid_at))).one()
+    if first is None or last <= first:
+        return False
+    start = max(clock.start_of_business_day(date_from), first)
+    end = min(clock.end_of_business_day(date_to), last)
+    return (end - start) < (last - first) * NARROW
+
+
+def _by_paid_index(query):
+    """MariaDB/MySQL: read the period's orders by ix_orders_paid (its range, the weekday and
+    stores tested on the index entry, the row looked up only for an order that passes). Left
+    to itself MariaDB 10.11 scans the whole table even for a 28-day period of 500 days' orders:
+    1M of 10M orders, Wednesdays, 5.3–7.2 s scanning against 3.3–3.7 s by the index; over the
+    whole history the scan wins (24 s against 30 s), hence only for a narrow period."""
+    hint = "FORCE INDEX (ix_orders_paid)"
+    return query.with_hint(Order, hint, "mysql").with_hint(Order, hint, "mariadb")
 
 
 def _grouped(query):

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.db import db
-from analytics import jobs
+from analytics import jobs, preview
 from points.earning.models import Order, Promotion
 
 AS_OF = date(2026, 6, 30)
@@ -92,6 +92,28 @@ def test_the_preview_of_a_double_points_day(members, buy, factory, staff_client)
     assert sum(s["extra_points"] for s in body["by_segment"]) == 173
     assert db.session.scalar(select(func.count()).select_from(Promotion)) == promotions_before
     assert db.session.scalar(select(func.count()).select_from(Order)) == 4
+
+
+def test_a_preview_of_a_few_weeks_of_a_long_history(members, buy, factory, staff_client):
+    """A period that is a small part of the orders' history is read by the paid-at index
+    (MariaDB: a hinted statement); the figures are the period's alone."""
+    store = factory.store("LONG")
+    (member,) = members(1)
+    for month in range(1, 13):  # a Wednesday order each month of 2025: outside the period
+        buy(member, store, date(2025, month, 1) + timedelta(days=(2 - date(2025, month, 1)
+                                                                  .weekday()) % 7))
+    buy(member, store, date(2026, 6, 24), amount_fen=7700)   # Wednesday: +77
+    buy(member, store, date(2026, 6, 25), amount_fen=3300)   # Thursday: nothing
+    assert preview._narrow(date(2026, 6, 22), date(2026, 6, 28))
+    clock.set(datetime(2026, 7, 1, 4, tzinfo=timezone.utc))
+    body = staff_client("marketer").post("/admin/promotions/preview", {
+        "promotion": {"name": "Wednesday", "multiplier": 2, "weekdays": [3],
+                      "starts_at": "2026-07-01T00:00:00+08:00",
+                      "ends_at": "2026-08-01T00:00:00+08:00"},
+        "from": "2026-06-22", "to": "2026-06-28"}).get_json()
+    assert (body["orders_replayed"], body["orders"], body["extra_points"]) == (2, 1, 77)
+    assert body["base_points"] == 77 + 33
+    assert not preview._narrow(date(2025, 1, 1), date(2026, 6, 28))  # all of it: scanned
 
 
 def test_the_preview_of_an_earn_rule_defaults_to_the_last_28_days(members, buy, factory,
