@@ -224,7 +224,7 @@ def _base_points(date_from, date_to) -> tuple[dict, dict]:
     member = _grouped(select(Order.member_id, func.count().label("orders"),
                              func.sum(Order.points_earned).label("earned"))
                       .where(period).group_by(Order.member_id)).subquery("member")
-    segment = func.coalesce(MemberSegment.segment, UNSCORED)
+    segment = _segment()
     by_segment = (select(segment, func.sum(member.c.orders), func.sum(member.c.earned))
                   .select_from(member.outerjoin(MemberSegment, and_(
                       MemberSegment.store_id == CHAIN,
@@ -267,7 +267,8 @@ def _grouped(query):
 
 def _extra_by_cell(kind, data, date_from, date_to) -> dict:
     """{(store code, segment): orders, members and extra points} of the orders the draft
-    changes: one cell per order, added to the totals and each store and segment after."""
+    changes: each order counted in its cell; the cells are added to the totals, stores and
+    segments after."""
     cells = defaultdict(_bucket)
     for _id, member_id, store_code, segment, extra in replay(kind, data, date_from, date_to):
         if extra:
